@@ -1,0 +1,150 @@
+//! The traits a WebAssembly runtime implements to run ngx_wasm guests.
+//!
+//! The shape follows wasmtime's typed API: an [`Engine`] compiles bytes into a [`Module`]
+//! (shareable, compiled once per file at nginx configuration time); a module is instantiated
+//! into an [`Instance`] (per worker, or per request later), whose exports are called with the
+//! request they run for.
+//!
+//! Instantiation goes through the module so that an engine can pre-link it once
+//! (wasmtime's `InstancePre`) and later draw instances from a pool without changing this API.
+//! See `docs/design.md` for how a call will be able to suspend and resume.
+
+use crate::error::GuestError;
+use crate::request::HostRequest;
+
+/// A WebAssembly value type, as far as the host ABI cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValType {
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `f32`
+    F32,
+    /// `f64`
+    F64,
+    /// `v128`
+    V128,
+    /// Any reference type.
+    Ref,
+}
+
+impl std::fmt::Display for ValType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+            ValType::V128 => "v128",
+            ValType::Ref => "ref",
+        })
+    }
+}
+
+/// A function signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuncType {
+    /// Parameter types, in order.
+    pub params: Vec<ValType>,
+    /// Result types, in order.
+    pub results: Vec<ValType>,
+}
+
+impl std::fmt::Display for FuncType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |v: &[ValType]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+        write!(f, "({}) -> ({})", list(&self.params), list(&self.results))
+    }
+}
+
+/// What kind of item an import or export is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExternKind {
+    /// A function with its signature.
+    Func(FuncType),
+    /// A linear memory.
+    Memory,
+    /// A table.
+    Table,
+    /// A global.
+    Global,
+    /// Anything else (tags...).
+    Other,
+}
+
+impl ExternKind {
+    /// "function", "memory", ... for messages.
+    pub fn noun(&self) -> &'static str {
+        match self {
+            ExternKind::Func(_) => "function",
+            ExternKind::Memory => "memory",
+            ExternKind::Table => "table",
+            ExternKind::Global => "global",
+            ExternKind::Other => "item",
+        }
+    }
+}
+
+/// One import of a module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportType {
+    /// Import module name, e.g. `ngx`.
+    pub module: String,
+    /// Item name, e.g. `resp_write`.
+    pub name: String,
+    /// Its kind and type.
+    pub kind: ExternKind,
+}
+
+/// One export of a module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportType {
+    /// Export name.
+    pub name: String,
+    /// Its kind and type.
+    pub kind: ExternKind,
+}
+
+/// A WebAssembly runtime configured for ngx_wasm.
+pub trait Engine {
+    /// The compiled-module type of this engine.
+    type Module: Module;
+
+    /// Short engine name used in logs and in the `wasm_engine` directive, e.g. `wasmtime`.
+    fn name(&self) -> &'static str;
+
+    /// The runtime's version, e.g. `48.0.8`.
+    fn version(&self) -> &'static str;
+
+    /// Compiles and validates `bytes` (a binary WebAssembly module).
+    ///
+    /// Implementations must reject modules whose imports the host does not provide, with the
+    /// message of [`crate::validate::check_imports`], so every engine reports the same error.
+    fn compile(&self, bytes: &[u8]) -> anyhow::Result<Self::Module>;
+}
+
+/// A compiled, validated module. Compiled once and shared by every instance.
+pub trait Module {
+    /// The instance type of this engine.
+    type Instance: Instance;
+
+    /// The module's imports.
+    fn imports(&self) -> Vec<ImportType>;
+
+    /// The module's exports.
+    fn exports(&self) -> Vec<ExportType>;
+
+    /// Creates a fresh instance, linked to the host ABI.
+    fn instantiate(&self) -> Result<Self::Instance, GuestError>;
+}
+
+/// A live instance: its own memory, globals and tables.
+pub trait Instance {
+    /// Calls the export `name`, of type `() -> ()`, for `request`.
+    ///
+    /// Host functions the guest calls reach `request` through the engine's
+    /// [`crate::RequestSlot`]. An `Err` means the guest trapped; the caller should discard the
+    /// instance, whose state may be inconsistent.
+    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError>;
+}
