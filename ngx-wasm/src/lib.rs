@@ -1,0 +1,1 @@
+pub use ngx; pub use engine_wasmtime;
