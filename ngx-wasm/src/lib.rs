@@ -1,1 +1,121 @@
-pub use ngx; pub use engine_wasmtime;
+//! ngx_wasm: an NGINX HTTP module running request handlers in WebAssembly.
+//!
+//! This file only declares the module and wires it to nginx; directive parsing and merging
+//! live in [`conf`], the phase handlers in [`handlers`], the host side of the ABI in
+//! [`request`], engine selection in [`runtime`] and compiled modules in [`registry`].
+
+mod conf;
+mod handlers;
+mod registry;
+mod request;
+mod runtime;
+
+use std::ffi::c_char;
+use std::ptr;
+
+use ngx::ffi::{
+    ngx_command_t, ngx_conf_t, ngx_cycle_t, ngx_http_module_t, ngx_int_t, ngx_module_t, ngx_uint_t,
+    NGX_CONF_TAKE2, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_MODULE,
+    NGX_HTTP_SRV_CONF, NGX_HTTP_SRV_CONF_OFFSET,
+};
+use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, HttpModuleServerConf};
+use ngx::ngx_string;
+
+use crate::conf::{LocConf, MainConf, SrvConf};
+
+/// The module's configuration hooks.
+pub struct Module;
+
+impl HttpModule for Module {
+    fn module() -> &'static ngx_module_t {
+        // SAFETY: the static is only written by nginx while it loads modules, before any hook
+        // of this module runs.
+        unsafe { &*ptr::addr_of!(ngx_http_wasm_module) }
+    }
+
+    unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
+        // SAFETY: nginx calls postconfiguration with a valid configuration context.
+        unsafe { conf::postconfiguration(cf) }
+    }
+}
+
+// SAFETY: the configuration types below are the ones create_*_conf allocates for this module.
+unsafe impl HttpModuleMainConf for Module {
+    type MainConf = MainConf;
+}
+// SAFETY: as above.
+unsafe impl HttpModuleServerConf for Module {
+    type ServerConf = SrvConf;
+}
+// SAFETY: as above.
+unsafe impl HttpModuleLocationConf for Module {
+    type LocationConf = LocConf;
+}
+
+const PHASE_DIRECTIVE_CONTEXT: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
+
+static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 4] = [
+    ngx_command_t {
+        name: ngx_string!("content_by_wasm"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::set_content_by_wasm),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("rewrite_by_wasm"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::set_rewrite_by_wasm),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("server_rewrite_by_wasm"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::set_server_rewrite_by_wasm),
+        conf: NGX_HTTP_SRV_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t::empty(),
+];
+
+static NGX_HTTP_WASM_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
+    preconfiguration: None,
+    postconfiguration: Some(Module::postconfiguration),
+    create_main_conf: Some(Module::create_main_conf),
+    init_main_conf: None,
+    create_srv_conf: Some(Module::create_srv_conf),
+    merge_srv_conf: Some(Module::merge_srv_conf),
+    create_loc_conf: Some(Module::create_loc_conf),
+    merge_loc_conf: Some(Module::merge_loc_conf),
+};
+
+extern "C" fn init_process(cycle: *mut ngx_cycle_t) -> ngx_int_t {
+    // SAFETY: nginx passes the live cycle to init_process.
+    unsafe { registry::init_worker(cycle) }
+}
+
+// The `ngx_modules` table a `load_module` cdylib needs; nginx generates it for --add-module.
+#[cfg(feature = "export-modules")]
+ngx::ngx_modules!(ngx_http_wasm_module);
+
+/// The nginx module descriptor.
+#[used]
+#[allow(non_upper_case_globals)]
+#[cfg_attr(not(feature = "export-modules"), no_mangle)]
+pub static mut ngx_http_wasm_module: ngx_module_t = ngx_module_t {
+    ctx: ptr::addr_of!(NGX_HTTP_WASM_MODULE_CTX) as _,
+    // SAFETY: a pointer to the static command table, which lives for the whole program.
+    commands: unsafe { ptr::addr_of_mut!(NGX_HTTP_WASM_COMMANDS[0]) },
+    type_: NGX_HTTP_MODULE as _,
+    init_process: Some(init_process),
+    ..ngx_module_t::default()
+};
+
+/// nginx's `NGX_CONF_ERROR` as the `char *` a directive handler returns.
+fn conf_error() -> *mut c_char {
+    ngx::core::NGX_CONF_ERROR as *mut c_char
+}

@@ -147,7 +147,7 @@ fn describe(e: &wasmtime::Error) -> String {
         return t.to_string();
     }
     if let Some(t) = e.downcast_ref::<Trap>() {
-        return format!("wasm trap: {t}");
+        return t.to_string();
     }
     e.to_string().lines().next().unwrap_or("unknown error").to_string()
 }

@@ -1,0 +1,165 @@
+//! Every module a configuration names: compiled once per file, instantiated once per worker.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+
+use engine_api::{validate, Engine as _, GuestError, HostRequest, Instance as _, Module as _};
+use ngx::ffi::{ngx_cycle_t, ngx_int_t, NGX_LOG_ERR, NGX_LOG_NOTICE};
+use ngx::http::HttpModuleMainConf;
+use ngx::ngx_log_error;
+
+use crate::conf::{ConfSite, Handler};
+use crate::runtime::{Engine, Instance, Module};
+
+/// One `.wasm` file.
+struct Entry {
+    path: PathBuf,
+    /// The first directive naming it, for errors about the file itself.
+    site: ConfSite,
+    compiled: Option<Module>,
+    /// This worker's instance, created on first use and dropped after a trap.
+    instance: RefCell<Option<Instance>>,
+}
+
+/// An export some directive will call, checked at load time.
+struct ExportUse {
+    module: usize,
+    export: String,
+    site: ConfSite,
+}
+
+/// Modules by path, the engine that compiled them, and the exports directives use.
+#[derive(Default)]
+pub struct Registry {
+    engine: Option<Engine>,
+    modules: Vec<Entry>,
+    uses: Vec<ExportUse>,
+}
+
+/// A failed guest call, with what the error log needs to name it.
+pub struct CallError<'a> {
+    /// Why it failed.
+    pub error: GuestError,
+    /// The module file.
+    pub path: &'a std::path::Path,
+    /// `name version` of the engine.
+    pub engine: String,
+}
+
+impl Registry {
+    /// True when no directive names a module.
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty()
+    }
+
+    /// Records that the directive at `site` calls `export` of the module at `path`; returns
+    /// the module's index. A path named by several directives is compiled once.
+    pub fn add(&mut self, path: PathBuf, export: &str, site: ConfSite) -> usize {
+        let module = match self.modules.iter().position(|m| m.path == path) {
+            Some(i) => i,
+            None => {
+                self.modules.push(Entry {
+                    path,
+                    site: site.clone(),
+                    compiled: None,
+                    instance: RefCell::new(None),
+                });
+                self.modules.len() - 1
+            }
+        };
+        self.uses.push(ExportUse { module, export: export.to_string(), site });
+        module
+    }
+
+    /// Creates the engine, reads and compiles every module and checks every export. The error
+    /// names the directive it concerns.
+    pub fn load(&mut self) -> Result<(), (ConfSite, String)> {
+        if self.engine.is_none() {
+            let engine = Engine::new_default().map_err(|e| {
+                (self.modules[0].site.clone(), format!("cannot create the wasm engine: {e:#}"))
+            })?;
+            self.engine = Some(engine);
+        }
+        let Some(engine) = &self.engine else {
+            return Ok(());
+        };
+        for m in &mut self.modules {
+            let fail = |what: String| (m.site.clone(), format!("wasm module \"{}\": {what}", m.path.display()));
+            let bytes = std::fs::read(&m.path).map_err(|e| fail(format!("cannot read: {e}")))?;
+            let compiled = engine
+                .compile(&bytes)
+                .map_err(|e| fail(format!("{e:#} (engine: {} {})", engine.name(), engine.version())))?;
+            m.compiled = Some(compiled);
+        }
+        for u in &self.uses {
+            let m = &self.modules[u.module];
+            let exports = m.compiled.as_ref().map(|c| c.exports()).unwrap_or_default();
+            validate::check_handler_export(&exports, &u.export).map_err(|e| {
+                (u.site.clone(), format!("wasm module \"{}\": {e}", m.path.display()))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// `name version` of the engine, once loaded.
+    pub fn engine_label(&self) -> String {
+        match &self.engine {
+            Some(e) => format!("{} {}", e.name(), e.version()),
+            None => "none".to_string(),
+        }
+    }
+
+    /// Creates this worker's instance of module `i` if it has none.
+    fn instance_of(&self, i: usize) -> Result<std::cell::RefMut<'_, Instance>, GuestError> {
+        let entry = &self.modules[i];
+        let Some(compiled) = entry.compiled.as_ref() else {
+            return Err(GuestError::new(engine_api::GuestErrorKind::Instantiate, "module not compiled"));
+        };
+        let mut slot = entry.instance.try_borrow_mut().map_err(|_| {
+            GuestError::new(engine_api::GuestErrorKind::Instantiate, "instance already in use (re-entrant call)")
+        })?;
+        if slot.is_none() {
+            *slot = Some(compiled.instantiate()?);
+        }
+        std::cell::RefMut::filter_map(slot, Option::as_mut).map_err(|_| {
+            GuestError::new(engine_api::GuestErrorKind::Instantiate, "no instance")
+        })
+    }
+
+    /// Calls `handler` for `request` on this worker's instance. After a failure the instance
+    /// is dropped, so the next request gets a fresh one.
+    pub fn call(&self, handler: &Handler, request: &mut dyn HostRequest) -> Result<(), CallError<'_>> {
+        let entry = &self.modules[handler.module];
+        let result = self.instance_of(handler.module).and_then(|mut inst| inst.call(&handler.export, request));
+        result.map_err(|error| {
+            if let Ok(mut slot) = entry.instance.try_borrow_mut() {
+                *slot = None;
+            }
+            CallError { error, path: &entry.path, engine: self.engine_label() }
+        })
+    }
+}
+
+/// Worker start: log the engine and instantiate every module ahead of the first request.
+///
+/// # Safety
+/// `cycle` must be the cycle nginx passes to `init_process`.
+pub unsafe fn init_worker(cycle: *mut ngx_cycle_t) -> ngx_int_t {
+    // SAFETY: nginx passes the live cycle.
+    let cycle = unsafe { &*cycle };
+    let Some(mcf) = crate::Module::main_conf(cycle) else {
+        return ngx::core::Status::NGX_OK.0;
+    };
+    let reg = &mcf.registry;
+    if reg.is_empty() {
+        return ngx::core::Status::NGX_OK.0;
+    }
+    ngx_log_error!(NGX_LOG_NOTICE, cycle.log, "ngx_wasm: engine {}, {} module(s)", reg.engine_label(), reg.modules.len());
+    for (i, m) in reg.modules.iter().enumerate() {
+        if let Err(e) = reg.instance_of(i) {
+            // Not fatal: the first request retries and answers 500 if it fails again.
+            ngx_log_error!(NGX_LOG_ERR, cycle.log, "ngx_wasm: module \"{}\": {e} (engine: {})", m.path.display(), reg.engine_label());
+        }
+    }
+    ngx::core::Status::NGX_OK.0
+}
