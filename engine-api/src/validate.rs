@@ -6,6 +6,19 @@ use anyhow::bail;
 use crate::abi;
 use crate::engine::{ExportType, ExternKind, FuncType, ImportType};
 
+/// Fails unless `bytes` start like a binary WebAssembly core module, with a message that is the
+/// same on every engine (engines report this case in very different words).
+pub fn check_binary(bytes: &[u8]) -> anyhow::Result<()> {
+    const MAGIC: &[u8; 4] = b"\0asm";
+    if bytes.len() < 8 || &bytes[..4] != MAGIC {
+        bail!("not a WebAssembly binary (no \\0asm header; text .wat files must be compiled to .wasm first)");
+    }
+    if bytes[4..8] != [1, 0, 0, 0] {
+        bail!("unsupported WebAssembly binary version {:?} (only core modules, version 1, are supported; components are not)", &bytes[4..8]);
+    }
+    Ok(())
+}
+
 /// Fails unless every import of the module is a host function of [`abi::HOST_FUNCTIONS`] with
 /// the declared signature. The error names the first offending import.
 pub fn check_imports(imports: &[ImportType]) -> anyhow::Result<()> {
@@ -40,11 +53,12 @@ pub fn handler_type() -> FuncType {
 /// Fails unless `name` is exported as a function of type `() -> ()`.
 pub fn check_handler_export(exports: &[ExportType], name: &str) -> anyhow::Result<()> {
     let Some(export) = exports.iter().find(|e| e.name == name) else {
-        let funcs: Vec<&str> = exports
+        let mut funcs: Vec<&str> = exports
             .iter()
             .filter(|e| matches!(e.kind, ExternKind::Func(_)))
             .map(|e| e.name.as_str())
             .collect();
+        funcs.sort_unstable();
         let list = if funcs.is_empty() { "none".to_string() } else { funcs.join(", ") };
         bail!("export \"{name}\" not found (exported functions: {list})");
     };
@@ -68,6 +82,16 @@ mod tests {
 
     fn import(module: &str, name: &str, kind: ExternKind) -> ImportType {
         ImportType { module: module.into(), name: name.into(), kind }
+    }
+
+    #[test]
+    fn binary_header() {
+        check_binary(b"\0asm\x01\0\0\0").unwrap();
+        let e = check_binary(b"hello world").unwrap_err().to_string();
+        assert!(e.starts_with("not a WebAssembly binary"), "{e}");
+        let e = check_binary(b"\0asm\x0d\0\x01\0").unwrap_err().to_string();
+        assert!(e.contains("components are not"), "{e}");
+        assert!(check_binary(b"\0as").is_err());
     }
 
     #[test]
@@ -99,7 +123,7 @@ mod tests {
         let e = check_handler_export(&exports, "bad").unwrap_err().to_string();
         assert_eq!(e, "export \"bad\" has signature (i32) -> (i32), expected () -> ()");
         let e = check_handler_export(&exports, "missing").unwrap_err().to_string();
-        assert_eq!(e, "export \"missing\" not found (exported functions: ok, bad)");
+        assert_eq!(e, "export \"missing\" not found (exported functions: bad, ok)");
         let e = check_handler_export(&exports, "memory").unwrap_err().to_string();
         assert!(e.contains("is a memory"), "{e}");
     }

@@ -86,6 +86,7 @@ impl Registry {
         for m in &mut self.modules {
             let fail = |what: String| (m.site.clone(), format!("wasm module \"{}\": {what}", m.path.display()));
             let bytes = std::fs::read(&m.path).map_err(|e| fail(format!("cannot read: {e}")))?;
+            validate::check_binary(&bytes).map_err(|e| fail(e.to_string()))?;
             let compiled = engine
                 .compile(&bytes)
                 .map_err(|e| fail(format!("{e:#} (engine: {} {})", engine.name(), engine.version())))?;

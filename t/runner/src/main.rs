@@ -1,1 +1,222 @@
-fn main(){}
+//! `test-nginx`: runs Test::Nginx-format `.t` files against nginx.
+//!
+//! Usage: `test-nginx [--label NAME] FILE...`. nginx is started per block (the configuration
+//! differs from block to block) on a free loopback port; see `docs/testing.md` for the
+//! sections and `TEST_NGINX_*` variables understood. Prints one `ok`/`not ok` line per block
+//! and closes with `N passed, N failed`.
+
+mod http;
+mod nginx;
+mod parse;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use crate::nginx::{ConfParts, Env, Server};
+use crate::parse::{eval_list, Block};
+
+/// Values of a section, one per request: an `eval` list, or the single value for all.
+fn per_request(block: &Block, name: &str, n: usize) -> Result<Option<Vec<String>>> {
+    let Some(s) = block.get(name) else { return Ok(None) };
+    if s.has("eval") {
+        let v = eval_list(&s.data)?;
+        if v.len() != n {
+            bail!("--- {name} eval has {} values for {n} requests", v.len());
+        }
+        return Ok(Some(v));
+    }
+    Ok(Some(vec![s.data.clone(); n]))
+}
+
+fn lines(block: &Block, name: &str) -> Vec<String> {
+    block
+        .get(name)
+        .map(|s| s.data.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn user_files(block: &Block) -> Vec<(String, String)> {
+    let Some(s) = block.get("user_files") else { return vec![] };
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in s.data.lines() {
+        if let Some(name) = line.strip_prefix(">>> ") {
+            files.push((name.trim().to_string(), String::new()));
+        } else if let Some((_, content)) = files.last_mut() {
+            content.push_str(line);
+            content.push('\n');
+        }
+    }
+    files
+}
+
+fn check_logs(block: &Block, log: &str, problems: &mut Vec<String>) {
+    for want in lines(block, "error_log") {
+        if !log.contains(&want) {
+            problems.push(format!("error log lacks {want:?}"));
+        }
+    }
+    for unwanted in lines(block, "no_error_log") {
+        if log.contains(&unwanted) {
+            problems.push(format!("error log has {unwanted:?}"));
+        }
+    }
+}
+
+/// Runs one block; returns the list of failed expectations (empty: passed).
+fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for s in ["error_log", "no_error_log"] {
+        if block.get(s).is_some_and(|s| s.has("eval")) {
+            bail!("--- {s} eval is not supported by this runner");
+        }
+    }
+    let port = env.port()?;
+    let get = |n: &str| block.get(n).map(|s| s.data.as_str()).unwrap_or("");
+    let parts = ConfParts { main_config: get("main_config"), http_config: get("http_config"), config: get("config") };
+    nginx::prepare(env, port, &parts, &user_files(block))?;
+    let timeout = Duration::from_secs_f64(get("timeout").trim().parse().unwrap_or(5.0));
+    let error_log_path = env.servroot.join("logs/error.log");
+
+    if block.has("must_die") {
+        let stderr = nginx::run_must_die(env, timeout)?;
+        let log = stderr + &std::fs::read_to_string(&error_log_path).unwrap_or_default();
+        check_logs(block, &log, &mut problems);
+        return Ok(problems);
+    }
+
+    let requests: Vec<String> = match block.get("request") {
+        Some(s) if s.has("eval") => eval_list(&s.data)?,
+        Some(s) => vec![s.data.trim().to_string()],
+        None => bail!("block has no --- request"),
+    };
+    let n = requests.len();
+    let codes = per_request(block, "error_code", n)?;
+    let bodies = per_request(block, "response_body", n)?;
+    let likes = per_request(block, "response_body_like", n)?;
+    let headers: Vec<(String, String)> = lines(block, "more_headers")
+        .iter()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        .collect();
+    let body = get("request_body").as_bytes().to_vec();
+    let expected_headers = lines(block, "response_headers");
+
+    let server = Server::start(env, port)?;
+    for (i, req) in requests.iter().enumerate() {
+        let tag = if n > 1 { format!("request {}: ", i + 1) } else { String::new() };
+        let resp = match http::send(port, req, &headers, &body, timeout) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{tag}{req}: {e:#}"));
+                continue;
+            }
+        };
+        let want_code: u16 = codes.as_ref().map_or(Ok(200), |c| c[i].trim().parse()).context("error_code")?;
+        if resp.status != want_code {
+            problems.push(format!("{tag}status {} (expected {want_code})", resp.status));
+        }
+        let got = String::from_utf8_lossy(&resp.body);
+        if let Some(b) = &bodies {
+            if got != b[i] {
+                problems.push(format!("{tag}body {got:?} (expected {:?})", b[i]));
+            }
+        }
+        if let Some(l) = &likes {
+            let re = regex::Regex::new(&format!("(?s){}", l[i].trim_end_matches('\n'))).context("response_body_like")?;
+            if !re.is_match(&got) {
+                problems.push(format!("{tag}body {got:?} does not match /{}/", l[i].trim_end()));
+            }
+        }
+        for h in &expected_headers {
+            if let Some(name) = h.strip_prefix('!') {
+                if let Some(v) = resp.header(name.trim()) {
+                    problems.push(format!("{tag}header {name}: {v:?} present (expected absent)"));
+                }
+            } else if let Some((name, value)) = h.split_once(':') {
+                match resp.header(name.trim()) {
+                    Some(v) if v == value.trim() => {}
+                    other => problems.push(format!("{tag}header {name}: {other:?} (expected {:?})", value.trim())),
+                }
+            }
+        }
+    }
+    let stop = server.stop();
+    let log = std::fs::read_to_string(&error_log_path).unwrap_or_default();
+    check_logs(block, &log, &mut problems);
+    // Any alert or worker crash is a failure, whatever the block expects.
+    for bad in ["[alert]", "[emerg]", "exited on signal"] {
+        if log.contains(bad) && !lines(block, "error_log").iter().any(|w| w.contains(bad)) {
+            problems.push(format!("error log has {bad:?}"));
+        }
+    }
+    stop?;
+    Ok(problems)
+}
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1).peekable();
+    let mut label = String::new();
+    let mut files = Vec::new();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--label" => label = args.next().context("--label needs a value")?,
+            _ => files.push(a),
+        }
+    }
+    if files.is_empty() {
+        bail!("usage: test-nginx [--label NAME] FILE.t...");
+    }
+    let env = Env::from_env()?;
+    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
+    let prefix = if label.is_empty() { String::new() } else { format!("[{label}] ") };
+    for file in &files {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
+        let blocks = parse::parse(&text).with_context(|| format!("parsing {file}"))?;
+        let only: Vec<&Block> = blocks.iter().filter(|b| b.has("ONLY")).collect();
+        let selected: Vec<&Block> = if only.is_empty() { blocks.iter().collect() } else { only };
+        for block in selected {
+            let name = format!("{prefix}{} {}", Path::new(file).display(), block.name);
+            if block.has("SKIP") || block.has("skip_eval") {
+                skipped += 1;
+                println!("ok - {name} # SKIP");
+                continue;
+            }
+            match run_block(&env, block) {
+                Ok(p) if p.is_empty() => {
+                    passed += 1;
+                    println!("ok - {name}");
+                }
+                result => {
+                    failed += 1;
+                    let mut msg = format!("not ok - {name} (line {})", block.line);
+                    match result {
+                        Ok(problems) => problems.iter().for_each(|p| {
+                            let _ = write!(msg, "\n#   {p}");
+                        }),
+                        Err(e) => {
+                            let _ = write!(msg, "\n#   {e:#}");
+                        }
+                    }
+                    let log = std::fs::read_to_string(env.servroot.join("logs/error.log")).unwrap_or_default();
+                    let tail: Vec<&str> = log.lines().filter(|l| !l.contains("[debug]")).collect();
+                    for l in &tail[tail.len().saturating_sub(8)..] {
+                        let _ = write!(msg, "\n#   log: {l}");
+                    }
+                    println!("{msg}");
+                }
+            }
+        }
+    }
+    if !env.no_clean && env.servroot.exists() {
+        let _ = std::fs::remove_dir_all(&env.servroot);
+    }
+    let skip = if skipped > 0 { format!(", {skipped} skipped") } else { String::new() };
+    println!("{prefix}{passed} passed, {failed} failed{skip}");
+    if failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Writes an nginx configuration for a block and runs nginx in the foreground.
+
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+/// Settings from the `TEST_NGINX_*` environment.
+#[derive(Debug, Clone)]
+pub struct Env {
+    /// `TEST_NGINX_BINARY`
+    pub binary: PathBuf,
+    /// `TEST_NGINX_SERVROOT`
+    pub servroot: PathBuf,
+    /// `TEST_NGINX_LOAD_MODULES` (space-separated `.so` paths)
+    pub load_modules: Vec<String>,
+    /// `TEST_NGINX_PORT` when `TEST_NGINX_RANDOMIZE=0`, else a free port per block.
+    pub fixed_port: Option<u16>,
+    /// `TEST_NGINX_NO_CLEAN=1`
+    pub no_clean: bool,
+}
+
+impl Env {
+    /// Reads the environment.
+    pub fn from_env() -> Result<Env> {
+        let binary = std::env::var("TEST_NGINX_BINARY").unwrap_or_else(|_| "nginx".into());
+        let servroot = std::env::var("TEST_NGINX_SERVROOT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join("t/servroot"));
+        let load_modules = std::env::var("TEST_NGINX_LOAD_MODULES")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let randomize = std::env::var("TEST_NGINX_RANDOMIZE").map(|v| v != "0").unwrap_or(true);
+        let fixed_port = match std::env::var("TEST_NGINX_PORT") {
+            Ok(p) if !randomize => Some(p.parse().context("TEST_NGINX_PORT")?),
+            _ if !randomize => Some(1984),
+            _ => None,
+        };
+        let no_clean = std::env::var("TEST_NGINX_NO_CLEAN").is_ok_and(|v| v == "1");
+        Ok(Env { binary: PathBuf::from(binary), servroot, load_modules, fixed_port, no_clean })
+    }
+
+    /// The port for the next block.
+    pub fn port(&self) -> Result<u16> {
+        if let Some(p) = self.fixed_port {
+            return Ok(p);
+        }
+        let l = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+        Ok(l.local_addr()?.port())
+    }
+}
+
+/// Replaces `$TEST_NGINX_NAME` (and `${TEST_NGINX_NAME}`) with the environment variable's
+/// value, plus `$TEST_NGINX_SERVER_PORT`, `$TEST_NGINX_SERVROOT` and `$TEST_NGINX_HTML_DIR`.
+pub fn expand(text: &str, port: u16, servroot: &Path) -> String {
+    let re = regex::Regex::new(r"\$\{?(TEST_NGINX_[A-Z0-9_]+)\}?").expect("static regex");
+    re.replace_all(text, |c: &regex::Captures| match &c[1] {
+        "TEST_NGINX_SERVER_PORT" | "TEST_NGINX_PORT" => port.to_string(),
+        "TEST_NGINX_SERVROOT" => servroot.display().to_string(),
+        "TEST_NGINX_HTML_DIR" => servroot.join("html").display().to_string(),
+        name => std::env::var(name).unwrap_or_default(),
+    })
+    .into_owned()
+}
+
+/// Sections of a block that go into nginx.conf.
+pub struct ConfParts<'a> {
+    /// `--- main_config`
+    pub main_config: &'a str,
+    /// `--- http_config`
+    pub http_config: &'a str,
+    /// `--- config` (inside the default `server`)
+    pub config: &'a str,
+}
+
+/// Creates a fresh server root and writes `conf/nginx.conf` for `parts`.
+pub fn prepare(env: &Env, port: u16, parts: &ConfParts<'_>, user_files: &[(String, String)]) -> Result<()> {
+    let root = &env.servroot;
+    if root.exists() {
+        fs::remove_dir_all(root).with_context(|| format!("cleaning {}", root.display()))?;
+    }
+    for d in ["conf", "logs", "html", "tmp"] {
+        fs::create_dir_all(root.join(d))?;
+    }
+    for (name, content) in user_files {
+        let p = root.join("html").join(name);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(p, content)?;
+    }
+    let tmp = root.join("tmp").display().to_string();
+    let modules: String = env.load_modules.iter().map(|m| format!("load_module {m};\n")).collect();
+    let conf = format!(
+        "{modules}\
+daemon off;
+master_process off;
+worker_processes 1;
+error_log logs/error.log debug;
+pid logs/nginx.pid;
+{main}
+events {{
+    worker_connections 128;
+}}
+
+http {{
+    access_log logs/access.log;
+    default_type text/plain;
+    keepalive_timeout 68;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+
+{http}
+    server {{
+        listen 127.0.0.1:{port};
+        server_name localhost;
+        client_max_body_size 30M;
+
+{config}
+    }}
+}}
+",
+        main = expand(parts.main_config, port, root),
+        http = expand(parts.http_config, port, root),
+        config = expand(parts.config, port, root),
+    );
+    fs::write(root.join("conf/nginx.conf"), conf)?;
+    Ok(())
+}
+
+fn command(env: &Env) -> Command {
+    let mut c = Command::new(&env.binary);
+    c.arg("-p").arg(&env.servroot).arg("-c").arg("conf/nginx.conf");
+    c.stdin(Stdio::null()).stdout(Stdio::null());
+    c
+}
+
+/// Runs nginx expecting it to refuse the configuration; returns its stderr. Fails if it
+/// starts instead.
+pub fn run_must_die(env: &Env, timeout: Duration) -> Result<String> {
+    let stderr_path = env.servroot.join("logs/stderr.log");
+    let mut child = command(env).stderr(fs::File::create(&stderr_path)?).spawn().context("starting nginx")?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            let stderr = fs::read_to_string(&stderr_path).unwrap_or_default();
+            if status.success() {
+                bail!("nginx exited successfully, but the block expects it to die");
+            }
+            return Ok(stderr);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("nginx started and kept running, but the block expects it to die");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A running nginx.
+pub struct Server {
+    child: Child,
+    stderr_path: PathBuf,
+}
+
+impl Server {
+    /// Starts nginx and waits until it accepts connections on `port`.
+    pub fn start(env: &Env, port: u16) -> Result<Server> {
+        let stderr_path = env.servroot.join("logs/stderr.log");
+        let child = command(env).stderr(fs::File::create(&stderr_path)?).spawn().context("starting nginx")?;
+        let mut server = Server { child, stderr_path };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = server.child.try_wait()? {
+                bail!("nginx exited at start ({status}): {}", server.stderr().trim());
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                bail!("nginx did not listen on port {port} within 10 s");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// What nginx wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    /// Asks nginx to stop (SIGTERM, then SIGKILL after 5 s) and waits for it.
+    pub fn stop(mut self) -> Result<()> {
+        let pid = self.child.id() as libc::pid_t;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last_signal = Instant::now() - Duration::from_secs(1);
+        loop {
+            if self.child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                self.child.kill()?;
+                self.child.wait()?;
+                bail!("nginx did not stop on SIGTERM within 5 s");
+            }
+            // A single-process nginx can miss a signal that arrives during start-up: repeat.
+            if last_signal.elapsed() > Duration::from_millis(500) {
+                // SAFETY: sending a signal to our own child process.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+                last_signal = Instant::now();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+# A failing guest gets a 500 for its request, a log line naming module, export and engine,
+# and the worker keeps serving.
+use Test::Nginx::Socket 'no_plan';
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: unreachable: 500, logged, and the next request on the same worker succeeds
+--- config
+    location /trap {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm on_content;
+    }
+    location /hello {
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request eval
+["GET /trap", "GET /hello", "GET /trap", "GET /hello"]
+--- error_code eval
+[500, 200, 500, 200]
+--- error_log
+wasm guest trapped: wasm trap: wasm `unreachable` instruction executed
+trap.wasm", export: "on_content", engine: 
+phase: content
+
+
+
+=== TEST 2: after a trap the module's instance is rebuilt and serves its other exports
+--- config
+    location /trap {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm on_content;
+    }
+    location /fine {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm fine;
+    }
+--- request eval
+["GET /fine", "GET /trap", "GET /fine", "GET /trap", "GET /fine"]
+--- error_code eval
+[200, 500, 200, 500, 200]
+--- response_body_like eval
+["fine", "500", "fine", "500", "fine"]
+
+
+
+=== TEST 3: nothing the guest wrote before trapping reaches the client
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm write_then_trap;
+    }
+--- request
+GET /t
+--- error_code: 500
+--- response_body_like
+500 Internal Server Error
+--- error_log
+export: "write_then_trap"
+
+
+
+=== TEST 4: a pointer outside guest memory is a trap, not a crash
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm bad_pointer;
+    }
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+host function ngx.resp_write: memory access out of bounds (ptr=2147418112, len=16
+
+
+
+=== TEST 5: a pointer + length that overflows 32 bits is a trap
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm overflowing_length;
+    }
+--- request eval
+["GET /t", "GET /t"]
+--- error_code eval
+[500, 500]
+--- error_log
+memory access out of bounds (ptr=4294967280, len=32
+
+
+
+=== TEST 6: a trap in rewrite phase answers 500 without running the content handler
+--- config
+    location /t {
+        rewrite_by_wasm $TEST_NGINX_GUESTS/trap.wasm on_content;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- error_code: 500
+--- response_body_like
+500 Internal Server Error
+--- error_log
+phase: rewrite
