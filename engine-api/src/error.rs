@@ -16,7 +16,10 @@ pub struct HostTrap {
 impl HostTrap {
     /// A trap raised by `function` for `reason`.
     pub fn new(function: &'static str, reason: impl Into<String>) -> Self {
-        HostTrap { function, reason: reason.into() }
+        HostTrap {
+            function,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -52,7 +55,10 @@ pub struct GuestError {
 impl GuestError {
     /// An error of `kind` for `reason`.
     pub fn new(kind: GuestErrorKind, reason: impl Into<String>) -> Self {
-        GuestError { kind, reason: reason.into() }
+        GuestError {
+            kind,
+            reason: reason.into(),
+        }
     }
 }
 

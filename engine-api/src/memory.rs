@@ -103,12 +103,18 @@ mod tests {
         let m = GuestMemory::new(Some(&mut buf), "ngx.t");
         assert!(m.read(16, 1).is_err());
         assert!(m.read(12, 5).is_err());
-        assert!(m.read(17, 0).is_err(), "a zero-length range must still start in memory");
+        assert!(
+            m.read(17, 0).is_err(),
+            "a zero-length range must still start in memory"
+        );
         // 0xffff_fff0 + 0x20 overflows 32 bits: must be rejected, not wrap to a valid range.
         let e = m.read(-16, 0x20).unwrap_err();
         assert_eq!(e.function, "ngx.t");
         assert!(e.reason.contains("out of bounds"), "{}", e.reason);
-        assert!(m.read(0, -1).is_err(), "a negative length is a huge unsigned length");
+        assert!(
+            m.read(0, -1).is_err(),
+            "a negative length is a huge unsigned length"
+        );
     }
 
     #[test]
@@ -119,7 +125,10 @@ mod tests {
         assert_eq!(m.read(0, 8).unwrap(), &[0u8; 8]);
         assert_eq!(m.write_out(2, 6, b"abcdef").unwrap(), 6);
         assert_eq!(m.read(0, 8).unwrap(), b"\0\0abcdef");
-        assert!(m.write_out(4, 6, b"x").is_err(), "the declared buffer must lie in memory");
+        assert!(
+            m.write_out(4, 6, b"x").is_err(),
+            "the declared buffer must lie in memory"
+        );
     }
 
     #[test]

@@ -39,7 +39,10 @@ pub fn check_imports(imports: &[ImportType]) -> anyhow::Result<()> {
             ExternKind::Func(ty) => {
                 bail!("{what} has signature {ty}, but the host provides {expected}")
             }
-            other => bail!("{what} is a {}, but the host provides a function", other.noun()),
+            other => bail!(
+                "{what} is a {}, but the host provides a function",
+                other.noun()
+            ),
         }
     }
     Ok(())
@@ -47,7 +50,10 @@ pub fn check_imports(imports: &[ImportType]) -> anyhow::Result<()> {
 
 /// The signature every handler export must have: no parameters, no results.
 pub fn handler_type() -> FuncType {
-    FuncType { params: vec![], results: vec![] }
+    FuncType {
+        params: vec![],
+        results: vec![],
+    }
 }
 
 /// Fails unless `name` is exported as a function of type `() -> ()`.
@@ -59,15 +65,25 @@ pub fn check_handler_export(exports: &[ExportType], name: &str) -> anyhow::Resul
             .map(|e| e.name.as_str())
             .collect();
         funcs.sort_unstable();
-        let list = if funcs.is_empty() { "none".to_string() } else { funcs.join(", ") };
+        let list = if funcs.is_empty() {
+            "none".to_string()
+        } else {
+            funcs.join(", ")
+        };
         bail!("export \"{name}\" not found (exported functions: {list})");
     };
     match &export.kind {
         ExternKind::Func(ty) if *ty == handler_type() => Ok(()),
         ExternKind::Func(ty) => {
-            bail!("export \"{name}\" has signature {ty}, expected {}", handler_type())
+            bail!(
+                "export \"{name}\" has signature {ty}, expected {}",
+                handler_type()
+            )
         }
-        other => bail!("export \"{name}\" is a {}, expected a function", other.noun()),
+        other => bail!(
+            "export \"{name}\" is a {}, expected a function",
+            other.noun()
+        ),
     }
 }
 
@@ -77,11 +93,18 @@ mod tests {
     use crate::engine::ValType::I32;
 
     fn func(params: usize, results: usize) -> ExternKind {
-        ExternKind::Func(FuncType { params: vec![I32; params], results: vec![I32; results] })
+        ExternKind::Func(FuncType {
+            params: vec![I32; params],
+            results: vec![I32; results],
+        })
     }
 
     fn import(module: &str, name: &str, kind: ExternKind) -> ImportType {
-        ImportType { module: module.into(), name: name.into(), kind }
+        ImportType {
+            module: module.into(),
+            name: name.into(),
+            kind,
+        }
     }
 
     #[test]
@@ -96,35 +119,75 @@ mod tests {
 
     #[test]
     fn accepts_abi_imports() {
-        let imports = [import("ngx", "resp_write", func(2, 1)), import("ngx", "log", func(3, 1))];
+        let imports = [
+            import("ngx", "resp_write", func(2, 1)),
+            import("ngx", "log", func(3, 1)),
+        ];
         check_imports(&imports).unwrap();
     }
 
     #[test]
     fn names_the_bad_import() {
-        let e = check_imports(&[import("ngx", "nope", func(0, 0))]).unwrap_err().to_string();
-        assert_eq!(e, "import \"ngx\".\"nope\" is not provided by the host (no such host function)");
-        let e = check_imports(&[import("env", "f", func(0, 0))]).unwrap_err().to_string();
+        let e = check_imports(&[import("ngx", "nope", func(0, 0))])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "import \"ngx\".\"nope\" is not provided by the host (no such host function)"
+        );
+        let e = check_imports(&[import("env", "f", func(0, 0))])
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("import \"env\".\"f\" is not provided"), "{e}");
-        let e = check_imports(&[import("ngx", "resp_write", func(3, 1))]).unwrap_err().to_string();
-        assert!(e.contains("has signature (i32, i32, i32) -> (i32), but the host provides (i32, i32) -> (i32)"), "{e}");
-        let e = check_imports(&[import("ngx", "log", ExternKind::Memory)]).unwrap_err().to_string();
+        let e = check_imports(&[import("ngx", "resp_write", func(3, 1))])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "has signature (i32, i32, i32) -> (i32), but the host provides (i32, i32) -> (i32)"
+            ),
+            "{e}"
+        );
+        let e = check_imports(&[import("ngx", "log", ExternKind::Memory)])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is a memory"), "{e}");
     }
 
     #[test]
     fn handler_exports() {
         let exports = vec![
-            ExportType { name: "ok".into(), kind: func(0, 0) },
-            ExportType { name: "bad".into(), kind: func(1, 1) },
-            ExportType { name: "memory".into(), kind: ExternKind::Memory },
+            ExportType {
+                name: "ok".into(),
+                kind: func(0, 0),
+            },
+            ExportType {
+                name: "bad".into(),
+                kind: func(1, 1),
+            },
+            ExportType {
+                name: "memory".into(),
+                kind: ExternKind::Memory,
+            },
         ];
         check_handler_export(&exports, "ok").unwrap();
-        let e = check_handler_export(&exports, "bad").unwrap_err().to_string();
-        assert_eq!(e, "export \"bad\" has signature (i32) -> (i32), expected () -> ()");
-        let e = check_handler_export(&exports, "missing").unwrap_err().to_string();
-        assert_eq!(e, "export \"missing\" not found (exported functions: bad, ok)");
-        let e = check_handler_export(&exports, "memory").unwrap_err().to_string();
+        let e = check_handler_export(&exports, "bad")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "export \"bad\" has signature (i32) -> (i32), expected () -> ()"
+        );
+        let e = check_handler_export(&exports, "missing")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "export \"missing\" not found (exported functions: bad, ok)"
+        );
+        let e = check_handler_export(&exports, "memory")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is a memory"), "{e}");
     }
 }

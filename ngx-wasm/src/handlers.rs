@@ -25,7 +25,11 @@ pub fn for_phase(phase: Phase) -> unsafe extern "C" fn(*mut ngx_http_request_t) 
 
 unsafe extern "C" fn server_rewrite_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
     // SAFETY: nginx calls phase handlers with a live request.
-    run(unsafe { Request::from_ngx_http_request(r) }, Phase::ServerRewrite).0
+    run(
+        unsafe { Request::from_ngx_http_request(r) },
+        Phase::ServerRewrite,
+    )
+    .0
 }
 
 unsafe extern "C" fn rewrite_handler(r: *mut ngx_http_request_t) -> ngx_int_t {

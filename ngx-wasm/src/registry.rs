@@ -67,7 +67,11 @@ impl Registry {
                 self.modules.len() - 1
             }
         };
-        self.uses.push(ExportUse { module, export: export.to_string(), site });
+        self.uses.push(ExportUse {
+            module,
+            export: export.to_string(),
+            site,
+        });
         module
     }
 
@@ -76,7 +80,10 @@ impl Registry {
     pub fn load(&mut self) -> Result<(), (ConfSite, String)> {
         if self.engine.is_none() {
             let engine = Engine::new_default().map_err(|e| {
-                (self.modules[0].site.clone(), format!("cannot create the wasm engine: {e:#}"))
+                (
+                    self.modules[0].site.clone(),
+                    format!("cannot create the wasm engine: {e:#}"),
+                )
             })?;
             self.engine = Some(engine);
         }
@@ -84,19 +91,31 @@ impl Registry {
             return Ok(());
         };
         for m in &mut self.modules {
-            let fail = |what: String| (m.site.clone(), format!("wasm module \"{}\": {what}", m.path.display()));
+            let fail = |what: String| {
+                (
+                    m.site.clone(),
+                    format!("wasm module \"{}\": {what}", m.path.display()),
+                )
+            };
             let bytes = std::fs::read(&m.path).map_err(|e| fail(format!("cannot read: {e}")))?;
             validate::check_binary(&bytes).map_err(|e| fail(e.to_string()))?;
-            let compiled = engine
-                .compile(&bytes)
-                .map_err(|e| fail(format!("{e:#} (engine: {} {})", engine.name(), engine.version())))?;
+            let compiled = engine.compile(&bytes).map_err(|e| {
+                fail(format!(
+                    "{e:#} (engine: {} {})",
+                    engine.name(),
+                    engine.version()
+                ))
+            })?;
             m.compiled = Some(compiled);
         }
         for u in &self.uses {
             let m = &self.modules[u.module];
             let exports = m.compiled.as_ref().map(|c| c.exports()).unwrap_or_default();
             validate::check_handler_export(&exports, &u.export).map_err(|e| {
-                (u.site.clone(), format!("wasm module \"{}\": {e}", m.path.display()))
+                (
+                    u.site.clone(),
+                    format!("wasm module \"{}\": {e}", m.path.display()),
+                )
             })?;
         }
         Ok(())
@@ -114,29 +133,44 @@ impl Registry {
     fn instance_of(&self, i: usize) -> Result<std::cell::RefMut<'_, Instance>, GuestError> {
         let entry = &self.modules[i];
         let Some(compiled) = entry.compiled.as_ref() else {
-            return Err(GuestError::new(engine_api::GuestErrorKind::Instantiate, "module not compiled"));
+            return Err(GuestError::new(
+                engine_api::GuestErrorKind::Instantiate,
+                "module not compiled",
+            ));
         };
         let mut slot = entry.instance.try_borrow_mut().map_err(|_| {
-            GuestError::new(engine_api::GuestErrorKind::Instantiate, "instance already in use (re-entrant call)")
+            GuestError::new(
+                engine_api::GuestErrorKind::Instantiate,
+                "instance already in use (re-entrant call)",
+            )
         })?;
         if slot.is_none() {
             *slot = Some(compiled.instantiate()?);
         }
-        std::cell::RefMut::filter_map(slot, Option::as_mut).map_err(|_| {
-            GuestError::new(engine_api::GuestErrorKind::Instantiate, "no instance")
-        })
+        std::cell::RefMut::filter_map(slot, Option::as_mut)
+            .map_err(|_| GuestError::new(engine_api::GuestErrorKind::Instantiate, "no instance"))
     }
 
     /// Calls `handler` for `request` on this worker's instance. After a failure the instance
     /// is dropped, so the next request gets a fresh one.
-    pub fn call(&self, handler: &Handler, request: &mut dyn HostRequest) -> Result<(), CallError<'_>> {
+    pub fn call(
+        &self,
+        handler: &Handler,
+        request: &mut dyn HostRequest,
+    ) -> Result<(), CallError<'_>> {
         let entry = &self.modules[handler.module];
-        let result = self.instance_of(handler.module).and_then(|mut inst| inst.call(&handler.export, request));
+        let result = self
+            .instance_of(handler.module)
+            .and_then(|mut inst| inst.call(&handler.export, request));
         result.map_err(|error| {
             if let Ok(mut slot) = entry.instance.try_borrow_mut() {
                 *slot = None;
             }
-            CallError { error, path: &entry.path, engine: self.engine_label() }
+            CallError {
+                error,
+                path: &entry.path,
+                engine: self.engine_label(),
+            }
         })
     }
 }
@@ -155,11 +189,23 @@ pub unsafe fn init_worker(cycle: *mut ngx_cycle_t) -> ngx_int_t {
     if reg.is_empty() {
         return ngx::core::Status::NGX_OK.0;
     }
-    ngx_log_error!(NGX_LOG_NOTICE, cycle.log, "ngx_wasm: engine {}, {} module(s)", reg.engine_label(), reg.modules.len());
+    ngx_log_error!(
+        NGX_LOG_NOTICE,
+        cycle.log,
+        "ngx_wasm: engine {}, {} module(s)",
+        reg.engine_label(),
+        reg.modules.len()
+    );
     for (i, m) in reg.modules.iter().enumerate() {
         if let Err(e) = reg.instance_of(i) {
             // Not fatal: the first request retries and answers 500 if it fails again.
-            ngx_log_error!(NGX_LOG_ERR, cycle.log, "ngx_wasm: module \"{}\": {e} (engine: {})", m.path.display(), reg.engine_label());
+            ngx_log_error!(
+                NGX_LOG_ERR,
+                cycle.log,
+                "ngx_wasm: module \"{}\": {e} (engine: {})",
+                m.path.display(),
+                reg.engine_label()
+            );
         }
     }
     ngx::core::Status::NGX_OK.0

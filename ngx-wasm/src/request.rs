@@ -10,13 +10,18 @@ use engine_api::{HostRequest, LogLevel};
 use ngx::core::Status;
 use ngx::ffi::{
     ngx_alloc_chain_link, ngx_buf_t, ngx_chain_t, ngx_create_temp_buf, ngx_http_output_filter,
-    ngx_http_request_t, ngx_http_send_header, ngx_http_set_content_type, ngx_list_part_t, ngx_list_push, ngx_list_t,
-    ngx_palloc, ngx_str_t, ngx_table_elt_t, NGX_HTTP_SPECIAL_RESPONSE,
+    ngx_http_request_t, ngx_http_send_header, ngx_http_set_content_type, ngx_list_part_t,
+    ngx_list_push, ngx_list_t, ngx_palloc, ngx_str_t, ngx_table_elt_t, NGX_HTTP_SPECIAL_RESPONSE,
 };
 use ngx::ngx_log_error;
 
 /// Headers nginx computes itself; guests may not set them.
-const MANAGED_HEADERS: [&[u8]; 4] = [b"content-length", b"transfer-encoding", b"connection", b"keep-alive"];
+const MANAGED_HEADERS: [&[u8]; 4] = [
+    b"content-length",
+    b"transfer-encoding",
+    b"connection",
+    b"keep-alive",
+];
 
 /// One guest call's view of a request.
 pub struct NgxRequest<'r> {
@@ -43,7 +48,10 @@ fn bytes(s: &ngx_str_t) -> &[u8] {
 /// # Safety
 /// `list` must point at an initialized `ngx_list_t` of `ngx_table_elt_t`; `f` may write
 /// through the element pointer only if `list` was derived from a mutable reference.
-unsafe fn for_each_header(list: *const ngx_list_t, mut f: impl FnMut(*mut ngx_table_elt_t) -> bool) {
+unsafe fn for_each_header(
+    list: *const ngx_list_t,
+    mut f: impl FnMut(*mut ngx_table_elt_t) -> bool,
+) {
     // SAFETY: the caller guarantees `list` is valid.
     let mut part: *const ngx_list_part_t = unsafe { &(*list).part };
     while !part.is_null() {
@@ -65,7 +73,14 @@ unsafe fn for_each_header(list: *const ngx_list_t, mut f: impl FnMut(*mut ngx_ta
 impl<'r> NgxRequest<'r> {
     /// Wraps `r` for one guest call.
     pub fn new(r: &'r mut ngx_http_request_t) -> Self {
-        NgxRequest { r, status: None, body: ptr::null_mut(), body_last: ptr::null_mut(), body_len: 0, added: Vec::new() }
+        NgxRequest {
+            r,
+            status: None,
+            body: ptr::null_mut(),
+            body_last: ptr::null_mut(),
+            body_len: 0,
+            added: Vec::new(),
+        }
     }
 
     /// True when the guest set a status or wrote a body.
@@ -89,7 +104,10 @@ impl<'r> NgxRequest<'r> {
 
     fn pool_copy(&mut self, data: &[u8]) -> Result<ngx_str_t, RequestError> {
         if data.is_empty() {
-            return Ok(ngx_str_t { len: 0, data: ptr::null_mut() });
+            return Ok(ngx_str_t {
+                len: 0,
+                data: ptr::null_mut(),
+            });
         }
         // SAFETY: r->pool is the live request pool; the copy stays valid for the request.
         let p = unsafe { ngx_palloc(self.r.pool, data.len()) }.cast::<u8>();
@@ -98,7 +116,10 @@ impl<'r> NgxRequest<'r> {
         }
         // SAFETY: p has room for data.len() bytes and does not overlap data.
         unsafe { ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) };
-        Ok(ngx_str_t { len: data.len(), data: p })
+        Ok(ngx_str_t {
+            len: data.len(),
+            data: p,
+        })
     }
 
     /// Sends the response the guest produced: status (200 unless set), headers and body.
@@ -175,7 +196,12 @@ impl HostRequest for NgxRequest<'_> {
     fn log(&mut self, level: LogLevel, msg: &[u8]) {
         // SAFETY: a live request has a connection with a log.
         let log = unsafe { (*self.r.connection).log };
-        ngx_log_error!(nginx_level(level), log, "[wasm] {}", String::from_utf8_lossy(msg));
+        ngx_log_error!(
+            nginx_level(level),
+            log,
+            "[wasm] {}",
+            String::from_utf8_lossy(msg)
+        );
     }
 
     fn set_status(&mut self, status: u16) -> Result<(), RequestError> {
@@ -187,7 +213,8 @@ impl HostRequest for NgxRequest<'_> {
     }
 
     fn set_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
-        if self.r.header_sent() != 0 || MANAGED_HEADERS.iter().any(|m| m.eq_ignore_ascii_case(name)) {
+        if self.r.header_sent() != 0 || MANAGED_HEADERS.iter().any(|m| m.eq_ignore_ascii_case(name))
+        {
             return Err(RequestError::NotAllowed);
         }
         if name.eq_ignore_ascii_case(b"content-type") {
@@ -200,7 +227,7 @@ impl HostRequest for NgxRequest<'_> {
         }
         // SAFETY: headers_out.headers is initialized for every request.
         unsafe {
-            for_each_header(&mut self.r.headers_out.headers, |h| {
+            for_each_header(ptr::addr_of_mut!(self.r.headers_out.headers), |h| {
                 if bytes(&(*h).key).eq_ignore_ascii_case(name) {
                     (*h).hash = 0;
                 }

@@ -60,7 +60,10 @@ pub struct HostFunction {
 impl HostFunction {
     /// The WebAssembly signature guests must import it with.
     pub fn func_type(&self) -> FuncType {
-        FuncType { params: vec![ValType::I32; self.params.len()], results: vec![ValType::I32] }
+        FuncType {
+            params: vec![ValType::I32; self.params.len()],
+            results: vec![ValType::I32],
+        }
     }
 }
 
@@ -103,7 +106,10 @@ pub fn invoke(
     args: &[i32],
 ) -> Result<i32, HostTrap> {
     if args.len() != func.params.len() {
-        return Err(HostTrap::new(func.qualified, "called with the wrong number of arguments"));
+        return Err(HostTrap::new(
+            func.qualified,
+            "called with the wrong number of arguments",
+        ));
     }
     let Some(request) = slot.get() else {
         return Err(HostTrap::new(
@@ -111,7 +117,10 @@ pub fn invoke(
             "called outside a request (host functions are not available during instantiation)",
         ));
     };
-    let mut call = HostCall { memory: GuestMemory::new(memory, func.qualified), request };
+    let mut call = HostCall {
+        memory: GuestMemory::new(memory, func.qualified),
+        request,
+    };
     (func.func)(&mut call, args)
 }
 

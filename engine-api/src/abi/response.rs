@@ -14,7 +14,9 @@ pub(super) fn set_status(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, Host
 /// True for an RFC 9110 token: the characters allowed in a header name.
 pub(crate) fn is_token(name: &[u8]) -> bool {
     !name.is_empty()
-        && name.iter().all(|&c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
+        && name
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
 }
 
 /// True for a header value nginx can send as is: no CR, LF or NUL.

@@ -40,7 +40,10 @@ impl HostRequest for MockRequest {
         &self.uri
     }
     fn header(&self, name: &[u8]) -> Option<&[u8]> {
-        self.req_headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| &v[..])
+        self.req_headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| &v[..])
     }
 }
 
@@ -71,7 +74,11 @@ fn table_is_consistent() {
     let mut names: Vec<&str> = HOST_FUNCTIONS.iter().map(|f| f.name).collect();
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), HOST_FUNCTIONS.len(), "duplicate host function names");
+    assert_eq!(
+        names.len(),
+        HOST_FUNCTIONS.len(),
+        "duplicate host function names"
+    );
     for f in HOST_FUNCTIONS {
         assert_eq!(f.qualified, format!("ngx.{}", f.name));
         assert!(f.params.len() <= 8, "engines adapt arities up to 8");
@@ -84,11 +91,21 @@ fn log_levels_and_bounds() {
     let mut req = MockRequest::default();
     assert_eq!(call("log", &mut mem, &mut req, &[4, 10, 5]), Ok(status::OK));
     assert_eq!(req.logs, vec![(LogLevel::Err, b"hello".to_vec())]);
-    assert_eq!(call("log", &mut mem, &mut req, &[9, 10, 5]), Ok(status::BAD_ARGUMENT));
-    assert_eq!(call("log", &mut mem, &mut req, &[-1, 10, 5]), Ok(status::BAD_ARGUMENT));
+    assert_eq!(
+        call("log", &mut mem, &mut req, &[9, 10, 5]),
+        Ok(status::BAD_ARGUMENT)
+    );
+    assert_eq!(
+        call("log", &mut mem, &mut req, &[-1, 10, 5]),
+        Ok(status::BAD_ARGUMENT)
+    );
     let trap = call("log", &mut mem, &mut req, &[4, 250, 10]).unwrap_err();
     assert_eq!(trap.function, "ngx.log");
-    assert!(trap.reason.contains("ptr=250, len=10, memory size=256"), "{}", trap.reason);
+    assert!(
+        trap.reason.contains("ptr=250, len=10, memory size=256"),
+        "{}",
+        trap.reason
+    );
     assert_eq!(req.logs.len(), 1, "a trapping call has no effect");
 }
 
@@ -96,30 +113,57 @@ fn log_levels_and_bounds() {
 fn status_range() {
     let mut mem = vec![0u8; 16];
     let mut req = MockRequest::default();
-    assert_eq!(call("resp_set_status", &mut mem, &mut req, &[404]), Ok(status::OK));
+    assert_eq!(
+        call("resp_set_status", &mut mem, &mut req, &[404]),
+        Ok(status::OK)
+    );
     assert_eq!(req.status, Some(404));
     for bad in [0, 99, 600, -200, 65536 + 200] {
-        assert_eq!(call("resp_set_status", &mut mem, &mut req, &[bad]), Ok(status::BAD_ARGUMENT));
+        assert_eq!(
+            call("resp_set_status", &mut mem, &mut req, &[bad]),
+            Ok(status::BAD_ARGUMENT)
+        );
     }
     assert_eq!(req.status, Some(404));
     req.sent = true;
-    assert_eq!(call("resp_set_status", &mut mem, &mut req, &[200]), Ok(status::NOT_ALLOWED));
+    assert_eq!(
+        call("resp_set_status", &mut mem, &mut req, &[200]),
+        Ok(status::NOT_ALLOWED)
+    );
 }
 
 #[test]
 fn set_header_validates_name_and_value() {
     let mut mem = memory_with(0, b"X-Foo bar\r\nX: y");
     let mut req = MockRequest::default();
-    assert_eq!(call("resp_set_header", &mut mem, &mut req, &[0, 5, 6, 3]), Ok(status::OK));
+    assert_eq!(
+        call("resp_set_header", &mut mem, &mut req, &[0, 5, 6, 3]),
+        Ok(status::OK)
+    );
     assert_eq!(req.headers, vec![(b"X-Foo".to_vec(), b"bar".to_vec())]);
     // value with CR LF: refused
-    assert_eq!(call("resp_set_header", &mut mem, &mut req, &[0, 5, 6, 5]), Ok(status::BAD_ARGUMENT));
+    assert_eq!(
+        call("resp_set_header", &mut mem, &mut req, &[0, 5, 6, 5]),
+        Ok(status::BAD_ARGUMENT)
+    );
     // name with a space or colon, or empty: refused
-    assert_eq!(call("resp_set_header", &mut mem, &mut req, &[0, 6, 6, 3]), Ok(status::BAD_ARGUMENT));
-    assert_eq!(call("resp_set_header", &mut mem, &mut req, &[11, 2, 6, 3]), Ok(status::BAD_ARGUMENT));
-    assert_eq!(call("resp_set_header", &mut mem, &mut req, &[0, 0, 6, 3]), Ok(status::BAD_ARGUMENT));
+    assert_eq!(
+        call("resp_set_header", &mut mem, &mut req, &[0, 6, 6, 3]),
+        Ok(status::BAD_ARGUMENT)
+    );
+    assert_eq!(
+        call("resp_set_header", &mut mem, &mut req, &[11, 2, 6, 3]),
+        Ok(status::BAD_ARGUMENT)
+    );
+    assert_eq!(
+        call("resp_set_header", &mut mem, &mut req, &[0, 0, 6, 3]),
+        Ok(status::BAD_ARGUMENT)
+    );
     // empty value removes
-    assert_eq!(call("resp_set_header", &mut mem, &mut req, &[0, 5, 0, 0]), Ok(status::OK));
+    assert_eq!(
+        call("resp_set_header", &mut mem, &mut req, &[0, 5, 0, 0]),
+        Ok(status::OK)
+    );
     assert!(req.headers.is_empty());
     // out of bounds value
     assert!(call("resp_set_header", &mut mem, &mut req, &[0, 5, 255, 2]).is_err());
@@ -133,7 +177,10 @@ fn write_appends() {
     call("resp_write", &mut mem, &mut req, &[3, 2]).unwrap();
     assert_eq!(req.body, b"abcab");
     assert!(call("resp_write", &mut mem, &mut req, &[i32::MAX, 2]).is_err());
-    assert!(call("resp_write", &mut mem, &mut req, &[-1, 2]).is_err(), "ptr+len must not wrap");
+    assert!(
+        call("resp_write", &mut mem, &mut req, &[-1, 2]).is_err(),
+        "ptr+len must not wrap"
+    );
 }
 
 #[test]
@@ -149,10 +196,16 @@ fn get_uri_and_header() {
     // too small: the needed length, nothing written
     assert_eq!(call("req_get_uri", &mut mem, &mut req, &[200, 4]), Ok(10));
     assert_eq!(&mem[200..204], &[0; 4]);
-    assert_eq!(call("req_get_header", &mut mem, &mut req, &[0, 4, 50, 32]), Ok(11));
+    assert_eq!(
+        call("req_get_header", &mut mem, &mut req, &[0, 4, 50, 32]),
+        Ok(11)
+    );
     assert_eq!(&mem[50..61], b"example.org");
     mem[0..4].copy_from_slice(b"nope");
-    assert_eq!(call("req_get_header", &mut mem, &mut req, &[0, 4, 50, 32]), Ok(status::NOT_FOUND));
+    assert_eq!(
+        call("req_get_header", &mut mem, &mut req, &[0, 4, 50, 32]),
+        Ok(status::NOT_FOUND)
+    );
     // a bad output buffer traps whether or not the header exists
     assert!(call("req_get_header", &mut mem, &mut req, &[0, 4, 250, 32]).is_err());
     assert!(call("req_get_uri", &mut mem, &mut req, &[0, -1]).is_err());

@@ -41,7 +41,10 @@ impl Engine {
         let config = wasmtime::Config::new();
         let engine = wasmtime::Engine::new(&config).map_err(anyhow::Error::from)?;
         let linker = linker::build(&engine)?;
-        Ok(Engine { engine, linker: Arc::new(linker) })
+        Ok(Engine {
+            engine,
+            linker: Arc::new(linker),
+        })
     }
 }
 
@@ -69,8 +72,16 @@ impl engine_api::Engine for Engine {
             })
             .collect();
         validate::check_imports(&imports)?;
-        let pre = self.linker.instantiate_pre(&module).map_err(anyhow::Error::from)?;
-        Ok(Module { engine: self.engine.clone(), module, pre, imports })
+        let pre = self
+            .linker
+            .instantiate_pre(&module)
+            .map_err(anyhow::Error::from)?;
+        Ok(Module {
+            engine: self.engine.clone(),
+            module,
+            pre,
+            imports,
+        })
     }
 }
 
@@ -92,7 +103,10 @@ impl engine_api::Module for Module {
     fn exports(&self) -> Vec<ExportType> {
         self.module
             .exports()
-            .map(|e| ExportType { name: e.name().to_string(), kind: extern_kind(&e.ty()) })
+            .map(|e| ExportType {
+                name: e.name().to_string(),
+                kind: extern_kind(&e.ty()),
+            })
             .collect()
     }
 
@@ -103,7 +117,11 @@ impl engine_api::Module for Module {
             .instantiate(&mut store)
             .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, describe(&e)))?;
         store.data_mut().memory = instance.get_memory(&mut store, "memory");
-        Ok(Instance { store, instance, funcs: Vec::new() })
+        Ok(Instance {
+            store,
+            instance,
+            funcs: Vec::new(),
+        })
     }
 }
 
@@ -149,7 +167,11 @@ fn describe(e: &wasmtime::Error) -> String {
     if let Some(t) = e.downcast_ref::<Trap>() {
         return t.to_string();
     }
-    e.to_string().lines().next().unwrap_or("unknown error").to_string()
+    e.to_string()
+        .lines()
+        .next()
+        .unwrap_or("unknown error")
+        .to_string()
 }
 
 fn val_type(t: &wasmtime::ValType) -> ValType {

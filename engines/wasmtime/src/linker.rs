@@ -6,7 +6,11 @@ use wasmtime::{Caller, Linker};
 use crate::StoreData;
 
 /// Hands the guest memory and the bound request to the shared implementation.
-fn invoke(caller: &mut Caller<'_, StoreData>, f: &'static HostFunction, args: &[i32]) -> wasmtime::Result<i32> {
+fn invoke(
+    caller: &mut Caller<'_, StoreData>,
+    f: &'static HostFunction,
+    args: &[i32],
+) -> wasmtime::Result<i32> {
     let result = match caller.data().memory {
         Some(memory) => {
             let (data, store) = memory.data_and_store_mut(&mut *caller);
@@ -42,7 +46,10 @@ pub(crate) fn build(engine: &wasmtime::Engine) -> anyhow::Result<Linker<StoreDat
             6 => wrap!(linker, f, a, b, c, d, e, g),
             7 => wrap!(linker, f, a, b, c, d, e, g, h),
             8 => wrap!(linker, f, a, b, c, d, e, g, h, i),
-            n => anyhow::bail!("{}: {n} parameters is more than this engine adapts", f.qualified),
+            n => anyhow::bail!(
+                "{}: {n} parameters is more than this engine adapts",
+                f.qualified
+            ),
         }
     }
     Ok(linker)

@@ -19,13 +19,23 @@ pub mod ffi {
         /// `resp_set_status(status) -> status`
         pub fn resp_set_status(status: i32) -> i32;
         /// `resp_set_header(name_ptr, name_len, value_ptr, value_len) -> status`
-        pub fn resp_set_header(name_ptr: *const u8, name_len: i32, value_ptr: *const u8, value_len: i32) -> i32;
+        pub fn resp_set_header(
+            name_ptr: *const u8,
+            name_len: i32,
+            value_ptr: *const u8,
+            value_len: i32,
+        ) -> i32;
         /// `resp_write(data_ptr, data_len) -> status`
         pub fn resp_write(data_ptr: *const u8, data_len: i32) -> i32;
         /// `req_get_uri(out_ptr, out_cap) -> len`
         pub fn req_get_uri(out_ptr: *mut u8, out_cap: i32) -> i32;
         /// `req_get_header(name_ptr, name_len, out_ptr, out_cap) -> len | -1`
-        pub fn req_get_header(name_ptr: *const u8, name_len: i32, out_ptr: *mut u8, out_cap: i32) -> i32;
+        pub fn req_get_header(
+            name_ptr: *const u8,
+            name_len: i32,
+            out_ptr: *mut u8,
+            out_cap: i32,
+        ) -> i32;
     }
 }
 
@@ -87,7 +97,10 @@ pub mod log {
     /// Writes `msg` to the error log at `level`.
     pub fn log(level: Level, msg: &str) -> Result<(), super::Error> {
         // SAFETY: the pointer and length describe a live slice of this guest's memory.
-        super::check(unsafe { super::ffi::log(level as i32, msg.as_ptr(), super::len(msg.as_bytes())) }).map(drop)
+        super::check(unsafe {
+            super::ffi::log(level as i32, msg.as_ptr(), super::len(msg.as_bytes()))
+        })
+        .map(drop)
     }
 }
 
@@ -104,7 +117,15 @@ pub mod resp {
     /// Sets a response header (replacing earlier values); an empty value removes it.
     pub fn set_header(name: &str, value: &str) -> Result<(), Error> {
         // SAFETY: both pointer/length pairs describe live slices of this guest's memory.
-        check(unsafe { ffi::resp_set_header(name.as_ptr(), len(name.as_bytes()), value.as_ptr(), len(value.as_bytes())) }).map(drop)
+        check(unsafe {
+            ffi::resp_set_header(
+                name.as_ptr(),
+                len(name.as_bytes()),
+                value.as_ptr(),
+                len(value.as_bytes()),
+            )
+        })
+        .map(drop)
     }
 
     /// Appends `data` to the response body.

@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use ngx::core::Status;
 use ngx::ffi::{
     ngx_array_push, ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_http_handler_pt,
-    ngx_http_phases, ngx_http_phases_NGX_HTTP_CONTENT_PHASE, ngx_http_phases_NGX_HTTP_REWRITE_PHASE,
-    ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE, ngx_int_t, ngx_str_t, NGX_LOG_EMERG,
+    ngx_http_phases, ngx_http_phases_NGX_HTTP_CONTENT_PHASE,
+    ngx_http_phases_NGX_HTTP_REWRITE_PHASE, ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE,
+    ngx_int_t, ngx_str_t, NGX_LOG_EMERG,
 };
 use ngx::http::{HttpModuleMainConf, Merge, MergeConfigError, NgxHttpCoreModule};
 use ngx::{ngx_conf_log_error, ngx_log_error};
@@ -151,7 +152,11 @@ fn str_bytes(s: &ngx_str_t) -> &[u8] {
 ///
 /// # Safety
 /// `cf` must be nginx's configuration context for a directive taking two arguments.
-unsafe fn set_handler(cf: *mut ngx_conf_t, slot: &mut Option<Handler>, phase: Phase) -> *mut c_char {
+unsafe fn set_handler(
+    cf: *mut ngx_conf_t,
+    slot: &mut Option<Handler>,
+    phase: Phase,
+) -> *mut c_char {
     if slot.is_some() {
         return c"is duplicate".as_ptr().cast_mut();
     }
@@ -161,7 +166,12 @@ unsafe fn set_handler(cf: *mut ngx_conf_t, slot: &mut Option<Handler>, phase: Ph
     let export = match std::str::from_utf8(str_bytes(&args[2])) {
         Ok(e) if !e.is_empty() => e.to_string(),
         _ => {
-            ngx_conf_log_error!(NGX_LOG_EMERG, cf, "invalid export name \"{}\"", String::from_utf8_lossy(str_bytes(&args[2])));
+            ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "invalid export name \"{}\"",
+                String::from_utf8_lossy(str_bytes(&args[2]))
+            );
             return conf_error();
         }
     };
@@ -188,7 +198,11 @@ unsafe fn set_handler(cf: *mut ngx_conf_t, slot: &mut Option<Handler>, phase: Ph
 }
 
 /// `content_by_wasm <module.wasm> <export>;` (http, server, location)
-pub extern "C" fn set_content_by_wasm(cf: *mut ngx_conf_t, _cmd: *mut ngx_command_t, conf: *mut c_void) -> *mut c_char {
+pub extern "C" fn set_content_by_wasm(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
     // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
     let lcf = unsafe { &mut *conf.cast::<LocConf>() };
     // SAFETY: called by nginx for a TAKE2 directive.
@@ -196,7 +210,11 @@ pub extern "C" fn set_content_by_wasm(cf: *mut ngx_conf_t, _cmd: *mut ngx_comman
 }
 
 /// `rewrite_by_wasm <module.wasm> <export>;` (http, server, location)
-pub extern "C" fn set_rewrite_by_wasm(cf: *mut ngx_conf_t, _cmd: *mut ngx_command_t, conf: *mut c_void) -> *mut c_char {
+pub extern "C" fn set_rewrite_by_wasm(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
     // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
     let lcf = unsafe { &mut *conf.cast::<LocConf>() };
     // SAFETY: called by nginx for a TAKE2 directive.
@@ -204,7 +222,11 @@ pub extern "C" fn set_rewrite_by_wasm(cf: *mut ngx_conf_t, _cmd: *mut ngx_comman
 }
 
 /// `server_rewrite_by_wasm <module.wasm> <export>;` (http, server)
-pub extern "C" fn set_server_rewrite_by_wasm(cf: *mut ngx_conf_t, _cmd: *mut ngx_command_t, conf: *mut c_void) -> *mut c_char {
+pub extern "C" fn set_server_rewrite_by_wasm(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
     // SAFETY: nginx passes this module's server configuration (NGX_HTTP_SRV_CONF_OFFSET).
     let scf = unsafe { &mut *conf.cast::<SrvConf>() };
     // SAFETY: called by nginx for a TAKE2 directive.

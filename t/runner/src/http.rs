@@ -20,13 +20,22 @@ pub struct Response {
 impl Response {
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// Sends `request_line` ("GET /t" or "GET /t HTTP/1.1") with extra headers and body to
 /// 127.0.0.1:`port` and reads the whole response.
-pub fn send(port: u16, request_line: &str, headers: &[(String, String)], body: &[u8], timeout: Duration) -> Result<Response> {
+pub fn send(
+    port: u16,
+    request_line: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    timeout: Duration,
+) -> Result<Response> {
     let mut parts = request_line.split_whitespace();
     let method = parts.next().context("empty request line")?;
     let target = parts.next().context("request line without a target")?;
@@ -49,13 +58,18 @@ pub fn send(port: u16, request_line: &str, headers: &[(String, String)], body: &
     stream.write_all(req.as_bytes())?;
     stream.write_all(body)?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).context("reading the response (timeout?)")?;
+    stream
+        .read_to_end(&mut raw)
+        .context("reading the response (timeout?)")?;
     parse(&raw, method == "HEAD")
 }
 
 fn parse(raw: &[u8], head: bool) -> Result<Response> {
     let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
-        bail!("incomplete response header: {:?}", String::from_utf8_lossy(raw));
+        bail!(
+            "incomplete response header: {:?}",
+            String::from_utf8_lossy(raw)
+        );
     };
     let head_text = String::from_utf8_lossy(&raw[..end]);
     let mut lines = head_text.split("\r\n");
@@ -70,13 +84,23 @@ fn parse(raw: &[u8], head: bool) -> Result<Response> {
         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
         .collect();
     let rest = &raw[end + 4..];
-    let mut resp = Response { status, headers, body: Vec::new() };
+    let mut resp = Response {
+        status,
+        headers,
+        body: Vec::new(),
+    };
     if head {
         return Ok(resp);
     }
-    if resp.header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+    if resp
+        .header("transfer-encoding")
+        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+    {
         resp.body = dechunk(rest)?;
-    } else if let Some(len) = resp.header("content-length").and_then(|l| l.parse::<usize>().ok()) {
+    } else if let Some(len) = resp
+        .header("content-length")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
         if rest.len() < len {
             bail!("body shorter than Content-Length ({} < {len})", rest.len());
         }
@@ -90,7 +114,10 @@ fn parse(raw: &[u8], head: bool) -> Result<Response> {
 fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     loop {
-        let line_end = data.windows(2).position(|w| w == b"\r\n").context("truncated chunk size")?;
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .context("truncated chunk size")?;
         let size_text = String::from_utf8_lossy(&data[..line_end]);
         let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
             .with_context(|| format!("bad chunk size {size_text:?}"))?;
@@ -112,8 +139,15 @@ mod tests {
 
     #[test]
     fn parses_length_and_chunked() {
-        let r = parse(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello", false).unwrap();
-        assert_eq!((r.status, r.body.as_slice(), r.header("x-a")), (200, &b"hello"[..], Some("b")));
+        let r = parse(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello",
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.status, r.body.as_slice(), r.header("x-a")),
+            (200, &b"hello"[..], Some("b"))
+        );
         let r = parse(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", false).unwrap();
         assert_eq!((r.status, r.body.as_slice()), (404, &b"abcde"[..]));
         assert!(parse(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", false).is_err());

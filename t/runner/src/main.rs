@@ -20,7 +20,9 @@ use crate::parse::{eval_list, Block};
 
 /// Values of a section, one per request: an `eval` list, or the single value for all.
 fn per_request(block: &Block, name: &str, n: usize) -> Result<Option<Vec<String>>> {
-    let Some(s) = block.get(name) else { return Ok(None) };
+    let Some(s) = block.get(name) else {
+        return Ok(None);
+    };
     if s.has("eval") {
         let v = eval_list(&s.data)?;
         if v.len() != n {
@@ -34,12 +36,21 @@ fn per_request(block: &Block, name: &str, n: usize) -> Result<Option<Vec<String>
 fn lines(block: &Block, name: &str) -> Vec<String> {
     block
         .get(name)
-        .map(|s| s.data.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
+        .map(|s| {
+            s.data
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn user_files(block: &Block) -> Vec<(String, String)> {
-    let Some(s) = block.get("user_files") else { return vec![] };
+    let Some(s) = block.get("user_files") else {
+        return vec![];
+    };
     let mut files: Vec<(String, String)> = Vec::new();
     for line in s.data.lines() {
         if let Some(name) = line.strip_prefix(">>> ") {
@@ -75,7 +86,11 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
     }
     let port = env.port()?;
     let get = |n: &str| block.get(n).map(|s| s.data.as_str()).unwrap_or("");
-    let parts = ConfParts { main_config: get("main_config"), http_config: get("http_config"), config: get("config") };
+    let parts = ConfParts {
+        main_config: get("main_config"),
+        http_config: get("http_config"),
+        config: get("config"),
+    };
     nginx::prepare(env, port, &parts, &user_files(block))?;
     let timeout = Duration::from_secs_f64(get("timeout").trim().parse().unwrap_or(5.0));
     let error_log_path = env.servroot.join("logs/error.log");
@@ -106,7 +121,11 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
 
     let server = Server::start(env, port)?;
     for (i, req) in requests.iter().enumerate() {
-        let tag = if n > 1 { format!("request {}: ", i + 1) } else { String::new() };
+        let tag = if n > 1 {
+            format!("request {}: ", i + 1)
+        } else {
+            String::new()
+        };
         let resp = match http::send(port, req, &headers, &body, timeout) {
             Ok(r) => r,
             Err(e) => {
@@ -114,9 +133,15 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
                 continue;
             }
         };
-        let want_code: u16 = codes.as_ref().map_or(Ok(200), |c| c[i].trim().parse()).context("error_code")?;
+        let want_code: u16 = codes
+            .as_ref()
+            .map_or(Ok(200), |c| c[i].trim().parse())
+            .context("error_code")?;
         if resp.status != want_code {
-            problems.push(format!("{tag}status {} (expected {want_code})", resp.status));
+            problems.push(format!(
+                "{tag}status {} (expected {want_code})",
+                resp.status
+            ));
         }
         let got = String::from_utf8_lossy(&resp.body);
         if let Some(b) = &bodies {
@@ -125,20 +150,29 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
             }
         }
         if let Some(l) = &likes {
-            let re = regex::Regex::new(&format!("(?s){}", l[i].trim_end_matches('\n'))).context("response_body_like")?;
+            let re = regex::Regex::new(&format!("(?s){}", l[i].trim_end_matches('\n')))
+                .context("response_body_like")?;
             if !re.is_match(&got) {
-                problems.push(format!("{tag}body {got:?} does not match /{}/", l[i].trim_end()));
+                problems.push(format!(
+                    "{tag}body {got:?} does not match /{}/",
+                    l[i].trim_end()
+                ));
             }
         }
         for h in &expected_headers {
             if let Some(name) = h.strip_prefix('!') {
                 if let Some(v) = resp.header(name.trim()) {
-                    problems.push(format!("{tag}header {name}: {v:?} present (expected absent)"));
+                    problems.push(format!(
+                        "{tag}header {name}: {v:?} present (expected absent)"
+                    ));
                 }
             } else if let Some((name, value)) = h.split_once(':') {
                 match resp.header(name.trim()) {
                     Some(v) if v == value.trim() => {}
-                    other => problems.push(format!("{tag}header {name}: {other:?} (expected {:?})", value.trim())),
+                    other => problems.push(format!(
+                        "{tag}header {name}: {other:?} (expected {:?})",
+                        value.trim()
+                    )),
                 }
             }
         }
@@ -171,12 +205,20 @@ fn main() -> Result<()> {
     }
     let env = Env::from_env()?;
     let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    let prefix = if label.is_empty() { String::new() } else { format!("[{label}] ") };
+    let prefix = if label.is_empty() {
+        String::new()
+    } else {
+        format!("[{label}] ")
+    };
     for file in &files {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
         let blocks = parse::parse(&text).with_context(|| format!("parsing {file}"))?;
         let only: Vec<&Block> = blocks.iter().filter(|b| b.has("ONLY")).collect();
-        let selected: Vec<&Block> = if only.is_empty() { blocks.iter().collect() } else { only };
+        let selected: Vec<&Block> = if only.is_empty() {
+            blocks.iter().collect()
+        } else {
+            only
+        };
         for block in selected {
             let name = format!("{prefix}{} {}", Path::new(file).display(), block.name);
             if block.has("SKIP") || block.has("skip_eval") {
@@ -200,7 +242,8 @@ fn main() -> Result<()> {
                             let _ = write!(msg, "\n#   {e:#}");
                         }
                     }
-                    let log = std::fs::read_to_string(env.servroot.join("logs/error.log")).unwrap_or_default();
+                    let log = std::fs::read_to_string(env.servroot.join("logs/error.log"))
+                        .unwrap_or_default();
                     let tail: Vec<&str> = log.lines().filter(|l| !l.contains("[debug]")).collect();
                     for l in &tail[tail.len().saturating_sub(8)..] {
                         let _ = write!(msg, "\n#   log: {l}");
@@ -213,7 +256,11 @@ fn main() -> Result<()> {
     if !env.no_clean && env.servroot.exists() {
         let _ = std::fs::remove_dir_all(&env.servroot);
     }
-    let skip = if skipped > 0 { format!(", {skipped} skipped") } else { String::new() };
+    let skip = if skipped > 0 {
+        format!(", {skipped} skipped")
+    } else {
+        String::new()
+    };
     println!("{prefix}{passed} passed, {failed} failed{skip}");
     if failed > 0 {
         std::process::exit(1);

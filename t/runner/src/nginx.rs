@@ -29,20 +29,32 @@ impl Env {
         let binary = std::env::var("TEST_NGINX_BINARY").unwrap_or_else(|_| "nginx".into());
         let servroot = std::env::var("TEST_NGINX_SERVROOT")
             .map(PathBuf::from)
-            .unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join("t/servroot"));
+            .unwrap_or_else(|_| {
+                std::env::current_dir()
+                    .unwrap_or_default()
+                    .join("t/servroot")
+            });
         let load_modules = std::env::var("TEST_NGINX_LOAD_MODULES")
             .unwrap_or_default()
             .split_whitespace()
             .map(str::to_string)
             .collect();
-        let randomize = std::env::var("TEST_NGINX_RANDOMIZE").map(|v| v != "0").unwrap_or(true);
+        let randomize = std::env::var("TEST_NGINX_RANDOMIZE")
+            .map(|v| v != "0")
+            .unwrap_or(true);
         let fixed_port = match std::env::var("TEST_NGINX_PORT") {
             Ok(p) if !randomize => Some(p.parse().context("TEST_NGINX_PORT")?),
             _ if !randomize => Some(1984),
             _ => None,
         };
         let no_clean = std::env::var("TEST_NGINX_NO_CLEAN").is_ok_and(|v| v == "1");
-        Ok(Env { binary: PathBuf::from(binary), servroot, load_modules, fixed_port, no_clean })
+        Ok(Env {
+            binary: PathBuf::from(binary),
+            servroot,
+            load_modules,
+            fixed_port,
+            no_clean,
+        })
     }
 
     /// The port for the next block.
@@ -79,7 +91,12 @@ pub struct ConfParts<'a> {
 }
 
 /// Creates a fresh server root and writes `conf/nginx.conf` for `parts`.
-pub fn prepare(env: &Env, port: u16, parts: &ConfParts<'_>, user_files: &[(String, String)]) -> Result<()> {
+pub fn prepare(
+    env: &Env,
+    port: u16,
+    parts: &ConfParts<'_>,
+    user_files: &[(String, String)],
+) -> Result<()> {
     let root = &env.servroot;
     if root.exists() {
         fs::remove_dir_all(root).with_context(|| format!("cleaning {}", root.display()))?;
@@ -95,7 +112,11 @@ pub fn prepare(env: &Env, port: u16, parts: &ConfParts<'_>, user_files: &[(Strin
         fs::write(p, content)?;
     }
     let tmp = root.join("tmp").display().to_string();
-    let modules: String = env.load_modules.iter().map(|m| format!("load_module {m};\n")).collect();
+    let modules: String = env
+        .load_modules
+        .iter()
+        .map(|m| format!("load_module {m};\n"))
+        .collect();
     let conf = format!(
         "{modules}\
 daemon off;
@@ -138,7 +159,10 @@ http {{
 
 fn command(env: &Env) -> Command {
     let mut c = Command::new(&env.binary);
-    c.arg("-p").arg(&env.servroot).arg("-c").arg("conf/nginx.conf");
+    c.arg("-p")
+        .arg(&env.servroot)
+        .arg("-c")
+        .arg("conf/nginx.conf");
     c.stdin(Stdio::null()).stdout(Stdio::null());
     c
 }
@@ -147,7 +171,10 @@ fn command(env: &Env) -> Command {
 /// starts instead.
 pub fn run_must_die(env: &Env, timeout: Duration) -> Result<String> {
     let stderr_path = env.servroot.join("logs/stderr.log");
-    let mut child = command(env).stderr(fs::File::create(&stderr_path)?).spawn().context("starting nginx")?;
+    let mut child = command(env)
+        .stderr(fs::File::create(&stderr_path)?)
+        .spawn()
+        .context("starting nginx")?;
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(status) = child.try_wait()? {
@@ -176,12 +203,18 @@ impl Server {
     /// Starts nginx and waits until it accepts connections on `port`.
     pub fn start(env: &Env, port: u16) -> Result<Server> {
         let stderr_path = env.servroot.join("logs/stderr.log");
-        let child = command(env).stderr(fs::File::create(&stderr_path)?).spawn().context("starting nginx")?;
+        let child = command(env)
+            .stderr(fs::File::create(&stderr_path)?)
+            .spawn()
+            .context("starting nginx")?;
         let mut server = Server { child, stderr_path };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = server.child.try_wait()? {
-                bail!("nginx exited at start ({status}): {}", server.stderr().trim());
+                bail!(
+                    "nginx exited at start ({status}): {}",
+                    server.stderr().trim()
+                );
             }
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Ok(server);

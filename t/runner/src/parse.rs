@@ -45,8 +45,14 @@ impl Block {
 
 /// Test::Base `trim`: drop blank lines at the start and end, keep one final newline.
 fn trim(lines: &[&str]) -> String {
-    let start = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(lines.len());
-    let end = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(start, |e| e + 1);
+    let start = lines
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(lines.len());
+    let end = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(start, |e| e + 1);
     let mut s = String::new();
     for l in &lines[start..end] {
         s.push_str(l);
@@ -71,7 +77,11 @@ pub fn parse(text: &str) -> Result<Vec<Block>> {
             if filters.iter().any(|f| f == "chomp") && data.ends_with('\n') {
                 data.pop();
             }
-            block.sections.push(Section { name, filters, data });
+            block.sections.push(Section {
+                name,
+                filters,
+                data,
+            });
         }
     };
     for (i, line) in lines.iter().enumerate().skip(data_start) {
@@ -79,9 +89,15 @@ pub fn parse(text: &str) -> Result<Vec<Block>> {
             if let Some(b) = blocks.last_mut() {
                 flush(b, &mut current);
             }
-            blocks.push(Block { name: name.trim().to_string(), line: i + 1, sections: vec![] });
+            blocks.push(Block {
+                name: name.trim().to_string(),
+                line: i + 1,
+                sections: vec![],
+            });
         } else if let Some(rest) = line.strip_prefix("--- ") {
-            let Some(b) = blocks.last_mut() else { bail!("line {}: section before any block", i + 1) };
+            let Some(b) = blocks.last_mut() else {
+                bail!("line {}: section before any block", i + 1)
+            };
             flush(b, &mut current);
             // `--- name: inline value` or `--- name filter filter`
             let (head, inline) = match rest.split_once(':') {
@@ -123,12 +139,16 @@ pub fn eval_list(src: &str) -> Result<Vec<String>> {
                 chars.next();
                 let mut v = String::new();
                 loop {
-                    let Some(ch) = chars.next() else { bail!("unterminated string in eval: {src}") };
+                    let Some(ch) = chars.next() else {
+                        bail!("unterminated string in eval: {src}")
+                    };
                     if ch == c {
                         break;
                     }
                     if ch == '\\' {
-                        let Some(e) = chars.next() else { bail!("dangling backslash in eval") };
+                        let Some(e) = chars.next() else {
+                            bail!("dangling backslash in eval")
+                        };
                         if c == '\'' {
                             if e != '\'' && e != '\\' {
                                 v.push('\\');
@@ -175,7 +195,10 @@ mod tests {
         let b = parse(FILE).unwrap();
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].name, "TEST 1: one");
-        assert_eq!(b[0].get("config").unwrap().data, "    location /t { return 200; }\n");
+        assert_eq!(
+            b[0].get("config").unwrap().data,
+            "    location /t { return 200; }\n"
+        );
         assert_eq!(b[0].get("request").unwrap().data, "GET /t\n");
         assert_eq!(b[0].get("error_code").unwrap().data, "404\n");
         assert_eq!(b[0].get("response_body").unwrap().data, "hello");
@@ -184,7 +207,10 @@ mod tests {
 
     #[test]
     fn eval_lists() {
-        assert_eq!(eval_list("[\"GET /a\", 'GET /b']").unwrap(), vec!["GET /a", "GET /b"]);
+        assert_eq!(
+            eval_list("[\"GET /a\", 'GET /b']").unwrap(),
+            vec!["GET /a", "GET /b"]
+        );
         assert_eq!(eval_list("[200, 500]\n").unwrap(), vec!["200", "500"]);
         assert_eq!(eval_list("\"a\\nb\"").unwrap(), vec!["a\nb"]);
         assert!(eval_list("[foo()]").is_err());

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Starts nginx for `make start`: /hello answered by a wasm guest, /health by nginx itself.
+# Usage: start.sh NGINX_BIN MODULE_SO GUESTS_DIR RUN_DIR PORT
+set -euo pipefail
+nginx_bin=$1 module_so=$2 guests=$3 run_dir=$4 port=$5
+
+mkdir -p "$run_dir"/{conf,logs,tmp}
+if [ -f "$run_dir/logs/nginx.pid" ] && kill -0 "$(cat "$run_dir/logs/nginx.pid")" 2>/dev/null; then
+  echo "nginx is already running (pid $(cat "$run_dir/logs/nginx.pid")); make stop first"
+  exit 1
+fi
+cat > "$run_dir/conf/nginx.conf" <<CONF
+load_module $module_so;
+worker_processes 1;
+error_log logs/error.log notice;
+pid logs/nginx.pid;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    access_log logs/access.log;
+    default_type text/plain;
+    client_body_temp_path $run_dir/tmp/client_body;
+    proxy_temp_path $run_dir/tmp/proxy;
+    fastcgi_temp_path $run_dir/tmp/fastcgi;
+    uwsgi_temp_path $run_dir/tmp/uwsgi;
+    scgi_temp_path $run_dir/tmp/scgi;
+
+    server {
+        listen 127.0.0.1:$port;
+
+        location = /health {
+            return 200 "ok\n";
+        }
+
+        location /hello {
+            content_by_wasm $guests/hello_world.wasm on_content;
+        }
+
+        location /echo {
+            rewrite_by_wasm $guests/phases.wasm mark_rewrite;
+            content_by_wasm $guests/echo.wasm on_content;
+        }
+    }
+}
+CONF
+"$nginx_bin" -p "$run_dir" -c conf/nginx.conf -t -q
+"$nginx_bin" -p "$run_dir" -c conf/nginx.conf
+for _ in $(seq 100); do
+  if curl -sf "http://127.0.0.1:$port/health" >/dev/null; then
+    echo "nginx is serving on http://127.0.0.1:$port (config: $run_dir/conf/nginx.conf)"
+    echo "  curl http://127.0.0.1:$port/hello"
+    echo "  curl -H 'X-Echo: hi' http://127.0.0.1:$port/echo/path"
+    exit 0
+  fi
+  sleep 0.1
+done
+echo "nginx did not answer on port $port; see $run_dir/logs/error.log" >&2
+exit 1
