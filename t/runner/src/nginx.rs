@@ -112,11 +112,16 @@ pub fn prepare(
         fs::write(p, content)?;
     }
     let tmp = root.join("tmp").display().to_string();
-    let modules: String = env
-        .load_modules
-        .iter()
-        .map(|m| format!("load_module {m};\n"))
-        .collect();
+    // Always exactly one line, so configuration line numbers do not depend on what is loaded.
+    let modules: String = if env.load_modules.is_empty() {
+        "# no dynamic modules\n".to_string()
+    } else {
+        env.load_modules
+            .iter()
+            .map(|m| format!("load_module {m}; "))
+            .collect::<String>()
+            + "\n"
+    };
     let conf = format!(
         "{modules}\
 daemon off;
