@@ -17,19 +17,30 @@ GUESTS_OUT    := $(BUILD)/guests
 CARGO         ?= cargo
 PROFILE       := release
 
+# Engines compiled into the module (any non-empty subset of wasmtime wasmer wasmi), and the
+# ones the suite runs on (make test ENGINE=wasmi runs one).
+ENGINES       ?= wasmtime wasmer wasmi
+ENGINE        ?= $(ENGINES)
+comma         := ,
+empty         :=
+space         := $(empty) $(empty)
+ENGINE_FEATURES := $(subst $(space),$(comma),$(strip $(ENGINES)))
+
 # Build against another configured nginx tree (e.g. Debian's nginx-dev source):
 #   make build NGINX_DIR=/path/to/configured/nginx
 NGINX_DIR     ?=
 ifneq ($(NGINX_DIR),)
   NGX_ENV      := NGINX_SOURCE_DIR=$(abspath $(NGINX_DIR)) NGINX_BUILD_DIR=$(abspath $(NGINX_DIR))/objs
-  NGX_FEATURES := --no-default-features --features export-modules,wasmtime
+  NGX_FEATURES := --no-default-features --features export-modules,$(ENGINE_FEATURES)
   TARGET_DIR   := $(CACHE_DIR)/target-$(subst /,_,$(abspath $(NGINX_DIR)))
 else
   NGX_ENV      :=
-  NGX_FEATURES :=
+  NGX_FEATURES := --no-default-features --features export-modules,vendored,$(ENGINE_FEATURES)
 endif
 
-MODULE_SO     := $(TARGET_DIR)/$(PROFILE)/libngx_wasm.so
+MODULE_SO     := $(BUILD)/libngx_wasm.so
+# An interpreter-only module (wasmi, no JIT), built and tested by `make test` as well.
+WASMI_ONLY_SO := $(BUILD)/libngx_wasm-wasmi-only.so
 RUNNER        := $(TARGET_DIR)/$(PROFILE)/test-nginx
 # The nginx binary the vendored build (nginx-src, 1.28) produced; overridable.
 NGINX_BIN     ?= $(shell ls -t $(TARGET_DIR)/$(PROFILE)/build/nginx-sys-*/out/objs/nginx 2>/dev/null | head -n 1)
@@ -41,7 +52,7 @@ RUN_DIR       := $(BUILD)/run
 
 export CARGO_TARGET_DIR := $(TARGET_DIR)
 
-.PHONY: help deps build wasm start stop test unit lint conformance fmt clean
+.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only fmt clean
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -57,7 +68,18 @@ deps: ## Debian packages and the wasm32 target, installed only when missing
 
 build: deps ## nginx (vendored 1.28 unless NGINX_DIR is set), the module .so and the test runner
 	$(NGX_ENV) $(CARGO) build --$(PROFILE) --locked -p ngx-wasm $(NGX_FEATURES)
+	@mkdir -p $(BUILD) && cp $(TARGET_DIR)/$(PROFILE)/libngx_wasm.so $(MODULE_SO)
 	$(CARGO) build --$(PROFILE) --locked -p test-nginx
+	@echo "module: $(MODULE_SO) (engines: $(ENGINES))"
+
+build-wasmi-only: deps ## the module with wasmi alone; fails if a JIT crate is in its dependency tree
+	@jit=$$($(CARGO) tree --locked -p ngx-wasm -e normal --no-default-features --features export-modules,vendored,wasmi --prefix none \
+	  | grep -Eo '^(cranelift[a-z-]*|wasmtime[a-z-]*|wasmer[a-z-]*|dynasm[a-z-]*|llvm[a-z-]*) ' | sort -u); \
+	if [ -n "$$jit" ]; then echo "JIT crates in the wasmi-only build: $$jit"; exit 1; fi; \
+	echo "wasmi-only dependency tree: no JIT crate (checked with cargo tree)"
+	$(CARGO) build --$(PROFILE) --locked -p ngx-wasm --no-default-features --features export-modules,vendored,wasmi
+	@mkdir -p $(BUILD) && cp $(TARGET_DIR)/$(PROFILE)/libngx_wasm.so $(WASMI_ONLY_SO)
+	@ls -l $(WASMI_ONLY_SO)
 
 wasm: deps ## the guest fixtures, into build/guests
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) build --release --locked --target wasm32-unknown-unknown
@@ -80,17 +102,24 @@ lint: ## rustfmt and clippy, warnings as errors
 	$(CARGO) fmt --all --check
 	cd guests && $(CARGO) fmt --all --check
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-unknown-unknown -- -D warnings
-	$(CARGO) clippy --$(PROFILE) --locked --all-targets -- -D warnings
+	$(CARGO) clippy --$(PROFILE) --locked --workspace --all-targets --all-features -- -D warnings
 
 unit: ## nginx-free unit tests (engine-api ABI, the runner's parser)
 	$(CARGO) test --$(PROFILE) --locked -p engine-api -p test-nginx
 
-conformance: build wasm ## the t/ suite against nginx with the module loaded
+conformance: build wasm ## the t/ suite on every engine in ENGINE, against one module .so
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(MODULE_SO) \
 	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(BUILD)/servroot \
-	  $(RUNNER) t/*.t
+	TEST_NGINX_COMPILED_ENGINES="$(ENGINES)" \
+	  $(RUNNER) --engines "$(ENGINE)" t/*.t
 
-test: build wasm lint unit conformance ## everything CI checks
+conformance-wasmi-only: build-wasmi-only wasm ## the t/ suite against the interpreter-only module
+	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(WASMI_ONLY_SO) \
+	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(BUILD)/servroot \
+	TEST_NGINX_COMPILED_ENGINES=wasmi \
+	  $(RUNNER) --label wasmi-only t/*.t
+
+test: build wasm lint unit conformance-wasmi-only conformance ## everything CI checks
 
 fmt:
 	$(CARGO) fmt --all

@@ -15,7 +15,7 @@ GET /t
 --- must_die
 --- error_log
 does_not_exist.wasm": cannot read: No such file or directory
-nginx.conf:29
+nginx.conf:30
 
 
 
@@ -45,7 +45,7 @@ GET /t
 --- must_die
 --- error_log
 not_wasm.wasm": not a WebAssembly binary
-nginx.conf:29
+nginx.conf:30
 
 
 
@@ -59,7 +59,7 @@ GET /t
 --- must_die
 --- error_log
 export "no_such_export" not found (exported functions: bad_signature, on_content)
-nginx.conf:29
+nginx.conf:30
 
 
 
@@ -73,7 +73,7 @@ GET /t
 --- must_die
 --- error_log
 export "bad_signature" has signature (i32) -> (i32), expected () -> ()
-nginx.conf:29
+nginx.conf:30
 
 
 
@@ -87,7 +87,7 @@ GET /t
 --- must_die
 --- error_log
 import "ngx"."no_such_function" is not provided by the host (no such host function)
-nginx.conf:29
+nginx.conf:30
 
 
 
@@ -144,4 +144,4 @@ GET /t
 --- must_die
 --- error_log
 export "missing" not found
-nginx.conf:32
+nginx.conf:33

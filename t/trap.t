@@ -97,3 +97,76 @@ GET /t
 500 Internal Server Error
 --- error_log
 phase: rewrite
+
+
+
+=== TEST 7: integer division by zero
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm div_by_zero;
+    }
+    location /fine {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm fine;
+    }
+--- request eval
+["GET /t", "GET /fine"]
+--- error_code eval
+[500, 200]
+--- error_log
+wasm guest trapped: wasm trap: integer divide by zero
+
+
+
+=== TEST 8: out-of-bounds load and store
+--- config
+    location /load {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm oob_load;
+    }
+    location /store {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm oob_store;
+    }
+    location /fine {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm fine;
+    }
+--- request eval
+["GET /load", "GET /store", "GET /fine"]
+--- error_code eval
+[500, 500, 200]
+--- error_log
+wasm trap: out of bounds memory access (module: 
+export: "oob_load"
+export: "oob_store"
+
+
+
+=== TEST 9: unbounded recursion exhausts the guest stack, not the worker's
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm stack_overflow;
+    }
+    location /fine {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm fine;
+    }
+--- request eval
+["GET /t", "GET /fine"]
+--- error_code eval
+[500, 200]
+--- error_log
+wasm trap: call stack exhausted
+
+
+
+=== TEST 10: an indirect call with the wrong signature
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm bad_indirect_call;
+    }
+    location /fine {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm fine;
+    }
+--- request eval
+["GET /t", "GET /fine"]
+--- error_code eval
+[500, 200]
+--- error_log
+wasm trap: indirect call type mismatch

@@ -17,9 +17,11 @@ pub mod engine;
 pub mod error;
 pub mod memory;
 pub mod request;
+pub mod trap;
 pub mod validate;
 
 pub use engine::{Engine, ExportType, ExternKind, FuncType, ImportType, Instance, Module, ValType};
 pub use error::{GuestError, GuestErrorKind, HostTrap};
 pub use memory::GuestMemory;
 pub use request::{HostRequest, LogLevel, RequestSlot};
+pub use trap::TrapKind;

@@ -15,8 +15,9 @@ use std::ptr;
 
 use ngx::ffi::{
     ngx_command_t, ngx_conf_t, ngx_cycle_t, ngx_http_module_t, ngx_int_t, ngx_module_t, ngx_uint_t,
-    NGX_CONF_TAKE2, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF,
-    NGX_HTTP_MODULE, NGX_HTTP_SRV_CONF, NGX_HTTP_SRV_CONF_OFFSET,
+    NGX_CONF_TAKE1, NGX_CONF_TAKE2, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET,
+    NGX_HTTP_MAIN_CONF, NGX_HTTP_MAIN_CONF_OFFSET, NGX_HTTP_MODULE, NGX_HTTP_SRV_CONF,
+    NGX_HTTP_SRV_CONF_OFFSET,
 };
 use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, HttpModuleServerConf};
 use ngx::ngx_string;
@@ -54,7 +55,7 @@ unsafe impl HttpModuleLocationConf for Module {
 
 const PHASE_DIRECTIVE_CONTEXT: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 4] = [
+static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 5] = [
     ngx_command_t {
         name: ngx_string!("content_by_wasm"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
@@ -76,6 +77,14 @@ static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 4] = [
         type_: (NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_CONF_TAKE2) as ngx_uint_t,
         set: Some(conf::set_server_rewrite_by_wasm),
         conf: NGX_HTTP_SRV_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_engine"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::set_wasm_engine),
+        conf: NGX_HTTP_MAIN_CONF_OFFSET,
         offset: 0,
         post: ptr::null_mut(),
     },

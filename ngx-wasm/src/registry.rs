@@ -3,13 +3,13 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 
-use engine_api::{validate, Engine as _, GuestError, HostRequest, Instance as _, Module as _};
+use engine_api::{validate, GuestError, HostRequest};
 use ngx::ffi::{ngx_cycle_t, ngx_int_t, NGX_LOG_ERR, NGX_LOG_NOTICE};
 use ngx::http::HttpModuleMainConf;
 use ngx::ngx_log_error;
 
 use crate::conf::{ConfSite, Handler};
-use crate::runtime::{Engine, Instance, Module};
+use crate::runtime::{self, Engine, EngineOps, Instance, InstanceOps, Module, ModuleOps};
 
 /// One `.wasm` file.
 struct Entry {
@@ -31,6 +31,8 @@ struct ExportUse {
 /// Modules by path, the engine that compiled them, and the exports directives use.
 #[derive(Default)]
 pub struct Registry {
+    /// The `wasm_engine` directive's choice, if any.
+    engine_name: Option<String>,
     engine: Option<Engine>,
     modules: Vec<Entry>,
     uses: Vec<ExportUse>,
@@ -47,6 +49,15 @@ pub struct CallError<'a> {
 }
 
 impl Registry {
+    /// Records `wasm_engine <name>`. The caller has checked the name is compiled in.
+    pub fn set_engine(&mut self, name: &str) -> bool {
+        if self.engine_name.is_some() {
+            return false;
+        }
+        self.engine_name = Some(name.to_string());
+        true
+    }
+
     /// True when no directive names a module.
     pub fn is_empty(&self) -> bool {
         self.modules.is_empty()
@@ -79,7 +90,11 @@ impl Registry {
     /// names the directive it concerns.
     pub fn load(&mut self) -> Result<(), (ConfSite, String)> {
         if self.engine.is_none() {
-            let engine = Engine::new_default().map_err(|e| {
+            let name = self
+                .engine_name
+                .as_deref()
+                .unwrap_or(runtime::DEFAULT_ENGINE);
+            let engine = runtime::create(name).map_err(|e| {
                 (
                     self.modules[0].site.clone(),
                     format!("cannot create the wasm engine: {e:#}"),

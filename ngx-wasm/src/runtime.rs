@@ -1,89 +1,175 @@
-//! The engine a configuration runs on, chosen among the engines compiled in.
+//! The engines compiled into this build, and the one a configuration runs on.
 //!
-//! One enum per engine-api trait, one variant per compiled engine; every method forwards to
-//! the variant. The wasmtime backend is the default.
+//! One enum per engine-api trait, one variant per compiled engine (cargo features
+//! `wasmtime`, `wasmer`, `wasmi`), dispatched with `enum_dispatch`; `cfg-if` picks the
+//! default among the compiled ones (wasmtime, then wasmer, then wasmi).
 
-use engine_api::{ExportType, GuestError, HostRequest, ImportType};
+use engine_api::{ExportType, GuestError, HostRequest};
+use enum_dispatch::enum_dispatch;
 
-#[cfg(not(feature = "wasmtime"))]
-compile_error!("ngx-wasm needs at least one engine feature (wasmtime)");
+cfg_if::cfg_if! {
+    if #[cfg(feature = "wasmtime")] {
+        /// The engine used when the configuration names none.
+        pub const DEFAULT_ENGINE: &str = "wasmtime";
+    } else if #[cfg(feature = "wasmer")] {
+        /// The engine used when the configuration names none.
+        pub const DEFAULT_ENGINE: &str = "wasmer";
+    } else if #[cfg(feature = "wasmi")] {
+        /// The engine used when the configuration names none.
+        pub const DEFAULT_ENGINE: &str = "wasmi";
+    } else {
+        compile_error!("ngx-wasm needs at least one engine feature: wasmtime, wasmer or wasmi");
+    }
+}
+
+/// Names of the engines compiled into this build, in order of preference.
+pub const COMPILED_ENGINES: &[&str] = &[
+    #[cfg(feature = "wasmtime")]
+    "wasmtime",
+    #[cfg(feature = "wasmer")]
+    "wasmer",
+    #[cfg(feature = "wasmi")]
+    "wasmi",
+];
+
+/// Every engine name ngx_wasm knows, compiled in or not.
+pub const KNOWN_ENGINES: &[&str] = &["wasmtime", "wasmer", "wasmi"];
+
+/// Engine operations, object-style (engine-api's traits have associated types, which
+/// `enum_dispatch` cannot forward).
+#[enum_dispatch]
+pub trait EngineOps {
+    /// Engine name.
+    fn name(&self) -> &'static str;
+    /// Engine version.
+    fn version(&self) -> &'static str;
+    /// Compiles a module.
+    fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module>;
+}
+
+/// Compiled-module operations.
+#[enum_dispatch]
+pub trait ModuleOps {
+    /// The module's exports.
+    fn exports(&self) -> Vec<ExportType>;
+    /// A fresh instance.
+    fn instantiate(&self) -> Result<Instance, GuestError>;
+}
+
+/// Instance operations.
+#[enum_dispatch]
+pub trait InstanceOps {
+    /// Calls a handler export for a request.
+    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError>;
+}
+
+impl<E> EngineOps for E
+where
+    E: engine_api::Engine,
+    Module: From<E::Module>,
+{
+    fn name(&self) -> &'static str {
+        engine_api::Engine::name(self)
+    }
+    fn version(&self) -> &'static str {
+        engine_api::Engine::version(self)
+    }
+    fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
+        engine_api::Engine::compile(self, bytes).map(Module::from)
+    }
+}
+
+impl<M> ModuleOps for M
+where
+    M: engine_api::Module,
+    Instance: From<M::Instance>,
+{
+    fn exports(&self) -> Vec<ExportType> {
+        engine_api::Module::exports(self)
+    }
+    fn instantiate(&self) -> Result<Instance, GuestError> {
+        engine_api::Module::instantiate(self).map(Instance::from)
+    }
+}
+
+impl<I: engine_api::Instance> InstanceOps for I {
+    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError> {
+        engine_api::Instance::call(self, name, request)
+    }
+}
 
 /// The engine of a configuration.
+#[enum_dispatch(EngineOps)]
 pub enum Engine {
     /// Wasmtime (Cranelift JIT).
     #[cfg(feature = "wasmtime")]
     Wasmtime(engine_wasmtime::Engine),
+    /// Wasmer (sys backend, Cranelift).
+    #[cfg(feature = "wasmer")]
+    Wasmer(engine_wasmer::Engine),
+    /// wasmi (interpreter).
+    #[cfg(feature = "wasmi")]
+    Wasmi(engine_wasmi::Engine),
 }
 
-/// A module compiled by [`Engine`].
+/// A module compiled by an [`Engine`].
+#[enum_dispatch(ModuleOps)]
 pub enum Module {
     /// Compiled by wasmtime.
     #[cfg(feature = "wasmtime")]
     Wasmtime(engine_wasmtime::Module),
+    /// Compiled by wasmer.
+    #[cfg(feature = "wasmer")]
+    Wasmer(engine_wasmer::Module),
+    /// Compiled by wasmi.
+    #[cfg(feature = "wasmi")]
+    Wasmi(engine_wasmi::Module),
 }
 
 /// An instance of a [`Module`].
+///
+/// wasmi's store is much larger than the others' (about 1.7 KB). Instances are few (one
+/// per module per worker) and long-lived, so the size is kept rather than adding a heap
+/// indirection to every call.
+#[allow(clippy::large_enum_variant)]
+#[enum_dispatch(InstanceOps)]
 pub enum Instance {
     /// A wasmtime instance.
     #[cfg(feature = "wasmtime")]
     Wasmtime(engine_wasmtime::Instance),
+    /// A wasmer instance.
+    #[cfg(feature = "wasmer")]
+    Wasmer(engine_wasmer::Instance),
+    /// A wasmi instance.
+    #[cfg(feature = "wasmi")]
+    Wasmi(engine_wasmi::Instance),
 }
 
-impl Engine {
-    /// The default engine among those compiled in.
-    pub fn new_default() -> anyhow::Result<Engine> {
-        Ok(Engine::Wasmtime(engine_wasmtime::Engine::new()?))
-    }
-}
-
-impl engine_api::Engine for Engine {
-    type Module = Module;
-
-    fn name(&self) -> &'static str {
-        match self {
-            Engine::Wasmtime(e) => e.name(),
-        }
-    }
-
-    fn version(&self) -> &'static str {
-        match self {
-            Engine::Wasmtime(e) => e.version(),
-        }
-    }
-
-    fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
-        match self {
-            Engine::Wasmtime(e) => e.compile(bytes).map(Module::Wasmtime),
-        }
+/// Why an engine name was refused.
+pub fn engine_name_error(name: &str) -> Option<String> {
+    let compiled = COMPILED_ENGINES.join(", ");
+    if COMPILED_ENGINES.contains(&name) {
+        None
+    } else if KNOWN_ENGINES.contains(&name) {
+        Some(format!(
+            "wasm engine \"{name}\" is not compiled into this module (compiled: {compiled})"
+        ))
+    } else {
+        Some(format!(
+            "unknown wasm engine \"{name}\" (compiled: {compiled})"
+        ))
     }
 }
 
-impl engine_api::Module for Module {
-    type Instance = Instance;
-
-    fn imports(&self) -> Vec<ImportType> {
-        match self {
-            Module::Wasmtime(m) => m.imports(),
-        }
-    }
-
-    fn exports(&self) -> Vec<ExportType> {
-        match self {
-            Module::Wasmtime(m) => m.exports(),
-        }
-    }
-
-    fn instantiate(&self) -> Result<Instance, GuestError> {
-        match self {
-            Module::Wasmtime(m) => m.instantiate().map(Instance::Wasmtime),
-        }
-    }
-}
-
-impl engine_api::Instance for Instance {
-    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError> {
-        match self {
-            Instance::Wasmtime(i) => i.call(name, request),
-        }
+/// Creates the engine named `name` (one of [`COMPILED_ENGINES`]).
+pub fn create(name: &str) -> anyhow::Result<Engine> {
+    match name {
+        #[cfg(feature = "wasmtime")]
+        "wasmtime" => Ok(Engine::from(engine_wasmtime::Engine::new()?)),
+        #[cfg(feature = "wasmer")]
+        "wasmer" => Ok(Engine::from(engine_wasmer::Engine::new()?)),
+        #[cfg(feature = "wasmi")]
+        "wasmi" => Ok(Engine::from(engine_wasmi::Engine::new()?)),
+        other => anyhow::bail!("{}", engine_name_error(other).unwrap_or_default()),
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use engine_api::{
     validate, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind, HostRequest, HostTrap,
-    ImportType, RequestSlot, ValType,
+    ImportType, RequestSlot, TrapKind, ValType,
 };
 use wasmtime::{InstancePre, Memory, Store, Trap, TypedFunc};
 
@@ -165,13 +165,34 @@ fn describe(e: &wasmtime::Error) -> String {
         return t.to_string();
     }
     if let Some(t) = e.downcast_ref::<Trap>() {
-        return t.to_string();
+        return match trap_kind(*t) {
+            Some(kind) => kind.reason(),
+            None => t.to_string(),
+        };
     }
     e.to_string()
         .lines()
         .next()
         .unwrap_or("unknown error")
         .to_string()
+}
+
+fn trap_kind(t: Trap) -> Option<TrapKind> {
+    Some(match t {
+        Trap::StackOverflow => TrapKind::StackOverflow,
+        Trap::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        Trap::HeapMisaligned => TrapKind::HeapMisaligned,
+        Trap::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        Trap::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        Trap::BadSignature => TrapKind::BadSignature,
+        Trap::IntegerOverflow => TrapKind::IntegerOverflow,
+        Trap::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        Trap::BadConversionToInteger => TrapKind::BadConversionToInteger,
+        Trap::UnreachableCodeReached => TrapKind::Unreachable,
+        Trap::Interrupt => TrapKind::Interrupt,
+        Trap::OutOfFuel => TrapKind::OutOfFuel,
+        _ => return None,
+    })
 }
 
 fn val_type(t: &wasmtime::ValType) -> ValType {

@@ -233,6 +233,29 @@ pub extern "C" fn set_server_rewrite_by_wasm(
     unsafe { set_handler(cf, &mut scf.server_rewrite, Phase::ServerRewrite) }
 }
 
+/// `wasm_engine wasmtime|wasmer|wasmi;` (http): the engine every module of this `http` block
+/// is compiled and run with. Checked here, so an engine that is not compiled in is an error
+/// at this directive's line.
+pub extern "C" fn set_wasm_engine(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's main configuration (NGX_HTTP_MAIN_CONF_OFFSET).
+    let mcf = unsafe { &mut *conf.cast::<MainConf>() };
+    // SAFETY: nginx checked the argument count (TAKE1).
+    let args: &[ngx_str_t] = unsafe { (*(*cf).args).as_slice() };
+    let name = String::from_utf8_lossy(str_bytes(&args[1])).into_owned();
+    if let Some(reason) = crate::runtime::engine_name_error(&name) {
+        ngx_conf_log_error!(NGX_LOG_EMERG, cf, "{reason}");
+        return conf_error();
+    }
+    if !mcf.registry.set_engine(&name) {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    std::ptr::null_mut()
+}
+
 /// After the `http` block: compile every module, check every export, install phase handlers.
 ///
 /// # Safety

@@ -190,27 +190,33 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
     Ok(problems)
 }
 
-fn main() -> Result<()> {
-    let mut args = std::env::args().skip(1).peekable();
-    let mut label = String::new();
-    let mut files = Vec::new();
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--label" => label = args.next().context("--label needs a value")?,
-            _ => files.push(a),
-        }
-    }
-    if files.is_empty() {
-        bail!("usage: test-nginx [--label NAME] FILE.t...");
-    }
-    let env = Env::from_env()?;
-    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    let prefix = if label.is_empty() {
-        String::new()
-    } else {
-        format!("[{label}] ")
+/// Our extension sections `--- compiled_engines: a b` (run only if all are compiled into the
+/// module) and `--- missing_engines: a b` (run only if none is), checked against
+/// `TEST_NGINX_COMPILED_ENGINES`. Returns why the block is skipped, if it is.
+fn engine_skip(block: &Block) -> Option<String> {
+    let compiled_env = std::env::var("TEST_NGINX_COMPILED_ENGINES").ok()?;
+    let compiled: Vec<&str> = compiled_env.split_whitespace().collect();
+    let list = |name: &str| -> Vec<String> {
+        block
+            .get(name)
+            .map(|s| s.data.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
     };
-    for file in &files {
+    let need = list("compiled_engines");
+    if let Some(e) = need.iter().find(|e| !compiled.contains(&e.as_str())) {
+        return Some(format!("(engine {e} not compiled in)"));
+    }
+    let absent = list("missing_engines");
+    if let Some(e) = absent.iter().find(|e| compiled.contains(&e.as_str())) {
+        return Some(format!("(engine {e} compiled in)"));
+    }
+    None
+}
+
+/// Runs every block of `files` once; returns (passed, failed, skipped).
+fn run_files(env: &Env, files: &[String], prefix: &str) -> Result<(usize, usize, usize)> {
+    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
+    for file in files {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
         let blocks = parse::parse(&text).with_context(|| format!("parsing {file}"))?;
         let only: Vec<&Block> = blocks.iter().filter(|b| b.has("ONLY")).collect();
@@ -221,12 +227,17 @@ fn main() -> Result<()> {
         };
         for block in selected {
             let name = format!("{prefix}{} {}", Path::new(file).display(), block.name);
+            if let Some(why) = engine_skip(block) {
+                skipped += 1;
+                println!("ok - {name} # SKIP {why}");
+                continue;
+            }
             if block.has("SKIP") || block.has("skip_eval") {
                 skipped += 1;
                 println!("ok - {name} # SKIP");
                 continue;
             }
-            match run_block(&env, block) {
+            match run_block(env, block) {
                 Ok(p) if p.is_empty() => {
                     passed += 1;
                     println!("ok - {name}");
@@ -253,16 +264,74 @@ fn main() -> Result<()> {
             }
         }
     }
-    if !env.no_clean && env.servroot.exists() {
-        let _ = std::fs::remove_dir_all(&env.servroot);
-    }
+    Ok((passed, failed, skipped))
+}
+
+fn summary(prefix: &str, (passed, failed, skipped): (usize, usize, usize)) -> String {
     let skip = if skipped > 0 {
         format!(", {skipped} skipped")
     } else {
         String::new()
     };
-    println!("{prefix}{passed} passed, {failed} failed{skip}");
-    if failed > 0 {
+    format!("{prefix}{passed} passed, {failed} failed{skip}")
+}
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let mut engines: Vec<String> = Vec::new();
+    let mut label = String::new();
+    let mut files = Vec::new();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--engines" => engines.extend(
+                args.next()
+                    .context("--engines needs a value")?
+                    .split_whitespace()
+                    .map(str::to_string),
+            ),
+            "--label" => label = args.next().context("--label needs a value")?,
+            _ => files.push(a),
+        }
+    }
+    if files.is_empty() {
+        bail!("usage: test-nginx [--engines \"wasmtime wasmer wasmi\"] [--label NAME] FILE.t...");
+    }
+    let mut env = Env::from_env()?;
+    // Without --engines: one run with the module's default engine.
+    let runs: Vec<Option<String>> = if engines.is_empty() {
+        vec![None]
+    } else {
+        engines.into_iter().map(Some).collect()
+    };
+    let mut lines = Vec::new();
+    let mut total = (0, 0, 0);
+    for engine in runs {
+        let tag = [label.as_str(), engine.as_deref().unwrap_or("")]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let prefix = if tag.is_empty() {
+            String::new()
+        } else {
+            format!("[{tag}] ")
+        };
+        env.wasm_engine = engine;
+        let counts = run_files(&env, &files, &prefix)?;
+        lines.push(summary(&prefix, counts));
+        total = (total.0 + counts.0, total.1 + counts.1, total.2 + counts.2);
+    }
+    if !env.no_clean && env.servroot.exists() {
+        let _ = std::fs::remove_dir_all(&env.servroot);
+    }
+    if lines.len() > 1 {
+        for l in &lines {
+            println!("{l}");
+        }
+    }
+    println!("{}", summary("", total));
+    if total.1 > 0 {
         std::process::exit(1);
     }
     Ok(())

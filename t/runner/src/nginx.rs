@@ -21,6 +21,8 @@ pub struct Env {
     pub fixed_port: Option<u16>,
     /// `TEST_NGINX_NO_CLEAN=1`
     pub no_clean: bool,
+    /// The engine to select with `wasm_engine` (per run, from `--engines`).
+    pub wasm_engine: Option<String>,
 }
 
 impl Env {
@@ -54,6 +56,7 @@ impl Env {
             load_modules,
             fixed_port,
             no_clean,
+            wasm_engine: None,
         })
     }
 
@@ -112,6 +115,14 @@ pub fn prepare(
         fs::write(p, content)?;
     }
     let tmp = root.join("tmp").display().to_string();
+    // One line either way; a block that sets wasm_engine itself keeps its own.
+    let sets_engine = [parts.main_config, parts.http_config, parts.config]
+        .iter()
+        .any(|p| p.contains("wasm_engine"));
+    let engine_line = match &env.wasm_engine {
+        Some(e) if !sets_engine => format!("wasm_engine {e};"),
+        _ => "# wasm_engine: the module's default".to_string(),
+    };
     // Always exactly one line, so configuration line numbers do not depend on what is loaded.
     let modules: String = if env.load_modules.is_empty() {
         "# no dynamic modules\n".to_string()
@@ -143,6 +154,7 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
+    {engine_line}
 
 {http}
     server {{

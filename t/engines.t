@@ -1,0 +1,123 @@
+# Engines: choosing one with wasm_engine, and refusing names that are not compiled in.
+# Blocks that name an engine run only when it is compiled into the module
+# (`--- compiled_engines`, an extension of our runner; Test::Nginx ignores the section).
+use Test::Nginx::Socket 'no_plan';
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: wasm_engine wasmtime: the worker logs the engine and guests run on it
+--- compiled_engines: wasmtime
+--- http_config
+    wasm_engine wasmtime;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- response_body
+hello
+--- error_log
+ngx_wasm: engine wasmtime 48.0.8, 1 module(s)
+
+
+
+=== TEST 2: wasm_engine wasmer
+--- compiled_engines: wasmer
+--- http_config
+    wasm_engine wasmer;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- response_body
+hello
+--- error_log
+ngx_wasm: engine wasmer 7.3.0, 1 module(s)
+
+
+
+=== TEST 3: wasm_engine wasmi
+--- compiled_engines: wasmi
+--- http_config
+    wasm_engine wasmi;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- response_body
+hello
+--- error_log
+ngx_wasm: engine wasmi 2.0.0, 1 module(s)
+
+
+
+=== TEST 4: the engine is named in every error a guest causes
+--- compiled_engines: wasmi
+--- http_config
+    wasm_engine wasmi;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm on_content;
+    }
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+engine: wasmi 2.0.0
+
+
+
+=== TEST 5: an unknown engine name is refused, listing the compiled ones
+--- http_config
+    wasm_engine v8;
+--- config
+--- request
+GET /t
+--- must_die
+--- error_log
+unknown wasm engine "v8" (compiled: 
+
+
+
+=== TEST 6: an engine that is not compiled in is refused at its line
+--- missing_engines: wasmtime
+--- http_config
+    wasm_engine wasmtime;
+--- config
+--- request
+GET /t
+--- must_die
+--- error_log
+wasm engine "wasmtime" is not compiled into this module (compiled: 
+nginx.conf:23
+
+
+
+=== TEST 7: wasm_engine is an http-level directive
+--- config
+    wasm_engine wasmi;
+--- request
+GET /t
+--- must_die
+--- error_log
+"wasm_engine" directive is not allowed here
+
+
+
+=== TEST 8: wasm_engine given twice
+--- http_config
+    wasm_engine wasmi;
+    wasm_engine wasmi;
+--- config
+--- request
+GET /t
+--- must_die
+--- error_log
+"wasm_engine" directive is duplicate
