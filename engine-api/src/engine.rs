@@ -153,3 +153,59 @@ pub trait Instance {
     /// instance, whose state may be inconsistent.
     fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError>;
 }
+
+/// Typed export handles an instance has looked up, by name: an instance calls a handful of
+/// exports, so a short list searched linearly beats a hash map.
+pub struct ExportCache<F> {
+    entries: Vec<(String, F)>,
+}
+
+impl<F> Default for ExportCache<F> {
+    fn default() -> Self {
+        ExportCache {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<F: Clone> ExportCache<F> {
+    /// The handle for `name`, looked up with `lookup` the first time.
+    pub fn get_or_lookup<E>(
+        &mut self,
+        name: &str,
+        lookup: impl FnOnce() -> Result<F, E>,
+    ) -> Result<F, E> {
+        if let Some((_, f)) = self.entries.iter().find(|(n, _)| n == name) {
+            return Ok(f.clone());
+        }
+        let f = lookup()?;
+        self.entries.push((name.to_string(), f.clone()));
+        Ok(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExportCache;
+
+    #[test]
+    fn export_cache_looks_up_once_per_name() {
+        let mut cache = ExportCache::default();
+        let mut lookups = 0;
+        for _ in 0..3 {
+            let f: Result<u32, ()> = cache.get_or_lookup("a", || {
+                lookups += 1;
+                Ok(7)
+            });
+            assert_eq!(f, Ok(7));
+        }
+        assert_eq!(lookups, 1);
+        let missing: Result<u32, &str> = cache.get_or_lookup("b", || Err("no export"));
+        assert_eq!(missing, Err("no export"));
+        assert_eq!(
+            cache.get_or_lookup("b", || Ok::<u32, &str>(9)),
+            Ok(9),
+            "failures are not cached"
+        );
+    }
+}

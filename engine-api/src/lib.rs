@@ -20,7 +20,9 @@ pub mod request;
 pub mod trap;
 pub mod validate;
 
-pub use engine::{Engine, ExportType, ExternKind, FuncType, ImportType, Instance, Module, ValType};
+pub use engine::{
+    Engine, ExportCache, ExportType, ExternKind, FuncType, ImportType, Instance, Module, ValType,
+};
 pub use error::{GuestError, GuestErrorKind, HostTrap};
 pub use memory::GuestMemory;
 pub use request::{HostRequest, LogLevel, RequestSlot};

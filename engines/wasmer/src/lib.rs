@@ -12,8 +12,8 @@ mod imports;
 
 use anyhow::Context as _;
 use engine_api::{
-    validate, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind, HostRequest, HostTrap,
-    ImportType, RequestSlot, TrapKind, ValType,
+    validate, ExportCache, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind,
+    HostRequest, HostTrap, ImportType, RequestSlot, TrapKind, ValType,
 };
 use wasmer::{FunctionEnv, Memory, RuntimeError, Store, TypedFunction};
 
@@ -118,7 +118,7 @@ impl engine_api::Module for Module {
             store,
             env,
             instance,
-            funcs: Vec::new(),
+            funcs: ExportCache::default(),
         })
     }
 }
@@ -128,22 +128,19 @@ pub struct Instance {
     store: Store,
     env: FunctionEnv<HostState>,
     instance: wasmer::Instance,
-    /// Typed handles of the exports called so far (a handful per module).
-    funcs: Vec<(String, TypedFunction<(), ()>)>,
+    /// Typed handles of the exports called so far.
+    funcs: ExportCache<TypedFunction<(), ()>>,
 }
 
 impl Instance {
     fn func(&mut self, name: &str) -> Result<TypedFunction<(), ()>, GuestError> {
-        if let Some((_, f)) = self.funcs.iter().find(|(n, _)| n == name) {
-            return Ok(f.clone());
-        }
-        let f = self
-            .instance
-            .exports
-            .get_typed_function::<(), ()>(&self.store, name)
-            .map_err(|e| GuestError::new(GuestErrorKind::Export, e.to_string()))?;
-        self.funcs.push((name.to_string(), f.clone()));
-        Ok(f)
+        let (instance, store) = (&self.instance, &mut self.store);
+        self.funcs.get_or_lookup(name, || {
+            instance
+                .exports
+                .get_typed_function::<(), ()>(&*store, name)
+                .map_err(|e| GuestError::new(GuestErrorKind::Export, e.to_string()))
+        })
     }
 }
 

@@ -10,8 +10,8 @@ use std::fmt;
 
 use anyhow::Context as _;
 use engine_api::{
-    validate, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind, HostRequest, HostTrap,
-    ImportType, RequestSlot, TrapKind, ValType,
+    validate, ExportCache, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind,
+    HostRequest, HostTrap, ImportType, RequestSlot, TrapKind, ValType,
 };
 use wasmi::{Memory, Store, TypedFunc};
 
@@ -124,7 +124,7 @@ impl engine_api::Module for Module {
         Ok(Instance {
             store,
             instance,
-            funcs: Vec::new(),
+            funcs: ExportCache::default(),
         })
     }
 }
@@ -133,21 +133,18 @@ impl engine_api::Module for Module {
 pub struct Instance {
     store: Store<StoreData>,
     instance: wasmi::Instance,
-    /// Typed handles of the exports called so far (a handful per module).
-    funcs: Vec<(String, TypedFunc<(), ()>)>,
+    /// Typed handles of the exports called so far.
+    funcs: ExportCache<TypedFunc<(), ()>>,
 }
 
 impl Instance {
     fn func(&mut self, name: &str) -> Result<TypedFunc<(), ()>, GuestError> {
-        if let Some((_, f)) = self.funcs.iter().find(|(n, _)| n == name) {
-            return Ok(*f);
-        }
-        let f = self
-            .instance
-            .get_typed_func::<(), ()>(&self.store, name)
-            .map_err(|e| GuestError::new(GuestErrorKind::Export, describe(&e)))?;
-        self.funcs.push((name.to_string(), f));
-        Ok(f)
+        let (instance, store) = (&self.instance, &mut self.store);
+        self.funcs.get_or_lookup(name, || {
+            instance
+                .get_typed_func::<(), ()>(&*store, name)
+                .map_err(|e| GuestError::new(GuestErrorKind::Export, describe(&e)))
+        })
     }
 }
 

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use engine_api::{
-    validate, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind, HostRequest, HostTrap,
-    ImportType, RequestSlot, TrapKind, ValType,
+    validate, ExportCache, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind,
+    HostRequest, HostTrap, ImportType, RequestSlot, TrapKind, ValType,
 };
 use wasmtime::{InstancePre, Memory, Store, Trap, TypedFunc};
 
@@ -120,7 +120,7 @@ impl engine_api::Module for Module {
         Ok(Instance {
             store,
             instance,
-            funcs: Vec::new(),
+            funcs: ExportCache::default(),
         })
     }
 }
@@ -129,21 +129,18 @@ impl engine_api::Module for Module {
 pub struct Instance {
     store: Store<StoreData>,
     instance: wasmtime::Instance,
-    /// Typed handles of the exports called so far (a handful per module).
-    funcs: Vec<(String, TypedFunc<(), ()>)>,
+    /// Typed handles of the exports called so far.
+    funcs: ExportCache<TypedFunc<(), ()>>,
 }
 
 impl Instance {
     fn func(&mut self, name: &str) -> Result<TypedFunc<(), ()>, GuestError> {
-        if let Some((_, f)) = self.funcs.iter().find(|(n, _)| n == name) {
-            return Ok(f.clone());
-        }
-        let f = self
-            .instance
-            .get_typed_func::<(), ()>(&mut self.store, name)
-            .map_err(|e| GuestError::new(GuestErrorKind::Export, describe(&e)))?;
-        self.funcs.push((name.to_string(), f.clone()));
-        Ok(f)
+        let (instance, store) = (&self.instance, &mut self.store);
+        self.funcs.get_or_lookup(name, || {
+            instance
+                .get_typed_func::<(), ()>(&mut *store, name)
+                .map_err(|e| GuestError::new(GuestErrorKind::Export, describe(&e)))
+        })
     }
 }
 
