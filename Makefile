@@ -45,14 +45,15 @@ RUNNER        := $(TARGET_DIR)/$(PROFILE)/test-nginx
 # The nginx binary the vendored build (nginx-src, 1.28) produced; overridable.
 NGINX_BIN     ?= $(shell ls -t $(TARGET_DIR)/$(PROFILE)/build/nginx-sys-*/out/objs/nginx 2>/dev/null | head -n 1)
 
-APT_PACKAGES  := libclang-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config make gcc curl
+APT_PACKAGES  := libclang-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config make gcc curl procps
 
 START_PORT    ?= 18080
+RELOAD_PORT   ?= 18089
 RUN_DIR       := $(BUILD)/run
 
 export CARGO_TARGET_DIR := $(TARGET_DIR)
 
-.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only fmt clean
+.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -119,7 +120,10 @@ conformance-wasmi-only: build-wasmi-only wasm ## the t/ suite against the interp
 	TEST_NGINX_COMPILED_ENGINES=wasmi \
 	  $(RUNNER) --label wasmi-only t/*.t
 
-test: build wasm lint unit conformance-wasmi-only conformance ## everything CI checks
+reload-check: build wasm ## nginx -s reload in master/worker mode on every engine in ENGINE
+	scripts/reload-check.sh "$(NGINX_BIN)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(BUILD)" $(RELOAD_PORT) $(ENGINE)
+
+test: build wasm lint unit reload-check conformance-wasmi-only conformance ## everything CI checks
 
 fmt:
 	$(CARGO) fmt --all

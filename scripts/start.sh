@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts nginx for `make start`: /hello answered by a wasm guest, /health by nginx itself.
 # Usage: start.sh NGINX_BIN MODULE_SO GUESTS_DIR RUN_DIR PORT
+# WASM_ENGINE=<name> in the environment adds `wasm_engine <name>;`.
 set -euo pipefail
 nginx_bin=$1 module_so=$2 guests=$3 run_dir=$4 port=$5
 
@@ -22,6 +23,7 @@ events {
 http {
     access_log logs/access.log;
     default_type text/plain;
+    ${WASM_ENGINE:+wasm_engine $WASM_ENGINE;}
     client_body_temp_path $run_dir/tmp/client_body;
     proxy_temp_path $run_dir/tmp/proxy;
     fastcgi_temp_path $run_dir/tmp/fastcgi;

@@ -62,9 +62,25 @@ impl engine_api::Engine for Engine {
     }
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
-        let module = wasmer::Module::new(&self.engine, bytes)
+        // Wasmer's Cranelift backend compiles on rayon's *global* pool by default. nginx
+        // compiles in the master, which then forks (daemon, workers) and compiles again on
+        // reload: threads do not survive fork, so a global pool created before the fork
+        // waits forever afterwards (seen: `nginx -s reload` hung the master). A pool made for
+        // this compilation and dropped after it has no thread to lose.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(
+                std::thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .min(4),
+            )
+            .thread_name(|i| format!("ngx-wasm-wasmer-compile-{i}"))
+            .build()
+            .context("cannot start wasmer's compilation threads")?;
+        let module = pool
+            .install(|| wasmer::Module::new(&self.engine, bytes))
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("not a valid WebAssembly module")?;
+        drop(pool);
         let imports: Vec<ImportType> = module
             .imports()
             .map(|i| ImportType {
