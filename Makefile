@@ -38,7 +38,12 @@ else
   NGX_FEATURES := --no-default-features --features export-modules,vendored,$(ENGINE_FEATURES)
 endif
 
-MODULE_SO     := $(BUILD)/libngx_wasm.so
+# The module for the vendored nginx; a build for another tree goes beside it, not over it.
+ifneq ($(NGINX_DIR),)
+  MODULE_SO   := $(BUILD)/nginx-dir/$(subst /,_,$(abspath $(NGINX_DIR)))/libngx_wasm.so
+else
+  MODULE_SO   := $(BUILD)/libngx_wasm.so
+endif
 # An interpreter-only module (wasmi, no JIT), built and tested by `make test` as well.
 WASMI_ONLY_SO := $(BUILD)/libngx_wasm-wasmi-only.so
 RUNNER        := $(TARGET_DIR)/$(PROFILE)/test-nginx
@@ -69,7 +74,7 @@ deps: ## Debian packages and the wasm32 target, installed only when missing
 
 build: deps ## nginx (vendored 1.28 unless NGINX_DIR is set), the module .so and the test runner
 	$(NGX_ENV) $(CARGO) build --$(PROFILE) --locked -p ngx-wasm $(NGX_FEATURES)
-	@mkdir -p $(BUILD) && cp $(TARGET_DIR)/$(PROFILE)/libngx_wasm.so $(MODULE_SO)
+	@mkdir -p $(dir $(MODULE_SO)) && cp $(TARGET_DIR)/$(PROFILE)/libngx_wasm.so $(MODULE_SO)
 	$(CARGO) build --$(PROFILE) --locked -p test-nginx
 	@echo "module: $(MODULE_SO) (engines: $(ENGINES))"
 
