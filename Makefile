@@ -17,9 +17,10 @@ GUESTS_OUT    := $(BUILD)/guests
 CARGO         ?= cargo
 PROFILE       := release
 
-# Engines compiled into the module (any non-empty subset of wasmtime wasmer wasmi), and the
+# Engines compiled into the module (any non-empty subset of wasmtime wasmer wasmer-singlepass
+# wasmi; wasmer-singlepass is wasmer with its single-pass compiler), and the
 # ones the suite runs on (make test ENGINE=wasmi runs one).
-ENGINES       ?= wasmtime wasmer wasmi
+ENGINES       ?= wasmtime wasmer wasmer-singlepass wasmi
 ENGINE        ?= $(ENGINES)
 comma         := ,
 empty         :=

@@ -41,7 +41,24 @@ ngx_wasm: engine wasmer 7.3.0, 1 module(s)
 
 
 
-=== TEST 3: wasm_engine wasmi
+=== TEST 3: wasm_engine wasmer-singlepass: wasmer with its single-pass compiler
+--- compiled_engines: wasmer-singlepass
+--- http_config
+    wasm_engine wasmer-singlepass;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- response_body
+hello
+--- error_log
+ngx_wasm: engine wasmer-singlepass 7.3.0, 1 module(s)
+
+
+
+=== TEST 4: wasm_engine wasmi
 --- compiled_engines: wasmi
 --- http_config
     wasm_engine wasmi;
@@ -58,7 +75,7 @@ ngx_wasm: engine wasmi 2.0.0, 1 module(s)
 
 
 
-=== TEST 4: the engine is named in every error a guest causes
+=== TEST 5: the engine is named in every error a guest causes
 --- compiled_engines: wasmi
 --- http_config
     wasm_engine wasmi;
@@ -74,7 +91,7 @@ engine: wasmi 2.0.0
 
 
 
-=== TEST 5: an unknown engine name is refused, listing the compiled ones
+=== TEST 6: an unknown engine name is refused, listing the compiled ones
 --- http_config
     wasm_engine v8;
 --- config
@@ -86,7 +103,7 @@ unknown wasm engine "v8" (compiled:
 
 
 
-=== TEST 6: an engine that is not compiled in is refused at its line
+=== TEST 7: an engine that is not compiled in is refused at its line
 --- missing_engines: wasmtime
 --- http_config
     wasm_engine wasmtime;
@@ -100,7 +117,7 @@ nginx.conf:23
 
 
 
-=== TEST 7: wasm_engine is an http-level directive
+=== TEST 8: wasm_engine is an http-level directive
 --- config
     wasm_engine wasmi;
 --- request
@@ -111,7 +128,7 @@ GET /t
 
 
 
-=== TEST 8: wasm_engine given twice
+=== TEST 9: wasm_engine given twice
 --- http_config
     wasm_engine wasmi;
     wasm_engine wasmi;

@@ -28,12 +28,14 @@ pub const COMPILED_ENGINES: &[&str] = &[
     "wasmtime",
     #[cfg(feature = "wasmer")]
     "wasmer",
+    #[cfg(feature = "wasmer-singlepass")]
+    "wasmer-singlepass",
     #[cfg(feature = "wasmi")]
     "wasmi",
 ];
 
 /// Every engine name ngx_wasm knows, compiled in or not.
-pub const KNOWN_ENGINES: &[&str] = &["wasmtime", "wasmer", "wasmi"];
+pub const KNOWN_ENGINES: &[&str] = &["wasmtime", "wasmer", "wasmer-singlepass", "wasmi"];
 
 /// Engine operations, object-style (engine-api's traits have associated types, which
 /// `enum_dispatch` cannot forward).
@@ -104,7 +106,7 @@ pub enum Engine {
     /// Wasmtime (Cranelift JIT).
     #[cfg(feature = "wasmtime")]
     Wasmtime(engine_wasmtime::Engine),
-    /// Wasmer (sys backend, Cranelift).
+    /// Wasmer (sys backend, Cranelift or single-pass).
     #[cfg(feature = "wasmer")]
     Wasmer(engine_wasmer::Engine),
     /// wasmi (interpreter).
@@ -168,6 +170,8 @@ pub fn create(name: &str) -> anyhow::Result<Engine> {
         "wasmtime" => Ok(Engine::from(engine_wasmtime::Engine::new()?)),
         #[cfg(feature = "wasmer")]
         "wasmer" => Ok(Engine::from(engine_wasmer::Engine::new()?)),
+        #[cfg(feature = "wasmer-singlepass")]
+        "wasmer-singlepass" => Ok(Engine::from(engine_wasmer::Engine::singlepass()?)),
         #[cfg(feature = "wasmi")]
         "wasmi" => Ok(Engine::from(engine_wasmi::Engine::new()?)),
         other => anyhow::bail!("{}", engine_name_error(other).unwrap_or_default()),

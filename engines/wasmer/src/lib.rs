@@ -17,8 +17,11 @@ use engine_api::{
 };
 use wasmer::{FunctionEnv, Memory, RuntimeError, Store, TypedFunction};
 
-/// The name this engine is known by in directives and logs.
+/// The name this engine is known by in directives and logs (Cranelift compiler).
 pub const NAME: &str = "wasmer";
+
+/// The name of the same engine with the single-pass compiler (feature `singlepass`).
+pub const NAME_SINGLEPASS: &str = "wasmer-singlepass";
 
 /// The wasmer version this crate is built against (kept in step with Cargo.toml).
 pub const VERSION: &str = "7.3.0";
@@ -36,16 +39,27 @@ pub struct HostState {
 // single-threaded); instances are never shared or moved across threads.
 unsafe impl Send for HostState {}
 
-/// A wasmer engine (Cranelift).
+/// A wasmer engine (Cranelift, or single-pass with the `singlepass` feature).
 pub struct Engine {
     engine: wasmer::Engine,
+    name: &'static str,
 }
 
 impl Engine {
-    /// Creates the engine.
+    /// Creates the engine with the Cranelift compiler.
     pub fn new() -> anyhow::Result<Self> {
         Ok(Engine {
-            engine: wasmer::Engine::default(),
+            engine: wasmer::Engine::from(wasmer::sys::Cranelift::default()),
+            name: NAME,
+        })
+    }
+
+    /// Creates the engine with the single-pass compiler.
+    #[cfg(feature = "singlepass")]
+    pub fn singlepass() -> anyhow::Result<Self> {
+        Ok(Engine {
+            engine: wasmer::Engine::from(wasmer::sys::Singlepass::default()),
+            name: NAME_SINGLEPASS,
         })
     }
 }
@@ -54,7 +68,7 @@ impl engine_api::Engine for Engine {
     type Module = Module;
 
     fn name(&self) -> &'static str {
-        NAME
+        self.name
     }
 
     fn version(&self) -> &'static str {
