@@ -145,3 +145,195 @@ GET /t
 --- error_log
 export "missing" not found
 nginx.conf:33
+
+
+
+=== TEST 11: wasm_timeout with a value that is not a time
+--- config
+    location /t {
+        wasm_timeout fast;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid wasm_timeout "fast": expected a time such as 50ms or 2s, or off in
+nginx.conf:30
+
+
+
+=== TEST 12: wasm_timeout given twice in one block
+--- config
+    location /t {
+        wasm_timeout 1s;
+        wasm_timeout 2s;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+"wasm_timeout" directive is duplicate in
+nginx.conf:31
+
+
+
+=== TEST 13: wasm_fuel must be a positive whole number
+--- config
+    location /t {
+        wasm_fuel -5;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid wasm_fuel "-5": expected a number of instructions (1 to 18446744073709551615), or off in
+nginx.conf:30
+
+
+
+=== TEST 14: wasm_fuel larger than 64 bits
+--- config
+    location /t {
+        wasm_fuel 99999999999999999999;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid wasm_fuel "99999999999999999999"
+nginx.conf:30
+
+
+
+=== TEST 15: wasm_budget_status must be an error status
+--- config
+    location /t {
+        wasm_budget_status 200;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid wasm_budget_status "200": expected an error status from 400 to 599 in
+nginx.conf:30
+
+
+
+=== TEST 16: wasm_max_memory below one page
+--- config
+    location /t {
+        wasm_max_memory 1k;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid wasm_max_memory "1k": expected a size from 64k to 4g, or off in
+nginx.conf:30
+
+
+
+=== TEST 17: wasm_max_memory that is not a size
+--- config
+    location /t {
+        wasm_max_memory lots;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid wasm_max_memory "lots"
+nginx.conf:30
+
+
+
+=== TEST 18: wasm_isolation accepts worker or request only
+--- config
+    location /t {
+        wasm_isolation instance;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid wasm_isolation "instance": expected worker or request in
+nginx.conf:30
+
+
+
+=== TEST 19: wasm_trap_log_interval is http-level only
+--- config
+    location /t {
+        wasm_trap_log_interval 5s;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+"wasm_trap_log_interval" directive is not allowed here in
+nginx.conf:30
+
+
+
+=== TEST 20: wasm_trap_log_interval must be greater than zero
+--- http_config
+    wasm_trap_log_interval 0;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid wasm_trap_log_interval "0": expected a time greater than 0, such as 10s in
+nginx.conf:23
+
+
+
+=== TEST 21: the budget directives take one argument
+--- config
+    location /t {
+        wasm_fuel 10 20;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid number of arguments in "wasm_fuel" directive in
+
+
+
+=== TEST 22: valid budget directives at every level pass nginx -t and serve
+--- http_config
+    wasm_timeout 5s;
+    wasm_fuel off;
+    wasm_budget_status 504;
+    wasm_max_memory 16m;
+    wasm_isolation worker;
+    wasm_trap_log_interval 1m;
+--- config
+    wasm_timeout 1500ms;
+    wasm_max_memory off;
+    location /t {
+        wasm_timeout off;
+        wasm_fuel 1000000000;
+        wasm_isolation request;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- response_body
+hello
+--- no_error_log
+[error]

@@ -57,3 +57,115 @@ X-All: 1
 log=Ok(()) status=Ok(()) header=Ok(()) uri=/all/of/it host=true uri_len=10
 --- error_log
 [wasm] abi_all
+
+
+
+=== TEST 5: memory.grow past wasm_max_memory returns -1 inside the guest
+--- config
+    location /t {
+        wasm_max_memory 2m;
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm grow_to_cap;
+    }
+--- request
+GET /t
+--- response_body
+pages=32 grow=-1
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: a larger limit lets the same guest grow further
+--- config
+    location /t {
+        wasm_max_memory 4m;
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm grow_to_cap;
+    }
+--- request
+GET /t
+--- response_body
+pages=64 grow=-1
+
+
+
+=== TEST 7: a guest whose allocator gives up at the limit traps: 500, and the next request succeeds
+--- config
+    wasm_max_memory 2m;
+    location /oom {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm oom;
+    }
+    location /fine {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm fine;
+    }
+--- request eval
+["GET /oom", "GET /fine", "GET /oom", "GET /fine"]
+--- error_code eval
+[500, 200, 500, 200]
+--- response_body_like eval
+["500", "fine", "500", "fine"]
+--- error_log
+wasm guest trapped: wasm trap: wasm `unreachable` instruction executed, after growth was refused during the call (
+bytes of linear memory exceed wasm_max_memory (2097152 bytes)) (module: "
+export: "oom"
+
+
+
+=== TEST 8: a module whose initial memory exceeds the limit fails to instantiate, clearly
+--- config
+    location /t {
+        wasm_max_memory 1m;
+        content_by_wasm $TEST_NGINX_GUESTS/memory.wasm count;
+    }
+--- request eval
+["GET /t", "GET /t"]
+--- error_code eval
+[500, 500]
+--- error_log
+wasm guest instantiation failed: memory limit exceeded: 
+bytes of linear memory exceed wasm_max_memory (1048576 bytes) (module: "
+memory.wasm", export: "count"
+
+
+
+=== TEST 9: the limit applies to per-request instances too
+--- config
+    location /t {
+        wasm_max_memory 2m;
+        wasm_isolation request;
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm grow_to_cap;
+    }
+--- request eval
+["GET /t", "GET /t"]
+--- response_body eval
+["pages=32 grow=-1\n", "pages=32 grow=-1\n"]
+
+
+
+=== TEST 10: locations with different limits use different worker instances
+--- config
+    location /small {
+        wasm_max_memory 2m;
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm count;
+    }
+    location /large {
+        wasm_max_memory 4m;
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm count;
+    }
+--- request eval
+["GET /small", "GET /small", "GET /large", "GET /small"]
+--- response_body eval
+["count=1\n", "count=2\n", "count=1\n", "count=3\n"]
+
+
+
+=== TEST 11: the limit is inherited from the http block
+--- http_config
+    wasm_max_memory 2m;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm grow_to_cap;
+    }
+--- request
+GET /t
+--- response_body
+pages=32 grow=-1

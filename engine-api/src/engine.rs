@@ -6,10 +6,13 @@
 //! request they run for.
 //!
 //! Instantiation goes through the module so that an engine can pre-link it once
-//! (wasmtime's `InstancePre`) and later draw instances from a pool without changing this API.
+//! (wasmtime's `InstancePre`) and draw per-request instances from a pool
+//! ([`Isolation::Request`]). Budgets and limits ([`crate::limits`]) are passed at
+//! instantiation and at each call, so every engine enforces the same configuration.
 //! See `docs/design.md` for how a call will be able to suspend and resume.
 
 use crate::error::GuestError;
+use crate::limits::{Budget, InstanceLimits};
 use crate::request::HostRequest;
 
 /// A WebAssembly value type, as far as the host ABI cares.
@@ -127,6 +130,27 @@ pub trait Engine {
     /// Implementations must reject modules whose imports the host does not provide, with the
     /// message of [`crate::validate::check_imports`], so every engine reports the same error.
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Self::Module>;
+
+    /// Prepares the current process to run guests. nginx calls it once in each worker (after
+    /// `fork`) before the first instantiation: threads (wasmtime's epoch ticker) and
+    /// instance pools do not survive `fork`, so they are made here, never in the master.
+    /// `request_isolation` says whether some handler uses [`Isolation::Request`]. Calling it
+    /// again is harmless.
+    fn init_worker(&self, request_isolation: bool) -> anyhow::Result<()> {
+        let _ = request_isolation;
+        Ok(())
+    }
+}
+
+/// How long an instance lives, which decides how an engine makes it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Isolation {
+    /// One instance per module per worker, reused by every request until it fails.
+    #[default]
+    Worker,
+    /// A fresh instance for each call, dropped after it: no state survives between
+    /// requests. Engines make these cheap where they can (wasmtime: a pooling allocator).
+    Request,
 }
 
 /// A compiled, validated module. Compiled once and shared by every instance.
@@ -140,18 +164,30 @@ pub trait Module {
     /// The module's exports.
     fn exports(&self) -> Vec<ExportType>;
 
-    /// Creates a fresh instance, linked to the host ABI.
-    fn instantiate(&self) -> Result<Self::Instance, GuestError>;
+    /// Creates a fresh instance, linked to the host ABI, whose memories and tables stay
+    /// within `limits`. A start function runs under `budget`.
+    fn instantiate(
+        &self,
+        isolation: Isolation,
+        limits: &InstanceLimits,
+        budget: &Budget,
+    ) -> Result<Self::Instance, GuestError>;
 }
 
 /// A live instance: its own memory, globals and tables.
 pub trait Instance {
-    /// Calls the export `name`, of type `() -> ()`, for `request`.
+    /// Calls the export `name`, of type `() -> ()`, for `request`, stopping it when
+    /// `budget` runs out ([`crate::GuestErrorKind::Budget`]).
     ///
     /// Host functions the guest calls reach `request` through the engine's
-    /// [`crate::RequestSlot`]. An `Err` means the guest trapped; the caller should discard the
-    /// instance, whose state may be inconsistent.
-    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError>;
+    /// [`crate::RequestSlot`]. An `Err` means the guest trapped or was stopped; the caller
+    /// should discard the instance, whose state may be inconsistent.
+    fn call(
+        &mut self,
+        name: &str,
+        request: &mut dyn HostRequest,
+        budget: &Budget,
+    ) -> Result<(), GuestError>;
 }
 
 /// Typed export handles an instance has looked up, by name: an instance calls a handful of

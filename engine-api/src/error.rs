@@ -40,6 +40,9 @@ pub enum GuestErrorKind {
     Trap,
     /// The export to call does not exist or has the wrong type (normally caught at config time).
     Export,
+    /// A budget (`wasm_timeout`, `wasm_fuel`) ran out and the guest was stopped; see
+    /// [`crate::Budget::exceeded`].
+    Budget,
 }
 
 /// An error a guest caused, with a one-line reason. The nginx module adds the module path,
@@ -68,6 +71,7 @@ impl fmt::Display for GuestError {
             GuestErrorKind::Instantiate => "instantiation failed",
             GuestErrorKind::Trap => "trapped",
             GuestErrorKind::Export => "bad export",
+            GuestErrorKind::Budget => "stopped",
         };
         write!(f, "{what}: {}", self.reason)
     }

@@ -15,15 +15,20 @@
 pub mod abi;
 pub mod engine;
 pub mod error;
+pub mod health;
+pub mod limits;
 pub mod memory;
 pub mod request;
+pub mod ticker;
 pub mod trap;
 pub mod validate;
 
 pub use engine::{
-    Engine, ExportCache, ExportType, ExternKind, FuncType, ImportType, Instance, Module, ValType,
+    Engine, ExportCache, ExportType, ExternKind, FuncType, ImportType, Instance, Isolation, Module,
+    ValType,
 };
 pub use error::{GuestError, GuestErrorKind, HostTrap};
+pub use limits::{Budget, EngineOptions, InstanceLimits, MemoryLimiter};
 pub use memory::GuestMemory;
 pub use request::{HostRequest, LogLevel, RequestSlot};
 pub use trap::TrapKind;

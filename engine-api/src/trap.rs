@@ -26,10 +26,14 @@ pub enum TrapKind {
     BadConversionToInteger,
     /// The `unreachable` instruction.
     Unreachable,
-    /// Interrupted by the host (epoch deadline).
-    Interrupt,
-    /// The fuel budget ran out.
+    /// The call's wall-clock budget (`wasm_timeout`) ran out. Engines stop the guest in their
+    /// own way (wasmtime: epoch deadline; wasmi: a clock check between fuel slices; wasmer: a
+    /// metering budget and a clock check in host calls) and all report this kind.
+    Timeout,
+    /// The call's instruction budget (`wasm_fuel`) ran out.
     OutOfFuel,
+    /// A memory or table could not be created within `wasm_max_memory`.
+    MemoryLimit,
 }
 
 impl TrapKind {
@@ -46,9 +50,15 @@ impl TrapKind {
             TrapKind::IntegerDivisionByZero => "integer divide by zero",
             TrapKind::BadConversionToInteger => "invalid conversion to integer",
             TrapKind::Unreachable => "wasm `unreachable` instruction executed",
-            TrapKind::Interrupt => "interrupt",
+            TrapKind::Timeout => "timeout exceeded",
             TrapKind::OutOfFuel => "all fuel consumed by WebAssembly",
+            TrapKind::MemoryLimit => "memory limit exceeded",
         }
+    }
+
+    /// True for the kinds that mean a budget ran out rather than a fault of the guest.
+    pub fn is_budget(self) -> bool {
+        matches!(self, TrapKind::Timeout | TrapKind::OutOfFuel)
     }
 
     /// `wasm trap: <message>`, the reason a [`crate::GuestError`] carries.

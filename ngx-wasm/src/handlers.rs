@@ -3,12 +3,12 @@
 //! Rewrite phases: a guest that set a status or wrote a body answers the request; otherwise
 //! the request continues to the next handler (its header changes stay). Content phase: the
 //! guest's response is sent (200 and an empty body unless it set others). A failed call
-//! answers 500 and logs module, export, engine and reason.
+//! answers 500 (a budget stop: `wasm_budget_status`; a module backing off: 503) and logs
+//! module, export, engine and reason.
 
 use ngx::core::Status;
-use ngx::ffi::{ngx_http_request_t, ngx_int_t, NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_LOG_ERR};
+use ngx::ffi::{ngx_http_request_t, ngx_int_t};
 use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, HttpModuleServerConf, Request};
-use ngx::ngx_log_error;
 
 use crate::conf::{Handler, Phase};
 use crate::request::NgxRequest;
@@ -57,6 +57,10 @@ fn run(req: &mut Request, phase: Phase) -> Status {
     let Some(mcf) = Module::main_conf(req) else {
         return Status::NGX_DECLINED;
     };
+    // Budgets and limits of the request's location (the server's, before one is chosen).
+    let limits = Module::location_conf(req)
+        .map(|l| l.limits.get())
+        .unwrap_or_default();
     let r: &mut ngx_http_request_t = req.as_mut();
     // SAFETY: a live request has a connection with a log.
     let log = unsafe { (*r.connection).log };
@@ -67,19 +71,13 @@ fn run(req: &mut Request, phase: Phase) -> Status {
             return rc;
         }
     }
-    if let Err(e) = mcf.registry.call(handler, &mut host) {
+    // A failure is logged by the registry (or counted, for a module failing repeatedly).
+    if let Err(status) = mcf
+        .registry
+        .call(handler, &limits, &mut host, log, phase.name())
+    {
         host.discard_headers();
-        ngx_log_error!(
-            NGX_LOG_ERR,
-            log,
-            "wasm guest {} (module: \"{}\", export: \"{}\", engine: {}, phase: {})",
-            e.error,
-            e.path.display(),
-            handler.export,
-            e.engine,
-            phase.name()
-        );
-        return Status(NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t);
+        return Status(status as ngx_int_t);
     }
     if phase != Phase::Content {
         if !host.produced_response() {

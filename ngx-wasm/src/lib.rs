@@ -9,6 +9,7 @@ mod handlers;
 mod registry;
 mod request;
 mod runtime;
+mod supervise;
 
 use std::ffi::c_char;
 use std::ptr;
@@ -55,7 +56,7 @@ unsafe impl HttpModuleLocationConf for Module {
 
 const PHASE_DIRECTIVE_CONTEXT: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 5] = [
+static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 11] = [
     ngx_command_t {
         name: ngx_string!("content_by_wasm"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
@@ -88,6 +89,54 @@ static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 5] = [
         offset: 0,
         post: ptr::null_mut(),
     },
+    ngx_command_t {
+        name: ngx_string!("wasm_timeout"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::limits::set_wasm_timeout),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_fuel"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::limits::set_wasm_fuel),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_budget_status"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::limits::set_wasm_budget_status),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_max_memory"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::limits::set_wasm_max_memory),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_isolation"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::limits::set_wasm_isolation),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_trap_log_interval"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::limits::set_wasm_trap_log_interval),
+        conf: NGX_HTTP_MAIN_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
     ngx_command_t::empty(),
 ];
 
@@ -107,6 +156,11 @@ extern "C" fn init_process(cycle: *mut ngx_cycle_t) -> ngx_int_t {
     unsafe { registry::init_worker(cycle) }
 }
 
+extern "C" fn exit_process(cycle: *mut ngx_cycle_t) {
+    // SAFETY: nginx passes the live cycle to exit_process.
+    unsafe { registry::exit_worker(cycle) }
+}
+
 // The `ngx_modules` table a `load_module` cdylib needs; nginx generates it for --add-module.
 #[cfg(feature = "export-modules")]
 ngx::ngx_modules!(ngx_http_wasm_module);
@@ -121,6 +175,7 @@ pub static mut ngx_http_wasm_module: ngx_module_t = ngx_module_t {
     commands: unsafe { ptr::addr_of_mut!(NGX_HTTP_WASM_COMMANDS[0]) },
     type_: NGX_HTTP_MODULE as _,
     init_process: Some(init_process),
+    exit_process: Some(exit_process),
     ..ngx_module_t::default()
 };
 

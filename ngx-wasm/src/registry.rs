@@ -1,15 +1,34 @@
-//! Every module a configuration names: compiled once per file, instantiated once per worker.
+//! Every module a configuration names: compiled once per file, instantiated per worker (or
+//! per request, with `wasm_isolation request`), and supervised: failures are logged (or
+//! summarised) and a module that keeps failing backs off ([`crate::supervise`]).
 
 use std::cell::RefCell;
 use std::path::PathBuf;
 
-use engine_api::{validate, GuestError, HostRequest};
-use ngx::ffi::{ngx_cycle_t, ngx_int_t, NGX_LOG_ERR, NGX_LOG_NOTICE};
+use engine_api::{
+    validate, Budget, EngineOptions, GuestError, GuestErrorKind, HostRequest, InstanceLimits,
+    Isolation,
+};
+use ngx::ffi::{ngx_cycle_t, ngx_int_t, ngx_log_t, NGX_LOG_ERR, NGX_LOG_NOTICE};
 use ngx::http::HttpModuleMainConf;
 use ngx::ngx_log_error;
 
+use crate::conf::limits::{Limits, DEFAULT_TRAP_LOG_INTERVAL_MS};
 use crate::conf::{ConfSite, Handler};
 use crate::runtime::{self, Engine, EngineOps, Instance, InstanceOps, Module, ModuleOps};
+use crate::supervise::{Failure, Supervisor};
+
+/// The status answered while a module backs off after failing repeatedly.
+pub const BACKOFF_STATUS: u16 = 503;
+
+/// The status answered when a guest fails (traps, fails to instantiate).
+pub const FAILURE_STATUS: u16 = 500;
+
+/// One worker instance, for one set of instance limits.
+struct Slot {
+    limits: InstanceLimits,
+    instance: Instance,
+}
 
 /// One `.wasm` file.
 struct Entry {
@@ -17,8 +36,12 @@ struct Entry {
     /// The first directive naming it, for errors about the file itself.
     site: ConfSite,
     compiled: Option<Module>,
-    /// This worker's instance, created on first use and dropped after a trap.
-    instance: RefCell<Option<Instance>>,
+    /// This worker's instances (`wasm_isolation worker`), one per distinct
+    /// `wasm_max_memory` in force where the module is used; created on first use and dropped
+    /// after a failure.
+    instances: RefCell<Vec<Slot>>,
+    /// Failure logging and backoff in this worker.
+    supervisor: Box<Supervisor>,
 }
 
 /// An export some directive will call, checked at load time.
@@ -36,16 +59,14 @@ pub struct Registry {
     engine: Option<Engine>,
     modules: Vec<Entry>,
     uses: Vec<ExportUse>,
-}
-
-/// A failed guest call, with what the error log needs to name it.
-pub struct CallError<'a> {
-    /// Why it failed.
-    pub error: GuestError,
-    /// The module file.
-    pub path: &'a std::path::Path,
-    /// `name version` of the engine.
-    pub engine: String,
+    /// The budgets some directive switched on.
+    options: EngineOptions,
+    /// Some directive set `wasm_isolation request`.
+    request_isolation: bool,
+    /// `wasm_trap_log_interval`, if set.
+    trap_log_interval: Option<u64>,
+    /// The `http` level's limits, for the instances made at worker start.
+    default_limits: Limits,
 }
 
 impl Registry {
@@ -56,6 +77,33 @@ impl Registry {
         }
         self.engine_name = Some(name.to_string());
         true
+    }
+
+    /// The budgets the engine must enforce, switched on by the directives that use them.
+    pub fn options_mut(&mut self) -> &mut EngineOptions {
+        &mut self.options
+    }
+
+    /// Some directive uses `wasm_isolation request`.
+    pub fn set_request_isolation(&mut self) {
+        self.request_isolation = true;
+    }
+
+    /// Records `wasm_trap_log_interval`; false if it was set already.
+    pub fn set_trap_log_interval(&mut self, ms: u64) -> bool {
+        if self.trap_log_interval.is_some() {
+            return false;
+        }
+        self.trap_log_interval = Some(ms);
+        for m in &self.modules {
+            m.supervisor.set_interval(ms);
+        }
+        true
+    }
+
+    /// Records the `http` level's limits (after the whole block is read).
+    pub fn set_default_limits(&mut self, limits: Limits) {
+        self.default_limits = limits;
     }
 
     /// True when no directive names a module.
@@ -69,11 +117,15 @@ impl Registry {
         let module = match self.modules.iter().position(|m| m.path == path) {
             Some(i) => i,
             None => {
+                let interval = self
+                    .trap_log_interval
+                    .unwrap_or(DEFAULT_TRAP_LOG_INTERVAL_MS);
                 self.modules.push(Entry {
+                    supervisor: Supervisor::new(path.clone(), interval),
                     path,
                     site: site.clone(),
                     compiled: None,
-                    instance: RefCell::new(None),
+                    instances: RefCell::new(Vec::new()),
                 });
                 self.modules.len() - 1
             }
@@ -94,7 +146,7 @@ impl Registry {
                 .engine_name
                 .as_deref()
                 .unwrap_or(runtime::DEFAULT_ENGINE);
-            let engine = runtime::create(name).map_err(|e| {
+            let engine = runtime::create(name, self.options).map_err(|e| {
                 (
                     self.modules[0].site.clone(),
                     format!("cannot create the wasm engine: {e:#}"),
@@ -144,53 +196,133 @@ impl Registry {
         }
     }
 
-    /// Creates this worker's instance of module `i` if it has none.
-    fn instance_of(&self, i: usize) -> Result<std::cell::RefMut<'_, Instance>, GuestError> {
+    fn compiled(&self, i: usize) -> Result<&Module, GuestError> {
+        self.modules[i]
+            .compiled
+            .as_ref()
+            .ok_or_else(|| GuestError::new(GuestErrorKind::Instantiate, "module not compiled"))
+    }
+
+    /// Makes sure this worker has an instance of module `i` for `limits` (worker isolation).
+    fn ensure_instance(
+        &self,
+        i: usize,
+        limits: &InstanceLimits,
+        budget: &Budget,
+    ) -> Result<(), GuestError> {
         let entry = &self.modules[i];
-        let Some(compiled) = entry.compiled.as_ref() else {
-            return Err(GuestError::new(
-                engine_api::GuestErrorKind::Instantiate,
-                "module not compiled",
-            ));
-        };
-        let mut slot = entry.instance.try_borrow_mut().map_err(|_| {
+        let mut slots = entry.instances.try_borrow_mut().map_err(|_| {
             GuestError::new(
-                engine_api::GuestErrorKind::Instantiate,
+                GuestErrorKind::Instantiate,
                 "instance already in use (re-entrant call)",
             )
         })?;
-        if slot.is_none() {
-            *slot = Some(compiled.instantiate()?);
+        if !slots.iter().any(|s| s.limits == *limits) {
+            let instance = self
+                .compiled(i)?
+                .instantiate(Isolation::Worker, limits, budget)?;
+            slots.push(Slot {
+                limits: *limits,
+                instance,
+            });
         }
-        std::cell::RefMut::filter_map(slot, Option::as_mut)
-            .map_err(|_| GuestError::new(engine_api::GuestErrorKind::Instantiate, "no instance"))
+        Ok(())
     }
 
-    /// Calls `handler` for `request` on this worker's instance. After a failure the instance
-    /// is dropped, so the next request gets a fresh one.
+    /// Calls `export` on this worker's instance of module `i` for `limits`. After a failure
+    /// the instance is dropped, so the next request gets a fresh one.
+    fn call_worker(
+        &self,
+        i: usize,
+        export: &str,
+        limits: &Limits,
+        request: &mut dyn HostRequest,
+    ) -> Result<(), GuestError> {
+        self.ensure_instance(i, &limits.instance, &limits.budget)?;
+        let entry = &self.modules[i];
+        let mut slots = entry.instances.try_borrow_mut().map_err(|_| {
+            GuestError::new(
+                GuestErrorKind::Instantiate,
+                "instance already in use (re-entrant call)",
+            )
+        })?;
+        let Some(pos) = slots.iter().position(|s| s.limits == limits.instance) else {
+            return Err(GuestError::new(GuestErrorKind::Instantiate, "no instance"));
+        };
+        let result = slots[pos].instance.call(export, request, &limits.budget);
+        if result.is_err() {
+            slots.swap_remove(pos);
+        }
+        result
+    }
+
+    /// Calls `export` on a fresh instance of module `i`, dropped afterwards.
+    fn call_fresh(
+        &self,
+        i: usize,
+        export: &str,
+        limits: &Limits,
+        request: &mut dyn HostRequest,
+    ) -> Result<(), GuestError> {
+        let mut instance =
+            self.compiled(i)?
+                .instantiate(Isolation::Request, &limits.instance, &limits.budget)?;
+        instance.call(export, request, &limits.budget)
+    }
+
+    /// Calls `handler` for `request` under `limits`. On failure the error is logged (or
+    /// counted, see [`Supervisor`]) on `log` and the status to answer is returned: the
+    /// `wasm_budget_status` for a budget stop, 503 while the module backs off, 500 otherwise.
     pub fn call(
         &self,
         handler: &Handler,
+        limits: &Limits,
         request: &mut dyn HostRequest,
-    ) -> Result<(), CallError<'_>> {
+        log: *mut ngx_log_t,
+        phase: &str,
+    ) -> Result<(), u16> {
         let entry = &self.modules[handler.module];
-        let result = self
-            .instance_of(handler.module)
-            .and_then(|mut inst| inst.call(&handler.export, request));
-        result.map_err(|error| {
-            if let Ok(mut slot) = entry.instance.try_borrow_mut() {
-                *slot = None;
+        let engine = self.engine_label();
+        if !entry.supervisor.admit(log, &engine) {
+            return Err(BACKOFF_STATUS);
+        }
+        let result = match limits.isolation {
+            Isolation::Worker => self.call_worker(handler.module, &handler.export, limits, request),
+            Isolation::Request => self.call_fresh(handler.module, &handler.export, limits, request),
+        };
+        match result {
+            Ok(()) => {
+                entry.supervisor.success();
+                Ok(())
             }
-            CallError {
-                error,
-                path: &entry.path,
-                engine: self.engine_label(),
+            Err(error) => {
+                entry.supervisor.failure(
+                    log,
+                    &Failure {
+                        error: &error,
+                        export: &handler.export,
+                        phase,
+                        engine: &engine,
+                    },
+                );
+                Err(match error.kind {
+                    GuestErrorKind::Budget => limits.budget_status,
+                    _ => FAILURE_STATUS,
+                })
             }
-        })
+        }
+    }
+
+    /// The worker exits: log the failure summaries still pending.
+    pub fn flush(&self) {
+        for m in &self.modules {
+            m.supervisor.flush();
+        }
     }
 }
 
-/// Worker start: log the engine and instantiate every module ahead of the first request.
+/// Worker start: log the engine, prepare it for this process (threads, pools) and
+/// instantiate every module ahead of the first request, with the `http` level's limits.
 ///
 /// # Safety
 /// `cycle` must be the cycle nginx passes to `init_process`.
@@ -211,17 +343,44 @@ pub unsafe fn init_worker(cycle: *mut ngx_cycle_t) -> ngx_int_t {
         reg.engine_label(),
         reg.modules.len()
     );
-    for (i, m) in reg.modules.iter().enumerate() {
-        if let Err(e) = reg.instance_of(i) {
-            // Not fatal: the first request retries and answers 500 if it fails again.
+    if let Some(engine) = &reg.engine {
+        if let Err(e) = engine.init_worker(reg.request_isolation) {
+            // Not fatal: per-request instances fall back to on-demand allocation, and a call
+            // with a timeout that cannot be enforced fails (500) rather than run unbounded.
             ngx_log_error!(
                 NGX_LOG_ERR,
                 cycle.log,
-                "ngx_wasm: module \"{}\": {e} (engine: {})",
-                m.path.display(),
+                "ngx_wasm: {e:#} (engine: {})",
                 reg.engine_label()
             );
         }
     }
+    let limits = reg.default_limits;
+    if limits.isolation == Isolation::Worker {
+        for (i, m) in reg.modules.iter().enumerate() {
+            if let Err(e) = reg.ensure_instance(i, &limits.instance, &limits.budget) {
+                // Not fatal: the first request retries and answers 500 if it fails again.
+                ngx_log_error!(
+                    NGX_LOG_ERR,
+                    cycle.log,
+                    "ngx_wasm: module \"{}\": {e} (engine: {})",
+                    m.path.display(),
+                    reg.engine_label()
+                );
+            }
+        }
+    }
     ngx::core::Status::NGX_OK.0
+}
+
+/// Worker exit: log the failure summaries still pending.
+///
+/// # Safety
+/// `cycle` must be the cycle nginx passes to `exit_process`.
+pub unsafe fn exit_worker(cycle: *mut ngx_cycle_t) {
+    // SAFETY: nginx passes the live cycle.
+    let cycle = unsafe { &*cycle };
+    if let Some(mcf) = crate::Module::main_conf(cycle) {
+        mcf.registry.flush();
+    }
 }

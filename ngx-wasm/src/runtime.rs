@@ -4,7 +4,9 @@
 //! `wasmtime`, `wasmer`, `wasmi`), dispatched with `enum_dispatch`; `cfg-if` picks the
 //! default among the compiled ones (wasmtime, then wasmer, then wasmi).
 
-use engine_api::{ExportType, GuestError, HostRequest};
+use engine_api::{
+    Budget, EngineOptions, ExportType, GuestError, HostRequest, InstanceLimits, Isolation,
+};
 use enum_dispatch::enum_dispatch;
 
 cfg_if::cfg_if! {
@@ -47,6 +49,8 @@ pub trait EngineOps {
     fn version(&self) -> &'static str;
     /// Compiles a module.
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module>;
+    /// Prepares a worker process (threads, pools).
+    fn init_worker(&self, request_isolation: bool) -> anyhow::Result<()>;
 }
 
 /// Compiled-module operations.
@@ -55,14 +59,24 @@ pub trait ModuleOps {
     /// The module's exports.
     fn exports(&self) -> Vec<ExportType>;
     /// A fresh instance.
-    fn instantiate(&self) -> Result<Instance, GuestError>;
+    fn instantiate(
+        &self,
+        isolation: Isolation,
+        limits: &InstanceLimits,
+        budget: &Budget,
+    ) -> Result<Instance, GuestError>;
 }
 
 /// Instance operations.
 #[enum_dispatch]
 pub trait InstanceOps {
     /// Calls a handler export for a request.
-    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError>;
+    fn call(
+        &mut self,
+        name: &str,
+        request: &mut dyn HostRequest,
+        budget: &Budget,
+    ) -> Result<(), GuestError>;
 }
 
 impl<E> EngineOps for E
@@ -79,6 +93,9 @@ where
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
         engine_api::Engine::compile(self, bytes).map(Module::from)
     }
+    fn init_worker(&self, request_isolation: bool) -> anyhow::Result<()> {
+        engine_api::Engine::init_worker(self, request_isolation)
+    }
 }
 
 impl<M> ModuleOps for M
@@ -89,14 +106,24 @@ where
     fn exports(&self) -> Vec<ExportType> {
         engine_api::Module::exports(self)
     }
-    fn instantiate(&self) -> Result<Instance, GuestError> {
-        engine_api::Module::instantiate(self).map(Instance::from)
+    fn instantiate(
+        &self,
+        isolation: Isolation,
+        limits: &InstanceLimits,
+        budget: &Budget,
+    ) -> Result<Instance, GuestError> {
+        engine_api::Module::instantiate(self, isolation, limits, budget).map(Instance::from)
     }
 }
 
 impl<I: engine_api::Instance> InstanceOps for I {
-    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError> {
-        engine_api::Instance::call(self, name, request)
+    fn call(
+        &mut self,
+        name: &str,
+        request: &mut dyn HostRequest,
+        budget: &Budget,
+    ) -> Result<(), GuestError> {
+        engine_api::Instance::call(self, name, request, budget)
     }
 }
 
@@ -163,17 +190,18 @@ pub fn engine_name_error(name: &str) -> Option<String> {
     }
 }
 
-/// Creates the engine named `name` (one of [`COMPILED_ENGINES`]).
-pub fn create(name: &str) -> anyhow::Result<Engine> {
+/// Creates the engine named `name` (one of [`COMPILED_ENGINES`]), able to enforce the
+/// budgets of `options`.
+pub fn create(name: &str, options: EngineOptions) -> anyhow::Result<Engine> {
     match name {
         #[cfg(feature = "wasmtime")]
-        "wasmtime" => Ok(Engine::from(engine_wasmtime::Engine::new()?)),
+        "wasmtime" => Ok(Engine::from(engine_wasmtime::Engine::new(options)?)),
         #[cfg(feature = "wasmer")]
-        "wasmer" => Ok(Engine::from(engine_wasmer::Engine::new()?)),
+        "wasmer" => Ok(Engine::from(engine_wasmer::Engine::new(options)?)),
         #[cfg(feature = "wasmer-singlepass")]
-        "wasmer-singlepass" => Ok(Engine::from(engine_wasmer::Engine::singlepass()?)),
+        "wasmer-singlepass" => Ok(Engine::from(engine_wasmer::Engine::singlepass(options)?)),
         #[cfg(feature = "wasmi")]
-        "wasmi" => Ok(Engine::from(engine_wasmi::Engine::new()?)),
+        "wasmi" => Ok(Engine::from(engine_wasmi::Engine::new(options)?)),
         other => anyhow::bail!("{}", engine_name_error(other).unwrap_or_default()),
     }
 }

@@ -4,18 +4,32 @@
 //! from the host ABI table ([`engine_api::abi::HOST_FUNCTIONS`]) and calls exports. It
 //! implements no host function itself.
 //!
-//! Wasmer has no pre-linked instance (`InstancePre`): functions belong to a store, so each
-//! instantiation builds its imports in the new store. That is one reason per-request
-//! isolation is costlier on wasmer (see `docs/engines.md`).
+//! Wasmer has no pre-linked instance (`InstancePre`) and no instance pool: functions belong
+//! to a store, so each instantiation builds its imports in the new store. That is why
+//! per-request isolation is costlier on wasmer (see `docs/engines.md`).
+//!
+//! Budgets go through metering ([`budget`]): a configuration with `wasm_fuel` or
+//! `wasm_timeout` compiles every module with `wasmer-middlewares`' metering, each in its own
+//! engine. `wasm_max_memory` goes through per-instance tunables ([`limits`]).
 
+mod budget;
 mod imports;
+mod limits;
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use anyhow::Context as _;
 use engine_api::{
-    validate, ExportCache, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind,
-    HostRequest, HostTrap, ImportType, RequestSlot, TrapKind, ValType,
+    validate, Budget, EngineOptions, ExportCache, ExportType, ExternKind, FuncType, GuestError,
+    GuestErrorKind, HostRequest, HostTrap, ImportType, InstanceLimits, Isolation, MemoryLimiter,
+    RequestSlot, TrapKind, ValType,
 };
+use wasmer::sys::{BaseTunables, CompilerConfig as _, NativeEngineExt as _};
 use wasmer::{FunctionEnv, Memory, RuntimeError, Store, TypedFunction};
+
+use crate::budget::{Points, Watchdog};
+use crate::limits::{LimitingTunables, SharedLimiter};
 
 /// The name this engine is known by in directives and logs (Cranelift compiler).
 pub const NAME: &str = "wasmer";
@@ -34,33 +48,93 @@ pub struct HostState {
     memory: Option<Memory>,
 }
 
+/// What a worker process adds to an engine made in the master: the watchdog thread that
+/// enforces timeouts (threads do not survive nginx's `fork`).
+#[derive(Default)]
+struct WorkerState {
+    watchdog: OnceLock<Result<Watchdog, String>>,
+}
+
+impl WorkerState {
+    /// The watchdog, started on first use.
+    fn watchdog(&self) -> Result<&Watchdog, GuestError> {
+        self.watchdog
+            .get_or_init(|| {
+                Watchdog::start().map_err(|e| format!("cannot start the watchdog thread: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, e.clone()))
+    }
+}
+
 // SAFETY: wasmer requires host state to be `Send`. The `RequestSlot` holds a pointer to the
 // request only while a call runs on the thread that owns the instance (nginx workers are
 // single-threaded); instances are never shared or moved across threads.
 unsafe impl Send for HostState {}
 
+/// Which wasmer compiler an engine uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compiler {
+    Cranelift,
+    #[cfg(feature = "singlepass")]
+    Singlepass,
+}
+
+impl Compiler {
+    /// A wasmer engine of this compiler, with the metering middleware when `metered`.
+    fn engine(self, metered: bool) -> wasmer::Engine {
+        macro_rules! build {
+            ($config:expr) => {{
+                let mut config = $config;
+                if metered {
+                    config.push_middleware(budget::middleware());
+                }
+                wasmer::Engine::from(config)
+            }};
+        }
+        match self {
+            Compiler::Cranelift => build!(wasmer::sys::Cranelift::default()),
+            #[cfg(feature = "singlepass")]
+            Compiler::Singlepass => build!(wasmer::sys::Singlepass::default()),
+        }
+    }
+}
+
 /// A wasmer engine (Cranelift, or single-pass with the `singlepass` feature).
 pub struct Engine {
+    /// The engine unmetered modules are compiled with.
     engine: wasmer::Engine,
+    compiler: Compiler,
     name: &'static str,
+    options: EngineOptions,
+    worker: Arc<WorkerState>,
 }
 
 impl Engine {
-    /// Creates the engine with the Cranelift compiler.
-    pub fn new() -> anyhow::Result<Self> {
-        Ok(Engine {
-            engine: wasmer::Engine::from(wasmer::sys::Cranelift::default()),
-            name: NAME,
-        })
+    /// Creates the engine with the Cranelift compiler. `options` says which budgets must be
+    /// enforced: with any, every module is compiled with metering.
+    pub fn new(options: EngineOptions) -> anyhow::Result<Self> {
+        Ok(Engine::with(Compiler::Cranelift, NAME, options))
     }
 
     /// Creates the engine with the single-pass compiler.
     #[cfg(feature = "singlepass")]
-    pub fn singlepass() -> anyhow::Result<Self> {
-        Ok(Engine {
-            engine: wasmer::Engine::from(wasmer::sys::Singlepass::default()),
-            name: NAME_SINGLEPASS,
-        })
+    pub fn singlepass(options: EngineOptions) -> anyhow::Result<Self> {
+        Ok(Engine::with(Compiler::Singlepass, NAME_SINGLEPASS, options))
+    }
+
+    fn with(compiler: Compiler, name: &'static str, options: EngineOptions) -> Self {
+        Engine {
+            engine: compiler.engine(false),
+            compiler,
+            name,
+            options,
+            worker: Arc::new(WorkerState::default()),
+        }
+    }
+
+    fn metered(&self) -> bool {
+        self.options.timeouts || self.options.fuel
     }
 }
 
@@ -73,6 +147,15 @@ impl engine_api::Engine for Engine {
 
     fn version(&self) -> &'static str {
         VERSION
+    }
+
+    fn init_worker(&self, _request_isolation: bool) -> anyhow::Result<()> {
+        if self.options.timeouts {
+            self.worker
+                .watchdog()
+                .map_err(|e| anyhow::anyhow!("{}", e.reason))?;
+        }
+        Ok(())
     }
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
@@ -90,8 +173,14 @@ impl engine_api::Engine for Engine {
             .thread_name(|i| format!("ngx-wasm-wasmer-compile-{i}"))
             .build()
             .context("cannot start wasmer's compilation threads")?;
+        // A metered module needs its own engine: the metering middleware serves one module.
+        let engine = if self.metered() {
+            self.compiler.engine(true)
+        } else {
+            self.engine.clone()
+        };
         let module = pool
-            .install(|| wasmer::Module::new(&self.engine, bytes))
+            .install(|| wasmer::Module::new(&engine, bytes))
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("not a valid WebAssembly module")?;
         drop(pool);
@@ -105,9 +194,11 @@ impl engine_api::Engine for Engine {
             .collect();
         validate::check_imports(&imports)?;
         Ok(Module {
-            engine: self.engine.clone(),
+            engine,
             module,
             imports,
+            metered: self.metered(),
+            worker: self.worker.clone(),
         })
     }
 }
@@ -117,6 +208,8 @@ pub struct Module {
     engine: wasmer::Engine,
     module: wasmer::Module,
     imports: Vec<ImportType>,
+    metered: bool,
+    worker: Arc<WorkerState>,
 }
 
 impl engine_api::Module for Module {
@@ -136,12 +229,35 @@ impl engine_api::Module for Module {
             .collect()
     }
 
-    fn instantiate(&self) -> Result<Instance, GuestError> {
-        let mut store = Store::new(self.engine.clone());
+    /// Wasmer has no instance pool: both isolations build a new store, its imports and
+    /// the instance.
+    fn instantiate(
+        &self,
+        _isolation: Isolation,
+        limits: &InstanceLimits,
+        _budget: &Budget,
+    ) -> Result<Instance, GuestError> {
+        // Each instance's engine clone carries tunables that apply its own limits.
+        let limiter: SharedLimiter = Arc::new(Mutex::new(MemoryLimiter::new(*limits)));
+        let mut engine = self.engine.clone();
+        let base = BaseTunables::for_target(engine.target());
+        engine.set_tunables(LimitingTunables::new(base, limiter.clone()));
+        let mut store = Store::new(engine);
         let env = FunctionEnv::new(&mut store, HostState::default());
         let imports = imports::build(&mut store, &env);
-        let instance = wasmer::Instance::new(&mut store, &self.module, &imports)
-            .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, e.to_string()))?;
+        // A start function runs with the metering global's initial points
+        // (budget::START_POINTS): the budget cannot reach it.
+        let instance = wasmer::Instance::new(&mut store, &self.module, &imports).map_err(|e| {
+            limits::lock(&limiter)
+                .instantiate_error(GuestError::new(GuestErrorKind::Instantiate, e.to_string()))
+        })?;
+        let points = match self.metered {
+            true => Some(
+                Points::of(&mut store, &instance)
+                    .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, e.to_string()))?,
+            ),
+            false => None,
+        };
         let memory = instance.exports.get_memory("memory").ok().cloned();
         env.as_mut(&mut store).memory = memory;
         Ok(Instance {
@@ -149,6 +265,9 @@ impl engine_api::Module for Module {
             env,
             instance,
             funcs: ExportCache::default(),
+            limiter,
+            points,
+            worker: self.worker.clone(),
         })
     }
 }
@@ -160,6 +279,10 @@ pub struct Instance {
     instance: wasmer::Instance,
     /// Typed handles of the exports called so far.
     funcs: ExportCache<TypedFunction<(), ()>>,
+    limiter: SharedLimiter,
+    /// The instance's metering globals, when metered.
+    points: Option<Points>,
+    worker: Arc<WorkerState>,
 }
 
 impl Instance {
@@ -175,14 +298,55 @@ impl Instance {
 }
 
 impl engine_api::Instance for Instance {
-    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError> {
+    fn call(
+        &mut self,
+        name: &str,
+        request: &mut dyn HostRequest,
+        budget: &Budget,
+    ) -> Result<(), GuestError> {
         let func = self.func(name)?;
+        let deadline = budget.deadline(Instant::now());
+        match &self.points {
+            Some(points) => points
+                .set(&mut self.store, budget::points(budget))
+                .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, e.to_string()))?,
+            None if *budget != Budget::UNLIMITED => {
+                return Err(GuestError::new(
+                    GuestErrorKind::Instantiate,
+                    "a budget is configured but the module was compiled without metering",
+                ));
+            }
+            None => {}
+        }
+        let worker = self.worker.clone();
+        let watch = match (deadline, &self.points) {
+            (Some(deadline), Some(points)) => {
+                Some(worker.watchdog()?.arm(points.counter(), deadline))
+            }
+            _ => None,
+        };
+        limits::lock(&self.limiter).begin_call();
         // SAFETY: the request is unbound right after the call, before `request`'s borrow ends;
         // the build uses panic=abort, so no unwinding can skip the unbind.
         unsafe { self.env.as_mut(&mut self.store).request.bind(request) };
         let result = func.call(&mut self.store);
+        // Before anything else touches the counter: the watchdog writes it only until here.
+        let fired = watch.is_some_and(|w| w.disarm());
         self.env.as_mut(&mut self.store).request.unbind();
-        result.map_err(|e| GuestError::new(GuestErrorKind::Trap, describe(e)))
+        let Err(e) = result else {
+            return Ok(());
+        };
+        if let Some(points) = &self.points {
+            if points.exhausted(&mut self.store) {
+                return Err(budget.exceeded(if fired {
+                    TrapKind::Timeout
+                } else {
+                    TrapKind::OutOfFuel
+                }));
+            }
+        }
+        Err(limits::lock(&self.limiter)
+            .call_error(GuestError::new(GuestErrorKind::Trap, describe(e))))
     }
 }
 

@@ -3,15 +3,22 @@
 //! This crate adapts [`engine_api`] to wasmi: it compiles (validates and translates) modules,
 //! links the host ABI table ([`engine_api::abi::HOST_FUNCTIONS`]) into a [`wasmi::Linker`]
 //! and calls exports. It implements no host function itself.
+//!
+//! Budgets: wasmi only meters fuel, but its calls are resumable when fuel runs out, so a
+//! `wasm_timeout` is enforced by running the guest in fuel slices with a clock check between
+//! them ([`budget`]); `wasm_max_memory` is a [`wasmi::ResourceLimiter`] over
+//! [`engine_api::MemoryLimiter`].
 
+mod budget;
 mod linker;
 
 use std::fmt;
 
 use anyhow::Context as _;
 use engine_api::{
-    validate, ExportCache, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind,
-    HostRequest, HostTrap, ImportType, RequestSlot, TrapKind, ValType,
+    validate, Budget, EngineOptions, ExportCache, ExportType, ExternKind, FuncType, GuestError,
+    GuestErrorKind, HostRequest, HostTrap, ImportType, InstanceLimits, Isolation, MemoryLimiter,
+    RequestSlot, TrapKind, ValType,
 };
 use wasmi::{Memory, Store, TypedFunc};
 
@@ -21,12 +28,51 @@ pub const NAME: &str = "wasmi";
 /// The wasmi version this crate is built against (kept in step with Cargo.toml).
 pub const VERSION: &str = "2.0.0";
 
-/// Per-store data: the request slot host functions reach the request through, and the guest
-/// memory, looked up once per instance.
+/// Per-store data: the request slot host functions reach the request through, the guest
+/// memory, looked up once per instance, and the memory limiter.
 #[derive(Default)]
 pub struct StoreData {
     request: RequestSlot,
     memory: Option<Memory>,
+    limiter: Limiter,
+}
+
+/// [`MemoryLimiter`] as wasmi's resource limiter.
+#[derive(Default)]
+struct Limiter(MemoryLimiter);
+
+impl wasmi::ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> Result<bool, wasmi_core::LimiterError> {
+        Ok(self.0.memory_growing(current as u64, desired as u64))
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> Result<bool, wasmi_core::LimiterError> {
+        Ok(self.0.table_growing(current as u64, desired as u64))
+    }
+
+    // Counts of instances, tables and memories per store: wasmi's defaults (one instance
+    // per store here; the byte and element limits above are what matter).
+    fn instances(&self) -> usize {
+        wasmi::StoreLimits::default().instances()
+    }
+
+    fn tables(&self) -> usize {
+        wasmi::StoreLimits::default().tables()
+    }
+
+    fn memories(&self) -> usize {
+        wasmi::StoreLimits::default().memories()
+    }
 }
 
 /// A [`HostTrap`] carried through wasmi's error type (wasmi needs its `HostError` trait).
@@ -45,14 +91,30 @@ impl wasmi::errors::HostError for Trap {}
 pub struct Engine {
     engine: wasmi::Engine,
     linker: wasmi::Linker<StoreData>,
+    metered: bool,
 }
 
 impl Engine {
-    /// Creates the engine and links the ABI table.
-    pub fn new() -> anyhow::Result<Self> {
-        let engine = wasmi::Engine::new(&wasmi::Config::default());
+    /// Creates the engine and links the ABI table. Fuel metering is on when `options` has
+    /// timeouts or fuel budgets (wasmi meters time through fuel slices).
+    pub fn new(options: EngineOptions) -> anyhow::Result<Self> {
+        let metered = options.timeouts || options.fuel;
+        let mut config = wasmi::Config::default();
+        config.consume_fuel(metered);
+        if metered {
+            // wasmi compiles functions lazily on first call by default and charges that to
+            // the call's fuel, outside the resumable path: a slice too small for a large
+            // function would fail the call, and a first call would cost more than later ones.
+            // Metered modules are compiled eagerly, in the master, at configuration time.
+            config.compilation_mode(wasmi::CompilationMode::Eager);
+        }
+        let engine = wasmi::Engine::new(&config);
         let linker = linker::build(&engine)?;
-        Ok(Engine { engine, linker })
+        Ok(Engine {
+            engine,
+            linker,
+            metered,
+        })
     }
 }
 
@@ -85,6 +147,7 @@ impl engine_api::Engine for Engine {
             linker: self.linker.clone(),
             module,
             imports,
+            metered: self.metered,
         })
     }
 }
@@ -95,6 +158,7 @@ pub struct Module {
     linker: wasmi::Linker<StoreData>,
     module: wasmi::Module,
     imports: Vec<ImportType>,
+    metered: bool,
 }
 
 impl engine_api::Module for Module {
@@ -114,17 +178,47 @@ impl engine_api::Module for Module {
             .collect()
     }
 
-    fn instantiate(&self) -> Result<Instance, GuestError> {
-        let mut store = Store::new(&self.engine, StoreData::default());
-        let instance = self
-            .linker
-            .instantiate_and_start(&mut store, &self.module)
-            .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, describe(&e)))?;
+    /// wasmi has no instance pool: both isolations instantiate through the linker, which
+    /// resolves the module's imports against the pre-built ABI linker (about 3 µs for a small
+    /// guest).
+    fn instantiate(
+        &self,
+        _isolation: Isolation,
+        limits: &InstanceLimits,
+        budget: &Budget,
+    ) -> Result<Instance, GuestError> {
+        let data = StoreData {
+            limiter: Limiter(MemoryLimiter::new(*limits)),
+            ..StoreData::default()
+        };
+        let mut store = Store::new(&self.engine, data);
+        store.limiter(|d| &mut d.limiter);
+        if self.metered {
+            // A start function cannot be resumed, so it gets fuel only (see budget.rs).
+            store
+                .set_fuel(budget::start_fuel(budget))
+                .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, e.to_string()))?;
+        }
+        let instance =
+            self.linker
+                .instantiate_and_start(&mut store, &self.module)
+                .map_err(|e| match e.as_trap_code() {
+                    Some(wasmi::TrapCode::OutOfFuel) => budget.exceeded(if budget.fuel.is_some() {
+                        TrapKind::OutOfFuel
+                    } else {
+                        TrapKind::Timeout
+                    }),
+                    _ => store.data().limiter.0.instantiate_error(GuestError::new(
+                        GuestErrorKind::Instantiate,
+                        describe(&e),
+                    )),
+                })?;
         store.data_mut().memory = instance.get_memory(&store, "memory");
         Ok(Instance {
             store,
             instance,
             funcs: ExportCache::default(),
+            metered: self.metered,
         })
     }
 }
@@ -135,6 +229,7 @@ pub struct Instance {
     instance: wasmi::Instance,
     /// Typed handles of the exports called so far.
     funcs: ExportCache<TypedFunc<(), ()>>,
+    metered: bool,
 }
 
 impl Instance {
@@ -149,19 +244,36 @@ impl Instance {
 }
 
 impl engine_api::Instance for Instance {
-    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError> {
+    fn call(
+        &mut self,
+        name: &str,
+        request: &mut dyn HostRequest,
+        budget: &Budget,
+    ) -> Result<(), GuestError> {
         let func = self.func(name)?;
+        if !self.metered && *budget != Budget::UNLIMITED {
+            return Err(GuestError::new(
+                GuestErrorKind::Instantiate,
+                "a budget is configured but the engine was made without fuel metering",
+            ));
+        }
+        self.store.data_mut().limiter.0.begin_call();
         // SAFETY: the request is unbound right after the call, before `request`'s borrow ends;
         // the build uses panic=abort, so no unwinding can skip the unbind.
         unsafe { self.store.data_mut().request.bind(request) };
-        let result = func.call(&mut self.store, ());
+        let result = if self.metered {
+            budget::call(&mut self.store, &func, budget)
+        } else {
+            func.call(&mut self.store, ())
+                .map_err(|e| GuestError::new(GuestErrorKind::Trap, describe(&e)))
+        };
         self.store.data_mut().request.unbind();
-        result.map_err(|e| GuestError::new(GuestErrorKind::Trap, describe(&e)))
+        result.map_err(|e| self.store.data().limiter.0.call_error(e))
     }
 }
 
 /// One line saying why a call or instantiation failed.
-fn describe(e: &wasmi::Error) -> String {
+pub(crate) fn describe(e: &wasmi::Error) -> String {
     if let Some(t) = e.downcast_ref::<Trap>() {
         return t.0.to_string();
     }

@@ -3,17 +3,28 @@
 //! This crate adapts [`engine_api`] to wasmtime: it compiles modules, links the host ABI table
 //! ([`engine_api::abi::HOST_FUNCTIONS`]) into a [`wasmtime::Linker`] and calls exports. It
 //! implements no host function itself.
+//!
+//! Budgets: `wasm_timeout` uses epoch interruption (an epoch ticker thread per worker, see
+//! [`engine_api::ticker`], and a deadline callback that checks the clock), `wasm_fuel` uses wasmtime's
+//! fuel; `wasm_max_memory` is a [`wasmtime::ResourceLimiter`] over
+//! [`engine_api::MemoryLimiter`]. Per-request instances come from a pooling allocator made in
+//! the worker ([`worker`]).
 
 mod linker;
+mod worker;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::Context as _;
 use engine_api::{
-    validate, ExportCache, ExportType, ExternKind, FuncType, GuestError, GuestErrorKind,
-    HostRequest, HostTrap, ImportType, RequestSlot, TrapKind, ValType,
+    validate, Budget, EngineOptions, ExportCache, ExportType, ExternKind, FuncType, GuestError,
+    GuestErrorKind, HostRequest, HostTrap, ImportType, InstanceLimits, Isolation, MemoryLimiter,
+    RequestSlot, TrapKind, ValType,
 };
-use wasmtime::{InstancePre, Memory, Store, Trap, TypedFunc};
+use wasmtime::{InstancePre, Memory, Store, Trap, TypedFunc, UpdateDeadline};
+
+use crate::worker::WorkerState;
 
 /// The name this engine is known by in directives and logs.
 pub const NAME: &str = "wasmtime";
@@ -21,27 +32,68 @@ pub const NAME: &str = "wasmtime";
 /// The wasmtime version this crate is built against (kept in step with Cargo.toml).
 pub const VERSION: &str = "48.0.8";
 
-/// Per-store data: the request slot host functions reach the request through, and the guest
-/// memory, looked up once per instance (looking it up on every host call costs 10x).
+/// Epoch deadline (in ticks) meaning "none": far away, without overflowing wasmtime's
+/// `current + delta`.
+const NO_DEADLINE: u64 = u64::MAX / 2;
+
+/// Per-store data: the request slot host functions reach the request through, the guest
+/// memory, looked up once per instance (looking it up on every host call costs 10x), the
+/// memory limiter and the running call's deadline.
 #[derive(Default)]
 pub struct StoreData {
     request: RequestSlot,
     memory: Option<Memory>,
+    limiter: Limiter,
+    deadline: Option<Instant>,
+}
+
+/// [`MemoryLimiter`] as wasmtime's resource limiter.
+#[derive(Default)]
+struct Limiter(MemoryLimiter);
+
+impl wasmtime::ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(self.0.memory_growing(current as u64, desired as u64))
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(self.0.table_growing(current as u64, desired as u64))
+    }
+}
+
+/// The wasmtime configuration for `options`: the budget checks compiled into the code.
+fn config(options: EngineOptions) -> wasmtime::Config {
+    let mut config = wasmtime::Config::new();
+    config.epoch_interruption(options.timeouts);
+    config.consume_fuel(options.fuel);
+    config
 }
 
 /// A wasmtime engine with the host ABI linked once.
 pub struct Engine {
     engine: wasmtime::Engine,
     linker: Arc<wasmtime::Linker<StoreData>>,
+    worker: Arc<WorkerState>,
 }
 
 impl Engine {
-    /// Creates the engine and links the ABI table.
-    pub fn new() -> anyhow::Result<Self> {
-        let config = wasmtime::Config::new();
-        let engine = wasmtime::Engine::new(&config).map_err(anyhow::Error::from)?;
+    /// Creates the engine and links the ABI table. `options` says which budgets compiled
+    /// code must support.
+    pub fn new(options: EngineOptions) -> anyhow::Result<Self> {
+        let engine = wasmtime::Engine::new(&config(options)).map_err(anyhow::Error::from)?;
         let linker = linker::build(&engine)?;
         Ok(Engine {
+            worker: Arc::new(WorkerState::new(engine.clone(), options)),
             engine,
             linker: Arc::new(linker),
         })
@@ -57,6 +109,10 @@ impl engine_api::Engine for Engine {
 
     fn version(&self) -> &'static str {
         VERSION
+    }
+
+    fn init_worker(&self, request_isolation: bool) -> anyhow::Result<()> {
+        self.worker.init(request_isolation)
     }
 
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
@@ -80,7 +136,9 @@ impl engine_api::Engine for Engine {
             engine: self.engine.clone(),
             module,
             pre,
+            pooled: std::sync::OnceLock::new(),
             imports,
+            worker: self.worker.clone(),
         })
     }
 }
@@ -90,7 +148,28 @@ pub struct Module {
     engine: wasmtime::Engine,
     module: wasmtime::Module,
     pre: InstancePre<StoreData>,
+    /// The same module loaded into the worker's pooling engine, for per-request instances.
+    pooled: std::sync::OnceLock<Result<(wasmtime::Engine, InstancePre<StoreData>), String>>,
     imports: Vec<ImportType>,
+    worker: Arc<WorkerState>,
+}
+
+impl Module {
+    /// The engine and pre-linked module an instance of `isolation` comes from: per-request
+    /// instances from the worker's pool when there is one, otherwise on demand.
+    fn source(&self, isolation: Isolation) -> (&wasmtime::Engine, &InstancePre<StoreData>) {
+        if isolation == Isolation::Request {
+            if let Some(pool) = self.worker.pool() {
+                let pooled = self
+                    .pooled
+                    .get_or_init(|| pool.load(&self.module).map_err(|e| format!("{e:#}")));
+                if let Ok((engine, pre)) = pooled {
+                    return (engine, pre);
+                }
+            }
+        }
+        (&self.engine, &self.pre)
+    }
 }
 
 impl engine_api::Module for Module {
@@ -110,17 +189,44 @@ impl engine_api::Module for Module {
             .collect()
     }
 
-    fn instantiate(&self) -> Result<Instance, GuestError> {
-        let mut store = Store::new(&self.engine, StoreData::default());
-        let instance = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, describe(&e)))?;
+    fn instantiate(
+        &self,
+        isolation: Isolation,
+        limits: &InstanceLimits,
+        budget: &Budget,
+    ) -> Result<Instance, GuestError> {
+        let (engine, pre) = self.source(isolation);
+        let data = StoreData {
+            limiter: Limiter(MemoryLimiter::new(*limits)),
+            ..StoreData::default()
+        };
+        let mut store = Store::new(engine, data);
+        store.limiter(|d| &mut d.limiter);
+        if self.worker.options().timeouts {
+            store.epoch_deadline_callback(|ctx| {
+                Ok(match ctx.data().deadline {
+                    Some(d) if Instant::now() >= d => UpdateDeadline::Interrupt,
+                    Some(_) => UpdateDeadline::Continue(1),
+                    None => UpdateDeadline::Continue(NO_DEADLINE),
+                })
+            });
+        }
+        let worker = self.worker.clone();
+        let _running = worker.begin(&mut store, budget)?;
+        let instance = pre.instantiate(&mut store).map_err(|e| {
+            let limiter = &store.data().limiter.0;
+            match budget_stop(&e, budget) {
+                Some(stop) => stop,
+                None => limiter
+                    .instantiate_error(GuestError::new(GuestErrorKind::Instantiate, describe(&e))),
+            }
+        })?;
         store.data_mut().memory = instance.get_memory(&mut store, "memory");
         Ok(Instance {
             store,
             instance,
             funcs: ExportCache::default(),
+            worker: self.worker.clone(),
         })
     }
 }
@@ -131,6 +237,7 @@ pub struct Instance {
     instance: wasmtime::Instance,
     /// Typed handles of the exports called so far.
     funcs: ExportCache<TypedFunc<(), ()>>,
+    worker: Arc<WorkerState>,
 }
 
 impl Instance {
@@ -145,15 +252,37 @@ impl Instance {
 }
 
 impl engine_api::Instance for Instance {
-    fn call(&mut self, name: &str, request: &mut dyn HostRequest) -> Result<(), GuestError> {
+    fn call(
+        &mut self,
+        name: &str,
+        request: &mut dyn HostRequest,
+        budget: &Budget,
+    ) -> Result<(), GuestError> {
         let func = self.func(name)?;
+        let worker = self.worker.clone();
+        let _running = worker.begin(&mut self.store, budget)?;
+        self.store.data_mut().limiter.0.begin_call();
         // SAFETY: the request is unbound right after the call, before `request`'s borrow ends;
         // the build uses panic=abort, so no unwinding can skip the unbind.
         unsafe { self.store.data_mut().request.bind(request) };
         let result = func.call(&mut self.store, ());
         self.store.data_mut().request.unbind();
-        result.map_err(|e| GuestError::new(GuestErrorKind::Trap, describe(&e)))
+        result.map_err(|e| match budget_stop(&e, budget) {
+            Some(stop) => stop,
+            None => self
+                .store
+                .data()
+                .limiter
+                .0
+                .call_error(GuestError::new(GuestErrorKind::Trap, describe(&e))),
+        })
     }
+}
+
+/// The error for a call `budget` stopped, if that is what `e` is.
+fn budget_stop(e: &wasmtime::Error, budget: &Budget) -> Option<GuestError> {
+    let kind = trap_kind(*e.downcast_ref::<Trap>()?)?;
+    kind.is_budget().then(|| budget.exceeded(kind))
 }
 
 /// One line saying why a call or instantiation failed.
@@ -186,7 +315,8 @@ fn trap_kind(t: Trap) -> Option<TrapKind> {
         Trap::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
         Trap::BadConversionToInteger => TrapKind::BadConversionToInteger,
         Trap::UnreachableCodeReached => TrapKind::Unreachable,
-        Trap::Interrupt => TrapKind::Interrupt,
+        // Only the epoch-deadline callback interrupts, and only for a timeout.
+        Trap::Interrupt => TrapKind::Timeout,
         Trap::OutOfFuel => TrapKind::OutOfFuel,
         _ => return None,
     })

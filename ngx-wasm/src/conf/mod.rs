@@ -3,7 +3,10 @@
 //! Directives only record what they name (module path, export, file:line). Modules are
 //! compiled and exports checked once the whole `http` block is parsed ([`postconfiguration`]),
 //! so an engine choice made anywhere in `http` applies to every module, and every error still
-//! names the directive's file and line.
+//! names the directive's file and line. Budget, limit and isolation directives live in
+//! [`limits`].
+
+pub mod limits;
 
 use std::ffi::{c_char, c_void, OsStr};
 use std::os::unix::ffi::OsStrExt;
@@ -16,7 +19,9 @@ use ngx::ffi::{
     ngx_http_phases_NGX_HTTP_REWRITE_PHASE, ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE,
     ngx_int_t, ngx_str_t, NGX_LOG_EMERG,
 };
-use ngx::http::{HttpModuleMainConf, Merge, MergeConfigError, NgxHttpCoreModule};
+use ngx::http::{
+    HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError, NgxHttpCoreModule,
+};
 use ngx::{ngx_conf_log_error, ngx_log_error};
 
 use crate::handlers;
@@ -116,6 +121,8 @@ pub struct LocConf {
     pub rewrite: Option<Handler>,
     /// `content_by_wasm`
     pub content: Option<Handler>,
+    /// `wasm_timeout`, `wasm_fuel`, `wasm_budget_status`, `wasm_max_memory`, `wasm_isolation`
+    pub limits: limits::LimitsConf,
 }
 
 /// A child's own handler replaces the parent's; otherwise the parent's is inherited.
@@ -136,6 +143,7 @@ impl Merge for LocConf {
     fn merge(&mut self, prev: &Self) -> Result<(), MergeConfigError> {
         inherit(&mut self.rewrite, &prev.rewrite);
         inherit(&mut self.content, &prev.content);
+        self.limits.merge(&prev.limits);
         Ok(())
     }
 }
@@ -268,6 +276,10 @@ pub unsafe fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
     };
     if mcf.registry.is_empty() {
         return Status::NGX_OK.0;
+    }
+    // The http level's own limits, for the instances workers make at start.
+    if let Some(lcf) = Module::location_conf(cf_ref) {
+        mcf.registry.set_default_limits(lcf.limits.resolved_here());
     }
     if let Err((site, reason)) = mcf.registry.load() {
         // The format of ngx_conf_log_error, for a directive parsed earlier.

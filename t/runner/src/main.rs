@@ -74,6 +74,32 @@ fn check_logs(block: &Block, log: &str, problems: &mut Vec<String>) {
             problems.push(format!("error log has {unwanted:?}"));
         }
     }
+    if let Some(problem) = check_grep(block, log) {
+        problems.push(problem);
+    }
+}
+
+/// `--- grep_error_log` (a literal string) with `--- grep_error_log_out`: every occurrence
+/// of the string in the log, one per line, must equal the expected output (Test::Nginx's
+/// semantics for a literal pattern; counts how often something was logged).
+fn check_grep(block: &Block, log: &str) -> Option<String> {
+    let pattern = block.get("grep_error_log")?.data.trim_end_matches('\n');
+    if pattern.is_empty() {
+        return Some("--- grep_error_log is empty".to_string());
+    }
+    let got: String = log.matches(pattern).map(|m| format!("{m}\n")).collect();
+    let want = block
+        .get("grep_error_log_out")
+        .map(|s| s.data.as_str())
+        .unwrap_or("");
+    let norm = |s: &str| s.trim_end().to_string();
+    (norm(&got) != norm(want)).then(|| {
+        format!(
+            "grep_error_log {pattern:?}: {} occurrence(s), expected {}",
+            got.lines().count(),
+            want.trim_end().lines().count()
+        )
+    })
 }
 
 /// Runs one block; returns the list of failed expectations (empty: passed).
@@ -176,6 +202,10 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
                 }
             }
         }
+    }
+    // `--- wait: N`: give the server N seconds (e.g. for a timer to log) before stopping it.
+    if let Ok(secs) = get("wait").trim().parse::<f64>() {
+        std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 60.0)));
     }
     let stop = server.stop();
     let log = std::fs::read_to_string(&error_log_path).unwrap_or_default();

@@ -1,0 +1,214 @@
+//! Budgets on wasmer: metering points (`wasmer-middlewares`), and a watchdog thread that
+//! empties them at the deadline.
+//!
+//! Wasmer has no epochs, and a call that runs out of metering points cannot be resumed: the
+//! middleware compiles a check into every basic block that traps when the points run out.
+//! Its own preemption mechanism (`experimental-host-interrupt`) takes over SIGUSR1, which
+//! nginx uses, so it is never enabled. What ngx_wasm does instead:
+//!
+//! * `wasm_fuel n`: the call gets `n` points (one per operator: wasmtime's fuel cost).
+//! * `wasm_timeout t`: the call is registered with the worker's [`Watchdog`], a thread that
+//!   wakes every millisecond while calls with a timeout run ([`engine_api::ticker`]); once
+//!   the deadline has passed it stores 0 into the instance's points counter, so the guest
+//!   traps at its next metering check (at most one basic block later) and the call reports
+//!   a timeout. This is the same scheme as wasmtime's epochs (a thread writes a counter the
+//!   compiled code reads) applied to the metering counter, which wasmer keeps in a global.
+//! * A start function (run during instantiation) gets [`START_POINTS`]: the global holding
+//!   the points is initialised when the module is compiled, and the instance does not exist
+//!   yet for the watchdog.
+
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use engine_api::ticker::{CallGuard, Ticker};
+use engine_api::Budget;
+use wasmer::sys::vm::{VMExtern, VMGlobalDefinition};
+use wasmer::sys::ModuleMiddleware;
+use wasmer::wasmparser::Operator;
+use wasmer::{AsStoreMut as _, Extern, Global, Instance, Store, Value};
+use wasmer_middlewares::Metering;
+
+/// Points a start function may use: the metering global's initial value.
+pub(crate) const START_POINTS: u64 = 1_000_000_000;
+
+/// The export names `wasmer-middlewares` gives its two globals.
+const REMAINING: &str = "wasmer_metering_remaining_points";
+const EXHAUSTED: &str = "wasmer_metering_points_exhausted";
+
+/// The cost of an operator: wasmtime's fuel cost, so `wasm_fuel` means about the same on
+/// both engines (structural operators are free, everything else costs one).
+fn cost(op: &Operator) -> u64 {
+    match op {
+        Operator::Nop
+        | Operator::Drop
+        | Operator::Block { .. }
+        | Operator::Loop { .. }
+        | Operator::Unreachable
+        | Operator::Return
+        | Operator::Else
+        | Operator::End => 0,
+        _ => 1,
+    }
+}
+
+/// A fresh metering middleware: `wasmer-middlewares` allows one module per instance of it,
+/// so each compilation gets its own (and so its own engine).
+pub(crate) fn middleware() -> Arc<dyn ModuleMiddleware> {
+    Arc::new(Metering::new(START_POINTS, cost))
+}
+
+/// The points a call gets under `budget`: its fuel, or no limit (a timeout is the
+/// watchdog's job).
+pub(crate) fn points(budget: &Budget) -> u64 {
+    budget.fuel.unwrap_or(u64::MAX)
+}
+
+/// Where the instance keeps its remaining points: the storage of the global, inside the
+/// instance's `VMContext` (stable for the instance's life).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counter(NonNull<VMGlobalDefinition>);
+
+// SAFETY: the watchdog thread only writes through the pointer while the instance's call is
+// registered with it (see `Watchdog`), and the instance outlives that registration.
+unsafe impl Send for Counter {}
+
+/// An instance's two metering globals.
+pub(crate) struct Points {
+    remaining: Global,
+    exhausted: Global,
+    counter: Counter,
+}
+
+impl Points {
+    /// The globals of a metered instance.
+    pub(crate) fn of(store: &mut Store, instance: &Instance) -> anyhow::Result<Points> {
+        let get = |name| {
+            instance
+                .exports
+                .get_global(name)
+                .cloned()
+                .with_context(|| format!("metered module without its {name} global"))
+        };
+        let remaining = get(REMAINING)?;
+        // The storage behind the global. `unwrap_sys` cannot fail: the sys backend is the
+        // only one compiled in (feature "sys").
+        let VMExtern::Global(handle) = Extern::Global(remaining.clone())
+            .to_vm_extern()
+            .unwrap_sys()
+        else {
+            anyhow::bail!("{REMAINING} is not a global");
+        };
+        let definition = handle.get(store.objects_mut().as_sys()).vmglobal();
+        Ok(Points {
+            remaining,
+            exhausted: get(EXHAUSTED)?,
+            counter: Counter(definition),
+        })
+    }
+
+    /// The counter the watchdog empties.
+    pub(crate) fn counter(&self) -> Counter {
+        self.counter
+    }
+
+    /// Gives the next call `points`.
+    pub(crate) fn set(&self, store: &mut Store, points: u64) -> anyhow::Result<()> {
+        // The global is an i64 compared unsigned: u64::MAX is "unlimited".
+        self.remaining
+            .set(store, Value::I64(points as i64))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.exhausted
+            .set(store, Value::I32(0))
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Whether the last call ran out of points.
+    pub(crate) fn exhausted(&self, store: &mut Store) -> bool {
+        matches!(self.exhausted.get(store), Value::I32(v) if v != 0)
+    }
+}
+
+/// A running call the watchdog may stop.
+struct Armed {
+    counter: Counter,
+    deadline: Instant,
+    fired: bool,
+}
+
+type Slot = Arc<Mutex<Option<Armed>>>;
+
+fn lock(slot: &Slot) -> MutexGuard<'_, Option<Armed>> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The watchdog of one worker: a ticker thread that stops the registered call once its
+/// deadline has passed. Calls are synchronous, so at most one is registered at a time.
+pub(crate) struct Watchdog {
+    slot: Slot,
+    ticker: Ticker,
+}
+
+impl Watchdog {
+    /// Starts the thread (in a worker: threads do not survive nginx's fork).
+    pub(crate) fn start() -> std::io::Result<Watchdog> {
+        let slot: Slot = Arc::new(Mutex::new(None));
+        let s = slot.clone();
+        let ticker = Ticker::start("ngx-wasm-watchdog", move || {
+            let mut armed = lock(&s);
+            if let Some(a) = armed.as_mut() {
+                if a.fired || Instant::now() >= a.deadline {
+                    // Stored again on every tick after the deadline: the guest's own
+                    // read-modify-write of the counter may overwrite one store.
+                    // SAFETY: the counter belongs to the instance whose call is registered;
+                    // the registration (this slot, under the lock) ends before the call
+                    // returns, so the instance is alive. The location is an aligned i64 (the
+                    // first member of the global's raw value) that the host only touches
+                    // outside calls; during the call only the guest's compiled code reads and
+                    // writes it, with plain loads and stores, as it reads wasmtime's epoch.
+                    let value = unsafe {
+                        std::ptr::addr_of_mut!((*a.counter.0.as_ptr()).val).cast::<i64>()
+                    };
+                    // SAFETY: as above; `value` is valid and aligned for an atomic i64.
+                    unsafe { AtomicI64::from_ptr(value) }.store(0, Ordering::Relaxed);
+                    a.fired = true;
+                }
+            }
+        })?;
+        Ok(Watchdog { slot, ticker })
+    }
+
+    /// Registers a call that must stop at `deadline`; the guard ends the registration.
+    pub(crate) fn arm(&self, counter: Counter, deadline: Instant) -> Watch<'_> {
+        *lock(&self.slot) = Some(Armed {
+            counter,
+            deadline,
+            fired: false,
+        });
+        Watch {
+            slot: &self.slot,
+            _call: self.ticker.enter(),
+        }
+    }
+}
+
+/// A registered call.
+pub(crate) struct Watch<'a> {
+    slot: &'a Slot,
+    _call: CallGuard<'a>,
+}
+
+impl Watch<'_> {
+    /// Ends the registration; true if the watchdog stopped the call.
+    pub(crate) fn disarm(self) -> bool {
+        lock(self.slot).take().is_some_and(|a| a.fired)
+    }
+}
+
+impl Drop for Watch<'_> {
+    fn drop(&mut self) {
+        lock(self.slot).take();
+    }
+}

@@ -1,0 +1,349 @@
+//! The budget, limit and isolation directives: `wasm_timeout`, `wasm_fuel`,
+//! `wasm_budget_status`, `wasm_max_memory`, `wasm_isolation` (http, server, location,
+//! inherited) and `wasm_trap_log_interval` (http).
+//!
+//! Values are checked here, so `nginx -t` rejects a bad one at its `file:line`. Each
+//! directive that switches a budget on also tells the registry (`EngineOptions`), since the
+//! engine compiles the checks into the code.
+
+use std::ffi::{c_char, c_void};
+use std::time::Duration;
+
+use engine_api::{Budget, InstanceLimits, Isolation};
+use ngx::ffi::{
+    ngx_command_t, ngx_conf_t, ngx_parse_offset, ngx_parse_time, ngx_str_t, NGX_LOG_EMERG,
+};
+use ngx::http::HttpModuleMainConf;
+use ngx::ngx_conf_log_error;
+
+use super::{str_bytes, LocConf, MainConf};
+use crate::{conf_error, Module};
+
+/// The status answered when a budget runs out, unless `wasm_budget_status` says otherwise.
+pub const DEFAULT_BUDGET_STATUS: u16 = 500;
+
+/// The default `wasm_trap_log_interval`.
+pub const DEFAULT_TRAP_LOG_INTERVAL_MS: u64 = 10_000;
+
+/// What a handler runs under, after inheritance and defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `wasm_timeout` and `wasm_fuel`.
+    pub budget: Budget,
+    /// `wasm_budget_status`.
+    pub budget_status: u16,
+    /// `wasm_max_memory`.
+    pub instance: InstanceLimits,
+    /// `wasm_isolation`.
+    pub isolation: Isolation,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            budget: Budget::UNLIMITED,
+            budget_status: DEFAULT_BUDGET_STATUS,
+            instance: InstanceLimits::default(),
+            isolation: Isolation::Worker,
+        }
+    }
+}
+
+/// The directives as written in one block: `None` where the block does not set them (then
+/// the enclosing block's value is inherited). `Some(None)` is an explicit `off`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LimitsConf {
+    timeout: Option<Option<Duration>>,
+    fuel: Option<Option<u64>>,
+    budget_status: Option<u16>,
+    max_memory: Option<Option<u64>>,
+    isolation: Option<Isolation>,
+    /// The resolved values, computed by [`LimitsConf::merge`].
+    resolved: Limits,
+}
+
+impl LimitsConf {
+    /// nginx's usual merge: a value set in this block wins, otherwise the parent's.
+    pub fn merge(&mut self, prev: &LimitsConf) {
+        self.timeout = self.timeout.or(prev.timeout);
+        self.fuel = self.fuel.or(prev.fuel);
+        self.budget_status = self.budget_status.or(prev.budget_status);
+        self.max_memory = self.max_memory.or(prev.max_memory);
+        self.isolation = self.isolation.or(prev.isolation);
+        self.resolve();
+    }
+
+    fn resolve(&mut self) {
+        self.resolved = Limits {
+            budget: Budget {
+                timeout: self.timeout.flatten(),
+                fuel: self.fuel.flatten(),
+            },
+            budget_status: self.budget_status.unwrap_or(DEFAULT_BUDGET_STATUS),
+            instance: InstanceLimits {
+                max_memory: self.max_memory.flatten(),
+            },
+            isolation: self.isolation.unwrap_or_default(),
+        };
+    }
+
+    /// The values in force (defaults where nothing was set).
+    pub fn get(&self) -> Limits {
+        self.resolved
+    }
+
+    /// The values of a block nothing was merged into (the `http` level itself).
+    pub fn resolved_here(&self) -> Limits {
+        let mut c = *self;
+        c.resolve();
+        c.resolved
+    }
+}
+
+/// The directive's single argument.
+///
+/// # Safety
+/// `cf` must be nginx's configuration context for a directive taking one argument.
+unsafe fn arg(cf: *mut ngx_conf_t) -> ngx_str_t {
+    // SAFETY: nginx checked the argument count (TAKE1): args holds the name and one value.
+    let args: &[ngx_str_t] = unsafe { (*(*cf).args).as_slice() };
+    args[1]
+}
+
+fn text(v: &ngx_str_t) -> String {
+    String::from_utf8_lossy(str_bytes(v)).into_owned()
+}
+
+/// `off`, `0` or a time in nginx's syntax (`50ms`, `2s`, `1m 30s`), as milliseconds.
+fn parse_time(v: &ngx_str_t) -> Option<Option<Duration>> {
+    if str_bytes(v) == b"off" {
+        return Some(None);
+    }
+    let mut copy = *v;
+    // SAFETY: `copy` is a valid nginx string for the call's duration; ngx_parse_time only
+    // reads it.
+    let ms = unsafe { ngx_parse_time(&mut copy, 0) };
+    match u64::try_from(ms) {
+        Ok(0) => Some(None),
+        Ok(ms) => Some(Some(Duration::from_millis(ms))),
+        Err(_) => None,
+    }
+}
+
+/// `wasm_timeout <time>|off;`: the wall-clock budget of each guest call.
+pub extern "C" fn set_wasm_timeout(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
+    let lcf = unsafe { &mut *conf.cast::<LocConf>() };
+    if lcf.limits.timeout.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let Some(timeout) = parse_time(&v) else {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "invalid wasm_timeout \"{}\": expected a time such as 50ms or 2s, or off",
+            text(&v)
+        );
+        return conf_error();
+    };
+    if timeout.is_some() {
+        // SAFETY: cf is a valid configuration context.
+        match Module::main_conf_mut(unsafe { &*cf }) {
+            Some(mcf) => mcf.registry.options_mut().timeouts = true,
+            None => return conf_error(),
+        }
+    }
+    lcf.limits.timeout = Some(timeout);
+    std::ptr::null_mut()
+}
+
+/// `wasm_fuel <n>|off;`: the instruction budget of each guest call.
+pub extern "C" fn set_wasm_fuel(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
+    let lcf = unsafe { &mut *conf.cast::<LocConf>() };
+    if lcf.limits.fuel.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let bytes = str_bytes(&v);
+    let fuel = if bytes == b"off" {
+        Some(None)
+    } else if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(|n| (n > 0).then_some(n))
+    } else {
+        None
+    };
+    let Some(fuel) = fuel else {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "invalid wasm_fuel \"{}\": expected a number of instructions (1 to {}), or off",
+            text(&v),
+            u64::MAX
+        );
+        return conf_error();
+    };
+    if fuel.is_some() {
+        // SAFETY: cf is a valid configuration context.
+        match Module::main_conf_mut(unsafe { &*cf }) {
+            Some(mcf) => mcf.registry.options_mut().fuel = true,
+            None => return conf_error(),
+        }
+    }
+    lcf.limits.fuel = Some(fuel);
+    std::ptr::null_mut()
+}
+
+/// `wasm_budget_status <code>;`: the status answered when a budget runs out (400-599).
+pub extern "C" fn set_wasm_budget_status(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
+    let lcf = unsafe { &mut *conf.cast::<LocConf>() };
+    if lcf.limits.budget_status.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let status = std::str::from_utf8(str_bytes(&v))
+        .ok()
+        .filter(|s| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|s| s.parse::<u16>().ok())
+        .filter(|s| (400..=599).contains(s));
+    let Some(status) = status else {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "invalid wasm_budget_status \"{}\": expected an error status from 400 to 599",
+            text(&v)
+        );
+        return conf_error();
+    };
+    lcf.limits.budget_status = Some(status);
+    std::ptr::null_mut()
+}
+
+/// The smallest `wasm_max_memory`: one WebAssembly page.
+const MIN_MAX_MEMORY: u64 = 64 * 1024;
+/// The largest: a 32-bit memory's 4 GiB.
+const MAX_MAX_MEMORY: u64 = 4 << 30;
+
+/// `wasm_max_memory <size>|off;`: the most linear memory (and tables) one instance may have.
+pub extern "C" fn set_wasm_max_memory(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
+    let lcf = unsafe { &mut *conf.cast::<LocConf>() };
+    if lcf.limits.max_memory.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let size = if str_bytes(&v) == b"off" {
+        Some(None)
+    } else {
+        let mut copy = v;
+        // SAFETY: `copy` is a valid nginx string for the call's duration; it is only read.
+        let n = unsafe { ngx_parse_offset(&mut copy) };
+        u64::try_from(n)
+            .ok()
+            .filter(|n| (MIN_MAX_MEMORY..=MAX_MAX_MEMORY).contains(n))
+            .map(Some)
+    };
+    let Some(size) = size else {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "invalid wasm_max_memory \"{}\": expected a size from 64k to 4g, or off",
+            text(&v)
+        );
+        return conf_error();
+    };
+    lcf.limits.max_memory = Some(size);
+    std::ptr::null_mut()
+}
+
+/// `wasm_isolation worker|request;`: one instance per worker, or a fresh one per request.
+pub extern "C" fn set_wasm_isolation(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
+    let lcf = unsafe { &mut *conf.cast::<LocConf>() };
+    if lcf.limits.isolation.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let isolation = match str_bytes(&v) {
+        b"worker" => Isolation::Worker,
+        b"request" => {
+            // SAFETY: cf is a valid configuration context.
+            match Module::main_conf_mut(unsafe { &*cf }) {
+                Some(mcf) => mcf.registry.set_request_isolation(),
+                None => return conf_error(),
+            }
+            Isolation::Request
+        }
+        _ => {
+            ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "invalid wasm_isolation \"{}\": expected worker or request",
+                text(&v)
+            );
+            return conf_error();
+        }
+    };
+    lcf.limits.isolation = Some(isolation);
+    std::ptr::null_mut()
+}
+
+/// `wasm_trap_log_interval <time>;` (http): how long failures of one module are counted
+/// rather than logged one by one, after the first is logged in full.
+pub extern "C" fn set_wasm_trap_log_interval(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's main configuration (NGX_HTTP_MAIN_CONF_OFFSET).
+    let mcf = unsafe { &mut *conf.cast::<MainConf>() };
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let interval = match parse_time(&v) {
+        Some(Some(d)) if str_bytes(&v) != b"off" => d,
+        _ => {
+            ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "invalid wasm_trap_log_interval \"{}\": expected a time greater than 0, such as 10s",
+                text(&v)
+            );
+            return conf_error();
+        }
+    };
+    let ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
+    if !mcf.registry.set_trap_log_interval(ms) {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    std::ptr::null_mut()
+}
