@@ -28,8 +28,12 @@ for engine in "$@"; do
     done
     if [ -z "$new" ]; then echo "not ok - reload $i on $engine: no new worker within 10 s (master stuck?)"; ok=0; break; fi
   done
-  body=$(curl -s -m 5 "http://127.0.0.1:$port/hello")
-  [ "$body" = "hello" ] || { echo "not ok - reload on $engine: /hello answered '$body'"; ok=0; }
+  # /hello runs under a timeout (the worker's epoch ticker or watchdog thread), /fresh on a
+  # per-request instance (wasmtime's pool): both are made in the new worker, after fork.
+  for path in /hello /fresh; do
+    body=$(curl -s -m 5 "http://127.0.0.1:$port$path")
+    [ "$body" = "hello" ] || { echo "not ok - reload on $engine: $path answered '$body'"; ok=0; }
+  done
   children=$(pgrep -P "$master")
   kill -QUIT "$master" 2>/dev/null; sleep 0.3
   kill -9 "$master" $children 2>/dev/null

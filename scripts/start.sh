@@ -33,11 +33,21 @@ http {
     server {
         listen 127.0.0.1:$port;
 
+        # Budgets (docs/safety.md): a guest call may run 1 s and its instance hold 64 MiB.
+        wasm_timeout 1s;
+        wasm_max_memory 64m;
+
         location = /health {
             return 200 "ok\n";
         }
 
         location /hello {
+            content_by_wasm $guests/hello_world.wasm on_content;
+        }
+
+        # The same guest on a fresh instance for every request.
+        location /fresh {
+            wasm_isolation request;
             content_by_wasm $guests/hello_world.wasm on_content;
         }
 

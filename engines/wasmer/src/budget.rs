@@ -1,24 +1,22 @@
-//! Budgets on wasmer: metering points (`wasmer-middlewares`), and a watchdog thread that
-//! empties them at the deadline.
+//! Budgets on wasmer: metering compiled into the module ([`crate::metering`]), and a
+//! watchdog thread that raises its stop flag at the deadline.
 //!
 //! Wasmer has no epochs, and a call that runs out of metering points cannot be resumed: the
-//! middleware compiles a check into every basic block that traps when the points run out.
-//! Its own preemption mechanism (`experimental-host-interrupt`) takes over SIGUSR1, which
-//! nginx uses, so it is never enabled. What ngx_wasm does instead:
+//! metering traps. Its own preemption mechanism (`experimental-host-interrupt`) takes over
+//! SIGUSR1, which nginx uses, so it is never enabled. What ngx_wasm does instead:
 //!
-//! * `wasm_fuel n`: the call gets `n` points (one per operator: wasmtime's fuel cost).
+//! * `wasm_fuel n`: the call's counter starts at `n` (one point per operator).
 //! * `wasm_timeout t`: the call is registered with the worker's [`Watchdog`], a thread that
 //!   wakes every millisecond while calls with a timeout run ([`engine_api::ticker`]); once
-//!   the deadline has passed it stores 0 into the instance's points counter, so the guest
-//!   traps at its next metering check (at most one basic block later) and the call reports
-//!   a timeout. This is the same scheme as wasmtime's epochs (a thread writes a counter the
-//!   compiled code reads) applied to the metering counter, which wasmer keeps in a global.
-//! * A start function (run during instantiation) gets [`START_POINTS`]: the global holding
-//!   the points is initialised when the module is compiled, and the instance does not exist
-//!   yet for the watchdog.
+//!   the deadline has passed it raises the instance's stop flag, and the guest traps at its
+//!   next charge (the end of the current basic block). The same scheme as wasmtime's
+//!   epochs: a thread writes a value that compiled code reads.
+//! * A start function (run during instantiation) gets [`START_POINTS`]: the counter is
+//!   initialised when the module is compiled, and the instance does not exist yet for the
+//!   watchdog.
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -27,37 +25,17 @@ use engine_api::ticker::{CallGuard, Ticker};
 use engine_api::Budget;
 use wasmer::sys::vm::{VMExtern, VMGlobalDefinition};
 use wasmer::sys::ModuleMiddleware;
-use wasmer::wasmparser::Operator;
 use wasmer::{AsStoreMut as _, Extern, Global, Instance, Store, Value};
-use wasmer_middlewares::Metering;
+
+use crate::metering::{Metering, EXHAUSTED, REMAINING, STOP};
 
 /// Points a start function may use: the metering global's initial value.
 pub(crate) const START_POINTS: u64 = 1_000_000_000;
 
-/// The export names `wasmer-middlewares` gives its two globals.
-const REMAINING: &str = "wasmer_metering_remaining_points";
-const EXHAUSTED: &str = "wasmer_metering_points_exhausted";
-
-/// The cost of an operator: wasmtime's fuel cost, so `wasm_fuel` means about the same on
-/// both engines (structural operators are free, everything else costs one).
-fn cost(op: &Operator) -> u64 {
-    match op {
-        Operator::Nop
-        | Operator::Drop
-        | Operator::Block { .. }
-        | Operator::Loop { .. }
-        | Operator::Unreachable
-        | Operator::Return
-        | Operator::Else
-        | Operator::End => 0,
-        _ => 1,
-    }
-}
-
-/// A fresh metering middleware: `wasmer-middlewares` allows one module per instance of it,
-/// so each compilation gets its own (and so its own engine).
+/// A fresh metering middleware: it serves one module, so each compilation gets its own (and
+/// so its own engine).
 pub(crate) fn middleware() -> Arc<dyn ModuleMiddleware> {
-    Arc::new(Metering::new(START_POINTS, cost))
+    Arc::new(Metering::new(START_POINTS))
 }
 
 /// The points a call gets under `budget`: its fuel, or no limit (a timeout is the
@@ -66,20 +44,21 @@ pub(crate) fn points(budget: &Budget) -> u64 {
     budget.fuel.unwrap_or(u64::MAX)
 }
 
-/// Where the instance keeps its remaining points: the storage of the global, inside the
+/// Where the instance keeps its stop flag: the storage of the global, inside the
 /// instance's `VMContext` (stable for the instance's life).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Counter(NonNull<VMGlobalDefinition>);
+pub(crate) struct StopFlag(NonNull<VMGlobalDefinition>);
 
 // SAFETY: the watchdog thread only writes through the pointer while the instance's call is
 // registered with it (see `Watchdog`), and the instance outlives that registration.
-unsafe impl Send for Counter {}
+unsafe impl Send for StopFlag {}
 
-/// An instance's two metering globals.
+/// An instance's metering globals.
 pub(crate) struct Points {
     remaining: Global,
+    stop: Global,
     exhausted: Global,
-    counter: Counter,
+    flag: StopFlag,
 }
 
 impl Points {
@@ -92,26 +71,25 @@ impl Points {
                 .cloned()
                 .with_context(|| format!("metered module without its {name} global"))
         };
-        let remaining = get(REMAINING)?;
+        let stop = get(STOP)?;
         // The storage behind the global. `unwrap_sys` cannot fail: the sys backend is the
         // only one compiled in (feature "sys").
-        let VMExtern::Global(handle) = Extern::Global(remaining.clone())
-            .to_vm_extern()
-            .unwrap_sys()
+        let VMExtern::Global(handle) = Extern::Global(stop.clone()).to_vm_extern().unwrap_sys()
         else {
-            anyhow::bail!("{REMAINING} is not a global");
+            anyhow::bail!("{STOP} is not a global");
         };
         let definition = handle.get(store.objects_mut().as_sys()).vmglobal();
         Ok(Points {
-            remaining,
+            remaining: get(REMAINING)?,
+            stop,
             exhausted: get(EXHAUSTED)?,
-            counter: Counter(definition),
+            flag: StopFlag(definition),
         })
     }
 
-    /// The counter the watchdog empties.
-    pub(crate) fn counter(&self) -> Counter {
-        self.counter
+    /// The flag the watchdog raises.
+    pub(crate) fn flag(&self) -> StopFlag {
+        self.flag
     }
 
     /// Gives the next call `points`.
@@ -119,6 +97,9 @@ impl Points {
         // The global is an i64 compared unsigned: u64::MAX is "unlimited".
         self.remaining
             .set(store, Value::I64(points as i64))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.stop
+            .set(store, Value::I32(0))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         self.exhausted
             .set(store, Value::I32(0))
@@ -133,7 +114,7 @@ impl Points {
 
 /// A running call the watchdog may stop.
 struct Armed {
-    counter: Counter,
+    flag: StopFlag,
     deadline: Instant,
     fired: bool,
 }
@@ -159,20 +140,18 @@ impl Watchdog {
         let ticker = Ticker::start("ngx-wasm-watchdog", move || {
             let mut armed = lock(&s);
             if let Some(a) = armed.as_mut() {
-                if a.fired || Instant::now() >= a.deadline {
-                    // Stored again on every tick after the deadline: the guest's own
-                    // read-modify-write of the counter may overwrite one store.
-                    // SAFETY: the counter belongs to the instance whose call is registered;
-                    // the registration (this slot, under the lock) ends before the call
-                    // returns, so the instance is alive. The location is an aligned i64 (the
-                    // first member of the global's raw value) that the host only touches
-                    // outside calls; during the call only the guest's compiled code reads and
-                    // writes it, with plain loads and stores, as it reads wasmtime's epoch.
+                if !a.fired && Instant::now() >= a.deadline {
+                    // SAFETY: the flag belongs to the instance whose call is registered; the
+                    // registration (this slot, under the lock) ends before the call returns,
+                    // so the instance is alive. The location is an aligned i32 (the first
+                    // member of the global's raw value) that the host writes only outside
+                    // calls; during the call only the guest's compiled code touches it, and
+                    // only to read it (plain loads, as it reads wasmtime's epoch counter).
                     let value = unsafe {
-                        std::ptr::addr_of_mut!((*a.counter.0.as_ptr()).val).cast::<i64>()
+                        std::ptr::addr_of_mut!((*a.flag.0.as_ptr()).val).cast::<i32>()
                     };
-                    // SAFETY: as above; `value` is valid and aligned for an atomic i64.
-                    unsafe { AtomicI64::from_ptr(value) }.store(0, Ordering::Relaxed);
+                    // SAFETY: as above; `value` is valid and aligned for an atomic i32.
+                    unsafe { AtomicI32::from_ptr(value) }.store(1, Ordering::Release);
                     a.fired = true;
                 }
             }
@@ -181,9 +160,9 @@ impl Watchdog {
     }
 
     /// Registers a call that must stop at `deadline`; the guard ends the registration.
-    pub(crate) fn arm(&self, counter: Counter, deadline: Instant) -> Watch<'_> {
+    pub(crate) fn arm(&self, flag: StopFlag, deadline: Instant) -> Watch<'_> {
         *lock(&self.slot) = Some(Armed {
-            counter,
+            flag,
             deadline,
             fired: false,
         });

@@ -8,13 +8,14 @@
 //! to a store, so each instantiation builds its imports in the new store. That is why
 //! per-request isolation is costlier on wasmer (see `docs/engines.md`).
 //!
-//! Budgets go through metering ([`budget`]): a configuration with `wasm_fuel` or
-//! `wasm_timeout` compiles every module with `wasmer-middlewares`' metering, each in its own
-//! engine. `wasm_max_memory` goes through per-instance tunables ([`limits`]).
+//! Budgets go through metering ([`metering`], [`budget`]): a configuration with `wasm_fuel`
+//! or `wasm_timeout` compiles every module with an instruction counter and a stop flag, each
+//! in its own engine. `wasm_max_memory` goes through per-instance tunables ([`limits`]).
 
 mod budget;
 mod imports;
 mod limits;
+mod metering;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -321,7 +322,7 @@ impl engine_api::Instance for Instance {
         let worker = self.worker.clone();
         let watch = match (deadline, &self.points) {
             (Some(deadline), Some(points)) => {
-                Some(worker.watchdog()?.arm(points.counter(), deadline))
+                Some(worker.watchdog()?.arm(points.flag(), deadline))
             }
             _ => None,
         };
