@@ -111,8 +111,8 @@ lint: ## rustfmt and clippy, warnings as errors
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) clippy --$(PROFILE) --locked --workspace --all-targets --all-features -- -D warnings
 
-unit: ## nginx-free unit tests (engine-api ABI, the runner's parser)
-	$(CARGO) test --$(PROFILE) --locked -p engine-api -p test-nginx
+unit: ## nginx-free unit tests (engine-api ABI, budgets and limits, wasmi fuel slices, the runner's parser)
+	$(CARGO) test --$(PROFILE) --locked -p engine-api -p engine-wasmi -p test-nginx
 
 conformance: build wasm ## the t/ suite on every engine in ENGINE, against one module .so
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(MODULE_SO) \

@@ -147,9 +147,8 @@ impl Watchdog {
                     // member of the global's raw value) that the host writes only outside
                     // calls; during the call only the guest's compiled code touches it, and
                     // only to read it (plain loads, as it reads wasmtime's epoch counter).
-                    let value = unsafe {
-                        std::ptr::addr_of_mut!((*a.flag.0.as_ptr()).val).cast::<i32>()
-                    };
+                    let value =
+                        unsafe { std::ptr::addr_of_mut!((*a.flag.0.as_ptr()).val).cast::<i32>() };
                     // SAFETY: as above; `value` is valid and aligned for an atomic i32.
                     unsafe { AtomicI32::from_ptr(value) }.store(1, Ordering::Release);
                     a.fired = true;

@@ -321,9 +321,7 @@ impl engine_api::Instance for Instance {
         }
         let worker = self.worker.clone();
         let watch = match (deadline, &self.points) {
-            (Some(deadline), Some(points)) => {
-                Some(worker.watchdog()?.arm(points.flag(), deadline))
-            }
+            (Some(deadline), Some(points)) => Some(worker.watchdog()?.arm(points.flag(), deadline)),
             _ => None,
         };
         limits::lock(&self.limiter).begin_call();

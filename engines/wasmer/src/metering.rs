@@ -144,7 +144,10 @@ impl ModuleMiddleware for Metering {
     fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
         let mut globals = self.globals.lock().unwrap_or_else(PoisonError::into_inner);
         if globals.is_some() {
-            return Err(MiddlewareError::new(NAME, "one metering middleware per module"));
+            return Err(MiddlewareError::new(
+                NAME,
+                "one metering middleware per module",
+            ));
         }
         // i64 globals hold the counter's bits; it is compared unsigned.
         *globals = Some(Globals {
