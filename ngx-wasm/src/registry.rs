@@ -17,8 +17,11 @@ struct Entry {
     /// The first directive naming it, for errors about the file itself.
     site: ConfSite,
     compiled: Option<Module>,
-    /// This worker's instance, created on first use and dropped after a trap.
-    instance: RefCell<Option<Instance>>,
+    /// This worker's idle instances: normally one, created at worker start and dropped after
+    /// a trap. A call that starts while another call of the same module is in progress (a
+    /// content handler's `flush` running this module's header or body filter) takes a second
+    /// one, which is kept for the next time.
+    instances: RefCell<Vec<Instance>>,
 }
 
 /// An export some directive will call, checked at load time.
@@ -73,7 +76,7 @@ impl Registry {
                     path,
                     site: site.clone(),
                     compiled: None,
-                    instance: RefCell::new(None),
+                    instances: RefCell::new(Vec::new()),
                 });
                 self.modules.len() - 1
             }
@@ -144,49 +147,45 @@ impl Registry {
         }
     }
 
-    /// Creates this worker's instance of module `i` if it has none.
-    fn instance_of(&self, i: usize) -> Result<std::cell::RefMut<'_, Instance>, GuestError> {
+    /// Takes an idle instance of module `i`, or creates one.
+    fn take_instance(&self, i: usize) -> Result<Instance, GuestError> {
         let entry = &self.modules[i];
+        if let Some(inst) = entry.instances.borrow_mut().pop() {
+            return Ok(inst);
+        }
         let Some(compiled) = entry.compiled.as_ref() else {
             return Err(GuestError::new(
                 engine_api::GuestErrorKind::Instantiate,
                 "module not compiled",
             ));
         };
-        let mut slot = entry.instance.try_borrow_mut().map_err(|_| {
-            GuestError::new(
-                engine_api::GuestErrorKind::Instantiate,
-                "instance already in use (re-entrant call)",
-            )
-        })?;
-        if slot.is_none() {
-            *slot = Some(compiled.instantiate()?);
-        }
-        std::cell::RefMut::filter_map(slot, Option::as_mut)
-            .map_err(|_| GuestError::new(engine_api::GuestErrorKind::Instantiate, "no instance"))
+        compiled.instantiate()
     }
 
-    /// Calls `handler` for `request` on this worker's instance. After a failure the instance
-    /// is dropped, so the next request gets a fresh one.
+    /// Creates this worker's instance of module `i` ahead of the first request.
+    fn prepare(&self, i: usize) -> Result<(), GuestError> {
+        let inst = self.take_instance(i)?;
+        self.modules[i].instances.borrow_mut().push(inst);
+        Ok(())
+    }
+
+    /// Calls `handler` for `request` on an instance of its module. After a failure the
+    /// instance is dropped, so the next call gets a fresh one.
     pub fn call(
         &self,
         handler: &Handler,
         request: &mut dyn HostRequest,
     ) -> Result<(), CallError<'_>> {
         let entry = &self.modules[handler.module];
-        let result = self
-            .instance_of(handler.module)
-            .and_then(|mut inst| inst.call(&handler.export, request));
-        result.map_err(|error| {
-            if let Ok(mut slot) = entry.instance.try_borrow_mut() {
-                *slot = None;
-            }
-            CallError {
-                error,
-                path: &entry.path,
-                engine: self.engine_label(),
-            }
-        })
+        let fail = |error| CallError {
+            error,
+            path: &entry.path,
+            engine: self.engine_label(),
+        };
+        let mut inst = self.take_instance(handler.module).map_err(fail)?;
+        inst.call(&handler.export, request).map_err(fail)?;
+        entry.instances.borrow_mut().push(inst);
+        Ok(())
     }
 }
 
@@ -212,7 +211,7 @@ pub unsafe fn init_worker(cycle: *mut ngx_cycle_t) -> ngx_int_t {
         reg.modules.len()
     );
     for (i, m) in reg.modules.iter().enumerate() {
-        if let Err(e) = reg.instance_of(i) {
+        if let Err(e) = reg.prepare(i) {
             // Not fatal: the first request retries and answers 500 if it fails again.
             ngx_log_error!(
                 NGX_LOG_ERR,
@@ -221,6 +220,13 @@ pub unsafe fn init_worker(cycle: *mut ngx_cycle_t) -> ngx_int_t {
                 m.path.display(),
                 reg.engine_label()
             );
+        }
+    }
+    crate::postpone::run(cycle, mcf);
+    if let Some(h) = &mcf.init_worker {
+        let mut host = crate::request::InitWorker::new(cycle.log);
+        if let Err(e) = reg.call(h, &mut host) {
+            crate::handlers::log_failure(cycle.log, &e, h, engine_api::Phase::InitWorker);
         }
     }
     ngx::core::Status::NGX_OK.0

@@ -10,34 +10,7 @@
 //! }
 //! ```
 
-/// Raw imports, exactly as `docs/abi.md` and `ngx_wasm_guest_abi.h` declare them.
-pub mod ffi {
-    #[link(wasm_import_module = "ngx")]
-    extern "C" {
-        /// `log(level, msg_ptr, msg_len) -> status`
-        pub fn log(level: i32, msg_ptr: *const u8, msg_len: i32) -> i32;
-        /// `resp_set_status(status) -> status`
-        pub fn resp_set_status(status: i32) -> i32;
-        /// `resp_set_header(name_ptr, name_len, value_ptr, value_len) -> status`
-        pub fn resp_set_header(
-            name_ptr: *const u8,
-            name_len: i32,
-            value_ptr: *const u8,
-            value_len: i32,
-        ) -> i32;
-        /// `resp_write(data_ptr, data_len) -> status`
-        pub fn resp_write(data_ptr: *const u8, data_len: i32) -> i32;
-        /// `req_get_uri(out_ptr, out_cap) -> len`
-        pub fn req_get_uri(out_ptr: *mut u8, out_cap: i32) -> i32;
-        /// `req_get_header(name_ptr, name_len, out_ptr, out_cap) -> len | -1`
-        pub fn req_get_header(
-            name_ptr: *const u8,
-            name_len: i32,
-            out_ptr: *mut u8,
-            out_cap: i32,
-        ) -> i32;
-    }
-}
+pub mod ffi;
 
 /// A non-zero status returned by a host function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +104,7 @@ pub mod resp {
     /// Appends `data` to the response body.
     pub fn write(data: &[u8]) -> Result<(), Error> {
         // SAFETY: the pointer and length describe a live slice of this guest's memory.
-        check(unsafe { ffi::resp_write(data.as_ptr(), len(data)) }).map(drop)
+        check(unsafe { ffi::resp_print(data.as_ptr(), len(data)) }).map(drop)
     }
 }
 
