@@ -62,6 +62,11 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
     let Some(lcf) = Module::location_conf(req) else {
         return next_header(r);
     };
+    if req.filter_finalize() != 0 {
+        // nginx is sending an error page in place of the response (possibly ours, after a
+        // trap in this filter): let it through untouched.
+        return next_header(r);
+    }
     if lcf.body_filter.is_some() {
         let out = &mut req.headers_out;
         out.content_length_n = -1;
@@ -102,12 +107,10 @@ fn gather(mut cl: *mut ngx_chain_t) -> (Vec<u8>, bool, bool) {
         let b: &ngx_buf_t = unsafe { &*(*cl).buf };
         let in_memory = b.temporary() != 0 || b.memory() != 0 || b.mmap() != 0;
         if in_memory && !b.pos.is_null() && b.last > b.pos {
-            {
-                // SAFETY: pos..last are initialized bytes of an in-memory buffer.
-                data.extend_from_slice(unsafe {
-                    std::slice::from_raw_parts(b.pos, b.last.offset_from(b.pos) as usize)
-                });
-            }
+            // SAFETY: pos..last are initialized bytes of an in-memory buffer.
+            data.extend_from_slice(unsafe {
+                std::slice::from_raw_parts(b.pos, b.last.offset_from(b.pos) as usize)
+            });
         }
         last |= b.last_buf() != 0 || b.last_in_chain() != 0;
         flush |= b.flush() != 0;
@@ -177,6 +180,9 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, cl: *mut ngx_chain_
     let Some(h) = lcf.body_filter.as_ref() else {
         return next_body(r, cl);
     };
+    if req.filter_finalize() != 0 {
+        return next_body(r, cl);
+    }
     let (data, last, flush) = gather(cl);
     let mut host = NgxRequest::new(req, Phase::BodyFilter);
     host.chunk = Some(Chunk {
