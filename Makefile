@@ -51,7 +51,7 @@ RUNNER        := $(TARGET_DIR)/$(PROFILE)/test-nginx
 # The nginx binary the vendored build (nginx-src, 1.28) produced; overridable.
 NGINX_BIN     ?= $(shell ls -t $(TARGET_DIR)/$(PROFILE)/build/nginx-sys-*/out/objs/nginx 2>/dev/null | head -n 1)
 
-APT_PACKAGES  := libclang-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config make gcc curl procps
+APT_PACKAGES  := libclang-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config make gcc curl procps clang lld
 
 START_PORT    ?= 18080
 RELOAD_PORT   ?= 18089
@@ -92,6 +92,8 @@ wasm: deps ## the guest fixtures, into build/guests
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) build --release --locked --target wasm32-unknown-unknown
 	@mkdir -p $(GUESTS_OUT)
 	@cp $(GUESTS_TARGET)/wasm32-unknown-unknown/release/*.wasm $(GUESTS_OUT)/
+	clang --target=wasm32 -O2 -nostdlib -Wall -Werror -Iguests/include -Wl,--no-entry \
+	  -o $(GUESTS_OUT)/hello_c.wasm guests/c/hello.c
 	@ls $(GUESTS_OUT)
 
 start: build wasm ## nginx on 127.0.0.1:$(START_PORT) with /hello from a wasm guest, and /health

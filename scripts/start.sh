@@ -55,6 +55,34 @@ http {
             rewrite_by_wasm $guests/phases.wasm mark_rewrite;
             content_by_wasm $guests/echo.wasm on_content;
         }
+
+        # guests/examples: ports of common OpenResty snippets
+        location /api {
+            rewrite_by_wasm $guests/routing.wasm route;
+        }
+        location /internal/v1 {
+            internal;
+            return 200 "v1 \$uri \$args\n";
+        }
+        location /internal/v2 {
+            internal;
+            return 200 "v2 \$uri \$args\n";
+        }
+        location /private {
+            set \$api_key "s3cret";
+            access_by_wasm $guests/api_key.wasm check;
+            content_by_wasm $guests/hello_world.wasm on_content;
+        }
+        location /info {
+            content_by_wasm $guests/json_info.wasm info;
+        }
+        location /page {
+            body_filter_by_wasm $guests/body_rewrite.wasm rewrite;
+            return 200 "powered by nginx\n";
+        }
+        location /c-hello {
+            content_by_wasm $guests/hello_c.wasm on_content;
+        }
     }
 }
 CONF
@@ -65,6 +93,7 @@ for _ in $(seq 100); do
     echo "nginx is serving on http://127.0.0.1:$port (config: $run_dir/conf/nginx.conf)"
     echo "  curl http://127.0.0.1:$port/hello"
     echo "  curl -H 'X-Echo: hi' http://127.0.0.1:$port/echo/path"
+    echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello)"
     exit 0
   fi
   sleep 0.1

@@ -6,6 +6,8 @@ run_tests();
 __DATA__
 
 === TEST 1: a guest logs at error level in the request's log context
+--- http_config
+    wasm_rewrite_no_postpone on;
 --- config
     location /t {
         rewrite_by_wasm $TEST_NGINX_GUESTS/phases.wasm log_error;

@@ -6,6 +6,8 @@ run_tests();
 __DATA__
 
 === TEST 1: rewrite_by_wasm answers when the guest sets a status and a body
+--- http_config
+    wasm_rewrite_no_postpone on;
 --- config
     location /t {
         rewrite_by_wasm $TEST_NGINX_GUESTS/phases.wasm deny_unless_allowed;
@@ -52,6 +54,8 @@ hello
 
 
 === TEST 4: a status without a body gets nginx's own answer for it
+--- http_config
+    wasm_rewrite_no_postpone on;
 --- config
     location /t {
         rewrite_by_wasm $TEST_NGINX_GUESTS/phases.wasm status_only;
@@ -115,6 +119,8 @@ x-echo=3
 
 
 === TEST 8: rewrite_by_wasm at server level is inherited; a location may replace it
+--- http_config
+    wasm_rewrite_no_postpone on;
 --- config
     rewrite_by_wasm $TEST_NGINX_GUESTS/phases.wasm deny_unless_allowed;
     location /inherits {

@@ -66,7 +66,7 @@ export: "write_then_trap"
 GET /t
 --- error_code: 500
 --- error_log
-host function ngx.resp_write: memory access out of bounds (ptr=2147418112, len=16
+host function ngx.resp_print: memory access out of bounds (ptr=2147418112, len=16
 
 
 

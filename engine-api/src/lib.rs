@@ -13,16 +13,19 @@
 //! An engine crate only adapts the table to its linker: it never implements a host function.
 
 pub mod abi;
+pub mod ctx;
 pub mod engine;
 pub mod error;
 pub mod health;
 pub mod limits;
 pub mod memory;
+pub mod phase;
 pub mod request;
 pub mod ticker;
 pub mod trap;
 pub mod validate;
 
+pub use ctx::CtxStore;
 pub use engine::{
     Engine, ExportCache, ExportType, ExternKind, FuncType, ImportType, Instance, Isolation, Module,
     ValType,
@@ -30,5 +33,6 @@ pub use engine::{
 pub use error::{GuestError, GuestErrorKind, HostTrap};
 pub use limits::{Budget, EngineOptions, InstanceLimits, MemoryLimiter};
 pub use memory::GuestMemory;
-pub use request::{HostRequest, LogLevel, RequestSlot};
+pub use phase::{Phase, PhaseSet};
+pub use request::{Finish, HostRequest, LogLevel, RequestError, RequestSlot};
 pub use trap::TrapKind;

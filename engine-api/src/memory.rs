@@ -70,6 +70,15 @@ impl<'a> GuestMemory<'a> {
         Ok(())
     }
 
+    /// The `len` bytes at `ptr`, writable (an output buffer the host fills).
+    pub fn slice_mut(&mut self, ptr: i32, len: i32) -> Result<&mut [u8], HostTrap> {
+        let r = self.range(ptr, len)?;
+        Ok(match self.data.as_deref_mut() {
+            Some(d) => &mut d[r],
+            None => &mut [],
+        })
+    }
+
     /// The getter convention: checks that `out_ptr .. out_ptr + out_cap` lies in memory, copies
     /// `value` there if it fits, and returns its full length either way (a length above
     /// `out_cap` tells the guest how large a buffer to retry with; nothing is written then).

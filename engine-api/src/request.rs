@@ -7,6 +7,9 @@
 
 use std::ptr::NonNull;
 
+use crate::ctx::CtxStore;
+use crate::phase::Phase;
+
 /// nginx log levels, numbered as nginx (and OpenResty's `ngx.ERR`, `ngx.INFO`...) number them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
@@ -53,27 +56,178 @@ impl LogLevel {
 /// Why a [`HostRequest`] operation failed; each maps to an ABI status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestError {
+    /// The item does not exist (e.g. an unknown variable).
+    NotFound,
+    /// The host rejects the value (e.g. an unknown method, a variable that cannot be set).
+    BadArgument,
     /// The operation is not possible in the current state (e.g. headers already sent).
     NotAllowed,
     /// The host failed (e.g. out of memory in the request pool).
     Internal,
 }
 
+/// What `exit`, `redirect` and `exec` ask the host to do once the export returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    /// `exit(0)`: end this handler; the request goes on to the next handler or phase.
+    Continue,
+    /// `exit(status)`, status >= 200: finish the request with this status (nginx's page for
+    /// it when nothing was written and the status is >= 300).
+    Status(u16),
+}
+
+/// A visitor over header entries: called with each name and value until it returns false.
+pub type HeaderVisitor<'a, 'v> = &'v mut dyn FnMut(&'a [u8], &'a [u8]) -> bool;
+
 /// The request a guest call runs for.
+///
+/// Host functions check the phase ([`HostRequest::phase`]) against their table entry and
+/// validate every argument before calling these methods; implementations check the state
+/// (e.g. whether the response header was already sent). Only `phase`, `log` and `now_ms` are
+/// required: the other methods refuse ([`RequestError::NotAllowed`]) or return nothing by
+/// default, which suits a host without a request (init_worker); a request host implements
+/// them all.
 pub trait HostRequest {
+    /// The phase of the call.
+    fn phase(&self) -> Phase;
+
     /// Writes `msg` to the error log at `level`, in the request's log context.
     fn log(&mut self, level: LogLevel, msg: &[u8]);
-    /// Sets the response status.
-    fn set_status(&mut self, status: u16) -> Result<(), RequestError>;
-    /// Sets a response header, replacing any header of the same name (case-insensitive).
-    /// An empty value removes the header.
-    fn set_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError>;
-    /// Appends `data` to the response body.
-    fn write(&mut self, data: &[u8]) -> Result<(), RequestError>;
+    /// nginx's cached current time, in milliseconds since the epoch (`ngx.now()`).
+    fn now_ms(&self) -> u64;
+
+    /// The request method name, e.g. `GET`.
+    fn method(&self) -> &[u8] {
+        &[]
+    }
+    /// Changes the request method; `method` is upper-case ASCII letters.
+    fn set_method(&mut self, _method: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
     /// The request URI: the normalized path, without arguments (nginx's `$uri`).
-    fn uri(&self) -> &[u8];
-    /// The first request header named `name` (case-insensitive), if any.
-    fn header(&self, name: &[u8]) -> Option<&[u8]>;
+    fn uri(&self) -> &[u8] {
+        &[]
+    }
+    /// Changes the URI (a path starting with `/`). With `jump`, nginx looks the location up
+    /// again after the rewrite phase (`ngx.req.set_uri(uri, true)`).
+    fn set_uri(&mut self, _uri: &[u8], _jump: bool) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// The raw query string, without `?` (nginx's `$args`).
+    fn query(&self) -> &[u8] {
+        &[]
+    }
+    /// Replaces the query string.
+    fn set_query(&mut self, _query: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// The HTTP version times ten: 9, 10, 11, 20 or 30.
+    fn http_version(&self) -> u32 {
+        0
+    }
+    /// True for a request reached by an internal redirect (`exec`, `error_page`...).
+    fn is_internal(&self) -> bool {
+        false
+    }
+    /// When the request started, in milliseconds since the epoch.
+    fn start_time_ms(&self) -> u64 {
+        0
+    }
+
+    /// Visits every request header, in order, until `visit` returns false.
+    fn request_headers<'a>(&'a self, _visit: HeaderVisitor<'a, '_>) {}
+    /// Sets a request header, replacing every value of that name; an empty value removes it.
+    fn set_request_header(&mut self, _name: &[u8], _value: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Adds a request header value, keeping earlier ones.
+    fn add_request_header(&mut self, _name: &[u8], _value: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+
+    /// The value of nginx variable `name` (lower-case), `Ok(None)` when it is not set for
+    /// this request, [`RequestError::NotFound`] when no such variable exists.
+    fn variable(&mut self, _name: &[u8]) -> Result<Option<&[u8]>, RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Sets nginx variable `name`; [`RequestError::NotAllowed`] if it cannot be changed.
+    fn set_variable(&mut self, _name: &[u8], _value: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+
+    /// The length of the request body that was read (`wasm_need_request_body on`), or `None`
+    /// when no body was read.
+    fn body_len(&self) -> Option<usize> {
+        None
+    }
+    /// Copies body bytes from `offset` into `out`; returns how many were copied.
+    fn read_body(&mut self, _offset: usize, _out: &mut [u8]) -> Result<usize, RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Reads and discards the request body.
+    fn discard_body(&mut self) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+
+    /// The response status set so far (0 if none).
+    fn status(&self) -> u16 {
+        0
+    }
+    /// Sets the response status.
+    fn set_status(&mut self, _status: u16) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Visits every response header, in order, until `visit` returns false. `Content-Type`
+    /// and `Content-Length` are included when set.
+    fn response_headers<'a>(&'a self, _visit: HeaderVisitor<'a, '_>) {}
+    /// Sets a response header, replacing every value of that name (case-insensitive). An
+    /// empty value removes the header.
+    fn set_header(&mut self, _name: &[u8], _value: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Adds a response header value, keeping earlier ones.
+    fn add_header(&mut self, _name: &[u8], _value: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Appends `data` to the response body.
+    fn write(&mut self, _data: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Sends the response header (if not sent yet) and everything written so far.
+    fn flush(&mut self) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Records how the request goes on once the export returns.
+    fn finish(&mut self, _finish: Finish) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Answers with a redirect to `location` (`status` is 301, 302, 303, 307 or 308).
+    fn redirect(&mut self, _location: &[u8], _status: u16) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Internal redirect to `uri` (or a named location `@name`) with `args`, once the export
+    /// returns.
+    fn exec(&mut self, _uri: &[u8], _args: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+
+    /// The body chunk passing through the body filter.
+    fn body_chunk(&mut self) -> Result<&[u8], RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Replaces the body chunk passing through the body filter.
+    fn set_body_chunk(&mut self, _data: &[u8]) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// True when the chunk passing through the body filter is the last one.
+    fn body_chunk_is_last(&self) -> bool {
+        false
+    }
+
+    /// The per-request context store, shared by all phases of the request.
+    fn ctx(&mut self) -> Result<&mut CtxStore, RequestError> {
+        Err(RequestError::NotAllowed)
+    }
 }
 
 /// Where an engine keeps the request of the call in progress, inside its store data.

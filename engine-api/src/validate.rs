@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn accepts_abi_imports() {
         let imports = [
-            import("ngx", "resp_write", func(2, 1)),
+            import("ngx", "resp_print", func(2, 1)),
             import("ngx", "log", func(3, 1)),
         ];
         check_imports(&imports).unwrap();
@@ -139,7 +139,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("import \"env\".\"f\" is not provided"), "{e}");
-        let e = check_imports(&[import("ngx", "resp_write", func(3, 1))])
+        let e = check_imports(&[import("ngx", "resp_print", func(3, 1))])
             .unwrap_err()
             .to_string();
         assert!(

@@ -56,3 +56,22 @@ fn c_header_declares_every_host_function_with_its_arity() {
     }
     assert_eq!(declared, host_names(), "C header vs HOST_FUNCTIONS");
 }
+
+#[test]
+fn abi_md_rows_state_each_function_signature_and_phases() {
+    let doc = read("docs/abi.md");
+    for f in HOST_FUNCTIONS {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", f.name)))
+            .unwrap_or_else(|| panic!("no row for {}", f.name));
+        let cols: Vec<&str> = row.split(" | ").collect();
+        assert_eq!(
+            cols[1],
+            format!("`({}) -> i32`", f.params.join(", ")),
+            "signature of {}",
+            f.name
+        );
+        assert_eq!(cols[2], f.phases.doc_name(), "phases of {}", f.name);
+    }
+}

@@ -9,7 +9,7 @@
  * See docs/abi.md. Handlers are exports of type void(void):
  *
  *     NGX_WASM_EXPORT(on_content) void on_content(void) {
- *         ngx_resp_write((const uint8_t *) "hello\n", 6);
+ *         ngx_resp_say((const uint8_t *) "hello", 5);
  *     }
  */
 
@@ -37,11 +37,89 @@
 #define NGX_WASM_EXPORT(name) __attribute__((export_name(#name)))
 #define NGX_WASM_IMPORT(name) __attribute__((import_module("ngx"), import_name(#name)))
 
+/* writes [wasm] <msg> to the error log at level (request's log context: client, request line) [phases: all; returns 0, -2 (unknown level)] */
 __attribute__((import_module("ngx"), import_name("log"))) int32_t ngx_log(int32_t level, const uint8_t *msg, int32_t msg_len);
-__attribute__((import_module("ngx"), import_name("resp_set_status"))) int32_t ngx_resp_set_status(int32_t status);
-__attribute__((import_module("ngx"), import_name("resp_set_header"))) int32_t ngx_resp_set_header(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
-__attribute__((import_module("ngx"), import_name("resp_write"))) int32_t ngx_resp_write(const uint8_t *data, int32_t data_len);
+/* writes nginx's cached time in ms since the epoch (ngx.now()) as a little-endian u64 at out [phases: all; returns 0] */
+__attribute__((import_module("ngx"), import_name("now"))) int32_t ngx_now(uint64_t *out);
+/* the current phase name (ngx.get_phase()): init_worker, server_rewrite, rewrite, access, content, header_filter, body_filter, log [phases: all; returns length] */
+__attribute__((import_module("ngx"), import_name("get_phase"))) int32_t ngx_get_phase(uint8_t *out, int32_t out_cap);
+/* the request method (GET...) [phases: request; returns length] */
+__attribute__((import_module("ngx"), import_name("req_get_method"))) int32_t ngx_req_get_method(uint8_t *out, int32_t out_cap);
+/* changes the method to one nginx knows (GET HEAD POST PUT DELETE MKCOL COPY MOVE OPTIONS PROPFIND PROPPATCH LOCK UNLOCK PATCH TRACE) [phases: answer; returns 0, -2 (unknown method)] */
+__attribute__((import_module("ngx"), import_name("req_set_method"))) int32_t ngx_req_set_method(const uint8_t *method, int32_t method_len);
+/* the decoded, normalized path without arguments ($uri) [phases: request; returns length] */
 __attribute__((import_module("ngx"), import_name("req_get_uri"))) int32_t ngx_req_get_uri(uint8_t *out, int32_t out_cap);
+/* changes $uri (must start with /); jump = 1 (rewrite phase only) makes nginx choose the location again, like ngx.req.set_uri(uri, true) [phases: answer; returns 0, -2 (not a path, jump not 0/1), -3 (jump outside rewrite)] */
+__attribute__((import_module("ngx"), import_name("req_set_uri"))) int32_t ngx_req_set_uri(const uint8_t *uri, int32_t uri_len, int32_t jump);
+/* the raw query string without ? ($args) [phases: request; returns length] */
+__attribute__((import_module("ngx"), import_name("req_get_query"))) int32_t ngx_req_get_query(uint8_t *out, int32_t out_cap);
+/* replaces the query string (ngx.req.set_uri_args) [phases: answer; returns 0, -2 (space, control character or #)] */
+__attribute__((import_module("ngx"), import_name("req_set_query"))) int32_t ngx_req_set_query(const uint8_t *query, int32_t query_len);
+/* the first query argument named name, both decoded (%XX, +) as ngx.req.get_uri_args() does; an argument without = is empty [phases: request; returns length, -1] */
+__attribute__((import_module("ngx"), import_name("req_get_arg"))) int32_t ngx_req_get_arg(const uint8_t *name, int32_t name_len, uint8_t *out, int32_t out_cap);
+/* the HTTP version times ten: 9, 10, 11, 20, 30 [phases: request; returns version] */
+__attribute__((import_module("ngx"), import_name("req_http_version"))) int32_t ngx_req_http_version(void);
+/* 1 if the request came from an internal redirect (exec, error_page...), else 0 [phases: request; returns 0 or 1] */
+__attribute__((import_module("ngx"), import_name("req_is_internal"))) int32_t ngx_req_is_internal(void);
+/* when the request started, ms since the epoch, as a little-endian u64 at out [phases: request; returns 0] */
+__attribute__((import_module("ngx"), import_name("req_start_time"))) int32_t ngx_req_start_time(uint64_t *out);
+/* every value of request header name (case-insensitive), joined with ,  [phases: request; returns length, -1] */
 __attribute__((import_module("ngx"), import_name("req_get_header"))) int32_t ngx_req_get_header(const uint8_t *name, int32_t name_len, uint8_t *out, int32_t out_cap);
+/* every request header, in order, as name\0value\0 pairs [phases: request; returns length] */
+__attribute__((import_module("ngx"), import_name("req_get_headers"))) int32_t ngx_req_get_headers(uint8_t *out, int32_t out_cap);
+/* replaces every value of request header name; an empty value removes it [phases: answer; returns 0, -2 (bad name or value), -4] */
+__attribute__((import_module("ngx"), import_name("req_set_header"))) int32_t ngx_req_set_header(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
+/* adds a request header value, keeping earlier ones [phases: answer; returns 0, -2 (bad name, empty or bad value), -4] */
+__attribute__((import_module("ngx"), import_name("req_add_header"))) int32_t ngx_req_add_header(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
+/* removes every value of request header name [phases: answer; returns 0, -2] */
+__attribute__((import_module("ngx"), import_name("req_clear_header"))) int32_t ngx_req_clear_header(const uint8_t *name, int32_t name_len);
+/* the value of nginx variable $name (ngx.var.name; names are case-insensitive) [phases: request; returns length, -1 (not set for this request), -2 (no such variable)] */
+__attribute__((import_module("ngx"), import_name("var_get"))) int32_t ngx_var_get(const uint8_t *name, int32_t name_len, uint8_t *out, int32_t out_cap);
+/* sets $name; the variable must be changeable (declared with set $name ...; or a changeable built-in) [phases: request; returns 0, -2 (no such variable), -3 (not changeable), -4] */
+__attribute__((import_module("ngx"), import_name("var_set"))) int32_t ngx_var_set(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
+/* the length of the request body read before the handler (wasm_need_request_body on) [phases: body; returns length, -1 (no body read)] */
+__attribute__((import_module("ngx"), import_name("req_body_len"))) int32_t ngx_req_body_len(void);
+/* copies up to out_cap body bytes from offset (from memory or the temporary file) [phases: body; returns bytes copied (0 at the end), -1 (no body read), -2 (negative offset), -4 (file read failed)] */
+__attribute__((import_module("ngx"), import_name("req_get_body"))) int32_t ngx_req_get_body(int32_t offset, uint8_t *out, int32_t out_cap);
+/* reads and discards the request body (ngx.req.discard_body()) [phases: answer; returns 0, -3 (body already read), -4] */
+__attribute__((import_module("ngx"), import_name("req_discard_body"))) int32_t ngx_req_discard_body(void);
+/* the response status set so far (ngx.status), 0 if none [phases: request; returns status] */
+__attribute__((import_module("ngx"), import_name("resp_get_status"))) int32_t ngx_resp_get_status(void);
+/* sets the response status [phases: headers; returns 0, -2 (outside 100..=599), -3 (header sent)] */
+__attribute__((import_module("ngx"), import_name("resp_set_status"))) int32_t ngx_resp_set_status(int32_t status);
+/* appends to the response body (ngx.print) [phases: answer; returns 0, -3 (after exit/exec/redirect), -4] */
+__attribute__((import_module("ngx"), import_name("resp_print"))) int32_t ngx_resp_print(const uint8_t *data, int32_t data_len);
+/* appends the data and a newline (ngx.say) [phases: answer; returns 0, -3, -4] */
+__attribute__((import_module("ngx"), import_name("resp_say"))) int32_t ngx_resp_say(const uint8_t *data, int32_t data_len);
+/* sends the header (if not sent) and the body so far (ngx.flush()); the response is then streamed (chunked in HTTP/1.1) and its status and headers are fixed [phases: answer; returns 0, -3, -4] */
+__attribute__((import_module("ngx"), import_name("resp_flush"))) int32_t ngx_resp_flush(void);
+/* ngx.exit: 0 ends this handler and the request goes on; 200..=599 finishes the request with that status when the export returns (nginx's page for >= 300 when nothing was printed); return right after [phases: answer; returns 0, -2 (other values), -3 (already finished)] */
+__attribute__((import_module("ngx"), import_name("resp_exit"))) int32_t ngx_resp_exit(int32_t status);
+/* ngx.redirect: Location: uri with 301, 302, 303, 307 or 308 (0 = 302) when the export returns [phases: answer; returns 0, -2, -3 (header sent or already finished)] */
+__attribute__((import_module("ngx"), import_name("resp_redirect"))) int32_t ngx_resp_redirect(const uint8_t *uri, int32_t uri_len, int32_t status);
+/* ngx.exec: internal redirect to uri (a path, or @name) with query args when the export returns [phases: answer; returns 0, -2 (not a path or @name, bad args), -3 (header sent or already finished)] */
+__attribute__((import_module("ngx"), import_name("req_exec"))) int32_t ngx_req_exec(const uint8_t *uri, int32_t uri_len, const uint8_t *args, int32_t args_len);
+/* every value of response header name, joined with ,  (Content-Type and Content-Length included) [phases: request; returns length, -1] */
+__attribute__((import_module("ngx"), import_name("resp_get_header"))) int32_t ngx_resp_get_header(const uint8_t *name, int32_t name_len, uint8_t *out, int32_t out_cap);
+/* every response header as name\0value\0 pairs [phases: request; returns length] */
+__attribute__((import_module("ngx"), import_name("resp_get_headers"))) int32_t ngx_resp_get_headers(uint8_t *out, int32_t out_cap);
+/* replaces every value of response header name (ngx.header[name] = value); empty value removes it; Content-Type, Location, Server, Date, Last-Modified, ETag... set nginx's own fields [phases: headers; returns 0, -2, -3 (header sent, or a managed header), -4] */
+__attribute__((import_module("ngx"), import_name("resp_set_header"))) int32_t ngx_resp_set_header(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
+/* adds a response header value (e.g. another Set-Cookie) [phases: headers; returns 0, -2, -3, -4] */
+__attribute__((import_module("ngx"), import_name("resp_add_header"))) int32_t ngx_resp_add_header(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
+/* removes every value of response header name [phases: headers; returns 0, -2, -3] */
+__attribute__((import_module("ngx"), import_name("resp_clear_header"))) int32_t ngx_resp_clear_header(const uint8_t *name, int32_t name_len);
+/* the data of the body chunk passing through (ngx.arg[1]) [phases: body_filter; returns length] */
+__attribute__((import_module("ngx"), import_name("body_chunk_get"))) int32_t ngx_body_chunk_get(uint8_t *out, int32_t out_cap);
+/* replaces the chunk's data (empty drops it); the end-of-stream flag is kept [phases: body_filter; returns 0, -4] */
+__attribute__((import_module("ngx"), import_name("body_chunk_set"))) int32_t ngx_body_chunk_set(const uint8_t *data, int32_t data_len);
+/* 1 if this chunk ends the response body (ngx.arg[2]), else 0 [phases: body_filter; returns 0 or 1] */
+__attribute__((import_module("ngx"), import_name("body_chunk_is_last"))) int32_t ngx_body_chunk_is_last(void);
+/* the value stored under key in this request's context (ngx.ctx) [phases: request; returns length, -1] */
+__attribute__((import_module("ngx"), import_name("ctx_get"))) int32_t ngx_ctx_get(const uint8_t *key, int32_t key_len, uint8_t *out, int32_t out_cap);
+/* stores value under key, for every later phase of this request [phases: request; returns 0, -2 (empty key), -3 (context over 1 MiB)] */
+__attribute__((import_module("ngx"), import_name("ctx_set"))) int32_t ngx_ctx_set(const uint8_t *key, int32_t key_len, const uint8_t *value, int32_t value_len);
+/* removes key [phases: request; returns 0, -1] */
+__attribute__((import_module("ngx"), import_name("ctx_delete"))) int32_t ngx_ctx_delete(const uint8_t *key, int32_t key_len);
 
 #endif /* NGX_WASM_GUEST_ABI_H */

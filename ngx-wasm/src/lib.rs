@@ -5,7 +5,10 @@
 //! [`request`], engine selection in [`runtime`] and compiled modules in [`registry`].
 
 mod conf;
+mod ctx;
+mod filters;
 mod handlers;
+mod postpone;
 mod registry;
 mod request;
 mod runtime;
@@ -16,17 +19,24 @@ use std::ptr;
 
 use ngx::ffi::{
     ngx_command_t, ngx_conf_t, ngx_cycle_t, ngx_http_module_t, ngx_int_t, ngx_module_t, ngx_uint_t,
-    NGX_CONF_TAKE1, NGX_CONF_TAKE2, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET,
+    NGX_CONF_FLAG, NGX_CONF_TAKE1, NGX_CONF_TAKE2, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET,
     NGX_HTTP_MAIN_CONF, NGX_HTTP_MAIN_CONF_OFFSET, NGX_HTTP_MODULE, NGX_HTTP_SRV_CONF,
     NGX_HTTP_SRV_CONF_OFFSET,
 };
 use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, HttpModuleServerConf};
 use ngx::ngx_string;
 
-use crate::conf::{LocConf, MainConf, SrvConf};
+use crate::conf::{LocConf, MainConf, Phase, SrvConf};
 
 /// The module's configuration hooks.
 pub struct Module;
+
+impl Module {
+    /// This module's index in `r->ctx`.
+    pub fn ctx_index() -> usize {
+        <Self as HttpModule>::module().ctx_index
+    }
+}
 
 impl HttpModule for Module {
     fn module() -> &'static ngx_module_t {
@@ -56,29 +66,69 @@ unsafe impl HttpModuleLocationConf for Module {
 
 const PHASE_DIRECTIVE_CONTEXT: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 11] = [
+static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 19] = [
     ngx_command_t {
         name: ngx_string!("content_by_wasm"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
-        set: Some(conf::set_content_by_wasm),
+        set: Some(conf::set_phase_handler),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
+        offset: Phase::Content as usize,
         post: ptr::null_mut(),
     },
     ngx_command_t {
         name: ngx_string!("rewrite_by_wasm"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
-        set: Some(conf::set_rewrite_by_wasm),
+        set: Some(conf::set_phase_handler),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
+        offset: Phase::Rewrite as usize,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("access_by_wasm"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::set_phase_handler),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: Phase::Access as usize,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("header_filter_by_wasm"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::set_phase_handler),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: Phase::HeaderFilter as usize,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("body_filter_by_wasm"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::set_phase_handler),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: Phase::BodyFilter as usize,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("log_by_wasm"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::set_phase_handler),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: Phase::Log as usize,
         post: ptr::null_mut(),
     },
     ngx_command_t {
         name: ngx_string!("server_rewrite_by_wasm"),
         type_: (NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_CONF_TAKE2) as ngx_uint_t,
-        set: Some(conf::set_server_rewrite_by_wasm),
+        set: Some(conf::set_phase_handler),
         conf: NGX_HTTP_SRV_CONF_OFFSET,
-        offset: 0,
+        offset: Phase::ServerRewrite as usize,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("init_worker_by_wasm"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::set_phase_handler),
+        conf: NGX_HTTP_MAIN_CONF_OFFSET,
+        offset: Phase::InitWorker as usize,
         post: ptr::null_mut(),
     },
     ngx_command_t {
@@ -87,6 +137,30 @@ static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 11] = [
         set: Some(conf::set_wasm_engine),
         conf: NGX_HTTP_MAIN_CONF_OFFSET,
         offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_need_request_body"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_FLAG) as ngx_uint_t,
+        set: Some(conf::set_need_request_body),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_rewrite_no_postpone"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_FLAG) as ngx_uint_t,
+        set: Some(conf::set_no_postpone),
+        conf: NGX_HTTP_MAIN_CONF_OFFSET,
+        offset: Phase::Rewrite as usize,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_access_no_postpone"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_FLAG) as ngx_uint_t,
+        set: Some(conf::set_no_postpone),
+        conf: NGX_HTTP_MAIN_CONF_OFFSET,
+        offset: Phase::Access as usize,
         post: ptr::null_mut(),
     },
     ngx_command_t {

@@ -1,5 +1,5 @@
 //! Every module a configuration names: compiled once per file, instantiated per worker (or
-//! per request, with `wasm_isolation request`), and supervised: failures are logged (or
+//! per call, with `wasm_isolation request`), and supervised: failures are logged (or
 //! summarised) and a module that keeps failing backs off ([`crate::supervise`]).
 
 use std::cell::RefCell;
@@ -24,7 +24,7 @@ pub const BACKOFF_STATUS: u16 = 503;
 /// The status answered when a guest fails (traps, fails to instantiate).
 pub const FAILURE_STATUS: u16 = 500;
 
-/// One worker instance, for one set of instance limits.
+/// An idle worker instance, made under one set of instance limits.
 struct Slot {
     limits: InstanceLimits,
     instance: Instance,
@@ -36,9 +36,12 @@ struct Entry {
     /// The first directive naming it, for errors about the file itself.
     site: ConfSite,
     compiled: Option<Module>,
-    /// This worker's instances (`wasm_isolation worker`), one per distinct
-    /// `wasm_max_memory` in force where the module is used; created on first use and dropped
-    /// after a failure.
+    /// This worker's idle instances (`wasm_isolation worker`): normally one per distinct
+    /// `wasm_max_memory` in force where the module is used, created at worker start or on
+    /// first use and dropped after a failure. A call takes its instance out for its duration:
+    /// a call that starts while another call of the same module is in progress (a content
+    /// handler's `flush` running this module's header or body filter) takes a second one,
+    /// which is kept for the next time.
     instances: RefCell<Vec<Slot>>,
     /// Failure logging and backoff in this worker.
     supervisor: Box<Supervisor>,
@@ -203,34 +206,43 @@ impl Registry {
             .ok_or_else(|| GuestError::new(GuestErrorKind::Instantiate, "module not compiled"))
     }
 
-    /// Makes sure this worker has an instance of module `i` for `limits` (worker isolation).
-    fn ensure_instance(
+    /// Takes an idle instance of module `i` made under `limits`, or creates one.
+    fn take_instance(
+        &self,
+        i: usize,
+        limits: &InstanceLimits,
+        budget: &Budget,
+    ) -> Result<Slot, GuestError> {
+        let entry = &self.modules[i];
+        {
+            let mut idle = entry.instances.borrow_mut();
+            if let Some(pos) = idle.iter().rposition(|s| s.limits == *limits) {
+                return Ok(idle.swap_remove(pos));
+            }
+        }
+        let instance = self
+            .compiled(i)?
+            .instantiate(Isolation::Worker, limits, budget)?;
+        Ok(Slot {
+            limits: *limits,
+            instance,
+        })
+    }
+
+    /// Creates this worker's instance of module `i` ahead of the first request.
+    fn prepare(
         &self,
         i: usize,
         limits: &InstanceLimits,
         budget: &Budget,
     ) -> Result<(), GuestError> {
-        let entry = &self.modules[i];
-        let mut slots = entry.instances.try_borrow_mut().map_err(|_| {
-            GuestError::new(
-                GuestErrorKind::Instantiate,
-                "instance already in use (re-entrant call)",
-            )
-        })?;
-        if !slots.iter().any(|s| s.limits == *limits) {
-            let instance = self
-                .compiled(i)?
-                .instantiate(Isolation::Worker, limits, budget)?;
-            slots.push(Slot {
-                limits: *limits,
-                instance,
-            });
-        }
+        let slot = self.take_instance(i, limits, budget)?;
+        self.modules[i].instances.borrow_mut().push(slot);
         Ok(())
     }
 
-    /// Calls `export` on this worker's instance of module `i` for `limits`. After a failure
-    /// the instance is dropped, so the next request gets a fresh one.
+    /// Calls `export` on a worker instance of module `i` for `limits`, and returns it to the
+    /// idle list. After a failure the instance is dropped, so the next call gets a fresh one.
     fn call_worker(
         &self,
         i: usize,
@@ -238,22 +250,10 @@ impl Registry {
         limits: &Limits,
         request: &mut dyn HostRequest,
     ) -> Result<(), GuestError> {
-        self.ensure_instance(i, &limits.instance, &limits.budget)?;
-        let entry = &self.modules[i];
-        let mut slots = entry.instances.try_borrow_mut().map_err(|_| {
-            GuestError::new(
-                GuestErrorKind::Instantiate,
-                "instance already in use (re-entrant call)",
-            )
-        })?;
-        let Some(pos) = slots.iter().position(|s| s.limits == limits.instance) else {
-            return Err(GuestError::new(GuestErrorKind::Instantiate, "no instance"));
-        };
-        let result = slots[pos].instance.call(export, request, &limits.budget);
-        if result.is_err() {
-            slots.swap_remove(pos);
-        }
-        result
+        let mut slot = self.take_instance(i, &limits.instance, &limits.budget)?;
+        slot.instance.call(export, request, &limits.budget)?;
+        self.modules[i].instances.borrow_mut().push(slot);
+        Ok(())
     }
 
     /// Calls `export` on a fresh instance of module `i`, dropped afterwards.
@@ -358,7 +358,7 @@ pub unsafe fn init_worker(cycle: *mut ngx_cycle_t) -> ngx_int_t {
     let limits = reg.default_limits;
     if limits.isolation == Isolation::Worker {
         for (i, m) in reg.modules.iter().enumerate() {
-            if let Err(e) = reg.ensure_instance(i, &limits.instance, &limits.budget) {
+            if let Err(e) = reg.prepare(i, &limits.instance, &limits.budget) {
                 // Not fatal: the first request retries and answers 500 if it fails again.
                 ngx_log_error!(
                     NGX_LOG_ERR,
@@ -369,6 +369,19 @@ pub unsafe fn init_worker(cycle: *mut ngx_cycle_t) -> ngx_int_t {
                 );
             }
         }
+    }
+    crate::postpone::run(cycle, mcf);
+    if let Some(h) = &mcf.init_worker {
+        // No request and no location: the http level's budgets and limits apply. A failure
+        // is logged by `call`.
+        let mut host = crate::request::InitWorker::new(cycle.log);
+        let _ = reg.call(
+            h,
+            &limits,
+            &mut host,
+            cycle.log,
+            engine_api::Phase::InitWorker.name(),
+        );
     }
     ngx::core::Status::NGX_OK.0
 }

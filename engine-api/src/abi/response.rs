@@ -1,7 +1,14 @@
-//! The response: status, headers, body.
+//! The response: status, body output, flush, and the control flow of `ngx.exit`,
+//! `ngx.redirect` and `ngx.exec`.
 
 use super::{status, status_of, HostCall};
 use crate::error::HostTrap;
+use crate::request::Finish;
+
+/// `resp_get_status() -> i32`: the response status set so far, 0 if none.
+pub(super) fn get_status(call: &mut HostCall<'_>, _a: &[i32]) -> Result<i32, HostTrap> {
+    Ok(i32::from(call.request.status()))
+}
 
 /// `resp_set_status(status) -> status`: sets the response status (100..=599).
 pub(super) fn set_status(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
@@ -11,32 +18,69 @@ pub(super) fn set_status(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, Host
     Ok(status_of(call.request.set_status(code)))
 }
 
-/// True for an RFC 9110 token: the characters allowed in a header name.
-pub(crate) fn is_token(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
-}
-
-/// True for a header value nginx can send as is: no CR, LF or NUL.
-pub(crate) fn is_header_value(value: &[u8]) -> bool {
-    !value.iter().any(|&c| c == b'\r' || c == b'\n' || c == 0)
-}
-
-/// `resp_set_header(name_ptr, name_len, value_ptr, value_len) -> status`: sets a response
-/// header, replacing earlier values of the same name; an empty value removes it.
-pub(super) fn set_header(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let name = call.memory.read(a[0], a[1])?;
-    let value = call.memory.read(a[2], a[3])?;
-    if !is_token(name) || !is_header_value(value) {
-        return Ok(status::BAD_ARGUMENT);
-    }
-    Ok(status_of(call.request.set_header(name, value)))
-}
-
-/// `resp_write(data_ptr, data_len) -> status`: appends to the response body.
-pub(super) fn write(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
+/// `resp_print(data_ptr, data_len) -> status`: appends to the response body (`ngx.print`).
+pub(super) fn print(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
     let data = call.memory.read(a[0], a[1])?;
     Ok(status_of(call.request.write(data)))
+}
+
+/// `resp_say(data_ptr, data_len) -> status`: appends the data and a newline (`ngx.say`).
+pub(super) fn say(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
+    let data = call.memory.read(a[0], a[1])?;
+    Ok(status_of(
+        call.request
+            .write(data)
+            .and_then(|()| call.request.write(b"\n")),
+    ))
+}
+
+/// `resp_flush() -> status`: sends the response header (if not yet sent) and the body written
+/// so far; the response then goes out chunked (HTTP/1.1) and its status and headers are fixed.
+pub(super) fn flush(call: &mut HostCall<'_>, _a: &[i32]) -> Result<i32, HostTrap> {
+    Ok(status_of(call.request.flush()))
+}
+
+/// `resp_exit(status) -> status`: like `ngx.exit`. 0 ends this handler and lets the request go
+/// on; 200..=599 finishes the request with that status once the export returns (nginx's own
+/// page for a status >= 300 when no body was written). The guest should return right after.
+pub(super) fn exit(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
+    let finish = match a[0] {
+        0 => Finish::Continue,
+        s @ 200..=599 => Finish::Status(s as u16),
+        _ => return Ok(status::BAD_ARGUMENT),
+    };
+    Ok(status_of(call.request.finish(finish)))
+}
+
+/// `resp_redirect(uri_ptr, uri_len, status) -> status`: answers with `Location: uri` and
+/// `status` (301, 302, 303, 307 or 308; 0 means 302) once the export returns, like
+/// `ngx.redirect`.
+pub(super) fn redirect(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
+    let uri = call.memory.read(a[0], a[1])?;
+    let code = match a[2] {
+        0 => 302,
+        s @ (301 | 302 | 303 | 307 | 308) => s as u16,
+        _ => return Ok(status::BAD_ARGUMENT),
+    };
+    if uri.is_empty() || !super::resp_headers::is_header_value(uri) {
+        return Ok(status::BAD_ARGUMENT);
+    }
+    Ok(status_of(call.request.redirect(uri, code)))
+}
+
+/// `req_exec(uri_ptr, uri_len, args_ptr, args_len) -> status`: an internal redirect to `uri`
+/// (a path, or `@name` for a named location) with query `args`, once the export returns, like
+/// `ngx.exec`.
+pub(super) fn exec(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
+    let uri = call.memory.read(a[0], a[1])?;
+    let args = call.memory.read(a[2], a[3])?;
+    let valid_uri = match uri.first() {
+        Some(b'/') => uri.iter().all(|&c| c > b' ' && c != 0x7f && c != b'?'),
+        Some(b'@') => uri.len() > 1 && uri.iter().all(|&c| c > b' ' && c != 0x7f),
+        _ => false,
+    };
+    if !valid_uri || args.iter().any(|&c| c <= b' ' || c == 0x7f || c == b'#') {
+        return Ok(status::BAD_ARGUMENT);
+    }
+    Ok(status_of(call.request.exec(uri, args)))
 }

@@ -1,22 +1,154 @@
 //! Unit tests of the host ABI against a mock request: no engine, no nginx.
 
 use super::*;
-use crate::request::LogLevel;
+use crate::ctx::CtxStore;
+use crate::phase::Phase;
+use crate::request::{Finish, HeaderVisitor, LogLevel};
 
-#[derive(Default)]
 pub(crate) struct MockRequest {
+    pub phase: Phase,
     pub logs: Vec<(LogLevel, Vec<u8>)>,
     pub status: Option<u16>,
     pub headers: Vec<(Vec<u8>, Vec<u8>)>,
     pub body: Vec<u8>,
+    pub method: Vec<u8>,
     pub uri: Vec<u8>,
+    pub jumped: bool,
+    pub query: Vec<u8>,
     pub req_headers: Vec<(Vec<u8>, Vec<u8>)>,
+    pub vars: Vec<(Vec<u8>, Option<Vec<u8>>, bool)>,
+    pub req_body: Option<Vec<u8>>,
+    pub finish: Option<Finish>,
+    pub exec: Option<(Vec<u8>, Vec<u8>)>,
+    pub chunk: Vec<u8>,
+    pub last: bool,
+    pub ctx: CtxStore,
     pub sent: bool,
 }
 
+impl Default for MockRequest {
+    fn default() -> Self {
+        MockRequest {
+            phase: Phase::Content,
+            logs: vec![],
+            status: None,
+            headers: vec![],
+            body: vec![],
+            method: b"GET".to_vec(),
+            uri: b"/".to_vec(),
+            jumped: false,
+            query: vec![],
+            req_headers: vec![],
+            vars: vec![],
+            req_body: None,
+            finish: None,
+            exec: None,
+            chunk: vec![],
+            last: false,
+            ctx: CtxStore::default(),
+            sent: false,
+        }
+    }
+}
+
+fn set_in(list: &mut Vec<(Vec<u8>, Vec<u8>)>, name: &[u8], value: &[u8]) {
+    list.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    if !value.is_empty() {
+        list.push((name.to_vec(), value.to_vec()));
+    }
+}
+
 impl HostRequest for MockRequest {
+    fn phase(&self) -> Phase {
+        self.phase
+    }
     fn log(&mut self, level: LogLevel, msg: &[u8]) {
         self.logs.push((level, msg.to_vec()));
+    }
+    fn now_ms(&self) -> u64 {
+        1_700_000_000_123
+    }
+    fn method(&self) -> &[u8] {
+        &self.method
+    }
+    fn set_method(&mut self, method: &[u8]) -> Result<(), RequestError> {
+        if !matches!(method, b"GET" | b"POST" | b"PUT" | b"HEAD" | b"DELETE") {
+            return Err(RequestError::BadArgument);
+        }
+        self.method = method.to_vec();
+        Ok(())
+    }
+    fn uri(&self) -> &[u8] {
+        &self.uri
+    }
+    fn set_uri(&mut self, uri: &[u8], jump: bool) -> Result<(), RequestError> {
+        self.uri = uri.to_vec();
+        self.jumped = jump;
+        Ok(())
+    }
+    fn query(&self) -> &[u8] {
+        &self.query
+    }
+    fn set_query(&mut self, query: &[u8]) -> Result<(), RequestError> {
+        self.query = query.to_vec();
+        Ok(())
+    }
+    fn http_version(&self) -> u32 {
+        11
+    }
+    fn is_internal(&self) -> bool {
+        false
+    }
+    fn start_time_ms(&self) -> u64 {
+        1_700_000_000_000
+    }
+    fn request_headers<'a>(&'a self, visit: HeaderVisitor<'a, '_>) {
+        for (n, v) in &self.req_headers {
+            if !visit(n, v) {
+                return;
+            }
+        }
+    }
+    fn set_request_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        set_in(&mut self.req_headers, name, value);
+        Ok(())
+    }
+    fn add_request_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        self.req_headers.push((name.to_vec(), value.to_vec()));
+        Ok(())
+    }
+    fn variable(&mut self, name: &[u8]) -> Result<Option<&[u8]>, RequestError> {
+        match self.vars.iter().find(|(n, _, _)| n == name) {
+            Some((_, v, _)) => Ok(v.as_deref()),
+            None => Err(RequestError::NotFound),
+        }
+    }
+    fn set_variable(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        match self.vars.iter_mut().find(|(n, _, _)| n == name) {
+            Some((_, _, false)) => Err(RequestError::NotAllowed),
+            Some((_, v, true)) => {
+                *v = Some(value.to_vec());
+                Ok(())
+            }
+            None => Err(RequestError::NotFound),
+        }
+    }
+    fn body_len(&self) -> Option<usize> {
+        self.req_body.as_ref().map(Vec::len)
+    }
+    fn read_body(&mut self, offset: usize, out: &mut [u8]) -> Result<usize, RequestError> {
+        let body = self.req_body.as_deref().unwrap_or_default();
+        let rest = body.get(offset..).unwrap_or_default();
+        let n = rest.len().min(out.len());
+        out[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
+    }
+    fn discard_body(&mut self) -> Result<(), RequestError> {
+        self.req_body = None;
+        Ok(())
+    }
+    fn status(&self) -> u16 {
+        self.status.unwrap_or(0)
     }
     fn set_status(&mut self, status: u16) -> Result<(), RequestError> {
         if self.sent {
@@ -25,25 +157,57 @@ impl HostRequest for MockRequest {
         self.status = Some(status);
         Ok(())
     }
-    fn set_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        if !value.is_empty() {
-            self.headers.push((name.to_vec(), value.to_vec()));
+    fn response_headers<'a>(&'a self, visit: HeaderVisitor<'a, '_>) {
+        for (n, v) in &self.headers {
+            if !visit(n, v) {
+                return;
+            }
         }
+    }
+    fn set_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        if self.sent {
+            return Err(RequestError::NotAllowed);
+        }
+        set_in(&mut self.headers, name, value);
+        Ok(())
+    }
+    fn add_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        self.headers.push((name.to_vec(), value.to_vec()));
         Ok(())
     }
     fn write(&mut self, data: &[u8]) -> Result<(), RequestError> {
         self.body.extend_from_slice(data);
         Ok(())
     }
-    fn uri(&self) -> &[u8] {
-        &self.uri
+    fn flush(&mut self) -> Result<(), RequestError> {
+        self.sent = true;
+        Ok(())
     }
-    fn header(&self, name: &[u8]) -> Option<&[u8]> {
-        self.req_headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| &v[..])
+    fn finish(&mut self, finish: Finish) -> Result<(), RequestError> {
+        self.finish = Some(finish);
+        Ok(())
+    }
+    fn redirect(&mut self, location: &[u8], status: u16) -> Result<(), RequestError> {
+        set_in(&mut self.headers, b"Location", location);
+        self.finish = Some(Finish::Status(status));
+        Ok(())
+    }
+    fn exec(&mut self, uri: &[u8], args: &[u8]) -> Result<(), RequestError> {
+        self.exec = Some((uri.to_vec(), args.to_vec()));
+        Ok(())
+    }
+    fn body_chunk(&mut self) -> Result<&[u8], RequestError> {
+        Ok(&self.chunk)
+    }
+    fn set_body_chunk(&mut self, data: &[u8]) -> Result<(), RequestError> {
+        self.chunk = data.to_vec();
+        Ok(())
+    }
+    fn body_chunk_is_last(&self) -> bool {
+        self.last
+    }
+    fn ctx(&mut self) -> Result<&mut CtxStore, RequestError> {
+        Ok(&mut self.ctx)
     }
 }
 
@@ -170,15 +334,15 @@ fn set_header_validates_name_and_value() {
 }
 
 #[test]
-fn write_appends() {
+fn print_and_say_append() {
     let mut mem = memory_with(3, b"abc");
     let mut req = MockRequest::default();
-    call("resp_write", &mut mem, &mut req, &[3, 3]).unwrap();
-    call("resp_write", &mut mem, &mut req, &[3, 2]).unwrap();
-    assert_eq!(req.body, b"abcab");
-    assert!(call("resp_write", &mut mem, &mut req, &[i32::MAX, 2]).is_err());
+    call("resp_print", &mut mem, &mut req, &[3, 3]).unwrap();
+    call("resp_say", &mut mem, &mut req, &[3, 2]).unwrap();
+    assert_eq!(req.body, b"abcab\n");
+    assert!(call("resp_print", &mut mem, &mut req, &[i32::MAX, 2]).is_err());
     assert!(
-        call("resp_write", &mut mem, &mut req, &[-1, 2]).is_err(),
+        call("resp_print", &mut mem, &mut req, &[-1, 2]).is_err(),
         "ptr+len must not wrap"
     );
 }
@@ -215,9 +379,420 @@ fn get_uri_and_header() {
 fn no_request_bound_is_a_trap() {
     let mut mem = vec![0u8; 8];
     let mut slot = RequestSlot::default();
-    let func = lookup("resp_write").unwrap();
+    let func = lookup("resp_print").unwrap();
     let e = invoke(func, Some(&mut mem), &mut slot, &[0, 1]).unwrap_err();
     assert!(e.reason.contains("outside a request"), "{e}");
     let e = invoke(func, Some(&mut mem), &mut slot, &[0]).unwrap_err();
     assert!(e.reason.contains("wrong number of arguments"), "{e}");
+}
+
+/// Writes `parts` one after the other from offset 0; returns their (ptr, len) pairs.
+fn layout(mem: &mut [u8], parts: &[&[u8]]) -> Vec<(i32, i32)> {
+    let mut at = 0;
+    parts
+        .iter()
+        .map(|p| {
+            mem[at..at + p.len()].copy_from_slice(p);
+            let r = (at as i32, p.len() as i32);
+            at += p.len();
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn phase_checks_come_first() {
+    let mut mem = vec![0u8; 64];
+    let mut req = MockRequest {
+        phase: Phase::Log,
+        ..Default::default()
+    };
+    // refused in the log phase, even with arguments that would trap elsewhere
+    assert_eq!(
+        call("resp_print", &mut mem, &mut req, &[1000, 1000]),
+        Ok(status::NOT_ALLOWED)
+    );
+    assert_eq!(
+        call("resp_set_status", &mut mem, &mut req, &[200]),
+        Ok(status::NOT_ALLOWED)
+    );
+    assert_eq!(
+        call("body_chunk_is_last", &mut mem, &mut req, &[]),
+        Ok(status::NOT_ALLOWED)
+    );
+    assert_eq!(call("get_phase", &mut mem, &mut req, &[0, 64]), Ok(3));
+    assert_eq!(&mem[..3], b"log");
+    req.phase = Phase::InitWorker;
+    assert_eq!(
+        call("req_get_uri", &mut mem, &mut req, &[0, 8]),
+        Ok(status::NOT_ALLOWED)
+    );
+    assert_eq!(call("now", &mut mem, &mut req, &[8]), Ok(status::OK));
+    assert_eq!(&mem[8..16], &1_700_000_000_123u64.to_le_bytes());
+    req.phase = Phase::HeaderFilter;
+    assert_eq!(
+        call("resp_set_status", &mut mem, &mut req, &[201]),
+        Ok(status::OK)
+    );
+    assert_eq!(
+        call("resp_say", &mut mem, &mut req, &[0, 1]),
+        Ok(status::NOT_ALLOWED)
+    );
+    for f in HOST_FUNCTIONS {
+        assert!(
+            f.phases != crate::phase::PhaseSet(0),
+            "{} allowed nowhere",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn args_are_decoded() {
+    let q = b"a=1&b=x%20y+z&a=2&flag&c%5B%5D=%zz&&e=";
+    assert_eq!(request::find_arg(q, b"a"), Some(b"1".to_vec()));
+    assert_eq!(request::find_arg(q, b"b"), Some(b"x y z".to_vec()));
+    assert_eq!(request::find_arg(q, b"flag"), Some(b"".to_vec()));
+    assert_eq!(request::find_arg(q, b"c[]"), Some(b"%zz".to_vec()));
+    assert_eq!(request::find_arg(q, b"e"), Some(b"".to_vec()));
+    assert_eq!(request::find_arg(q, b"A"), None, "names are case-sensitive");
+    assert_eq!(request::find_arg(b"%", b"%"), Some(b"".to_vec()));
+    let mut mem = vec![0u8; 64];
+    let mut req = MockRequest {
+        query: q.to_vec(),
+        ..Default::default()
+    };
+    let p = layout(&mut mem, &[b"b", b"nope"]);
+    assert_eq!(
+        call("req_get_arg", &mut mem, &mut req, &[p[0].0, p[0].1, 32, 32]),
+        Ok(5)
+    );
+    assert_eq!(&mem[32..37], b"x y z");
+    assert_eq!(
+        call("req_get_arg", &mut mem, &mut req, &[p[1].0, p[1].1, 32, 32]),
+        Ok(status::NOT_FOUND)
+    );
+}
+
+#[test]
+fn request_line_setters_validate() {
+    let mut mem = vec![0u8; 64];
+    let mut req = MockRequest::default();
+    let p = layout(
+        &mut mem,
+        &[b"POST", b"get", b"FOO", b"/new/path", b"no-slash", b"a=1&b"],
+    );
+    assert_eq!(
+        call("req_set_method", &mut mem, &mut req, &[p[0].0, p[0].1]),
+        Ok(0)
+    );
+    assert_eq!(req.method, b"POST");
+    assert_eq!(
+        call("req_set_method", &mut mem, &mut req, &[p[1].0, p[1].1]),
+        Ok(-2)
+    );
+    assert_eq!(
+        call("req_set_method", &mut mem, &mut req, &[p[2].0, p[2].1]),
+        Ok(-2)
+    );
+    // jump only in rewrite
+    assert_eq!(
+        call("req_set_uri", &mut mem, &mut req, &[p[3].0, p[3].1, 1]),
+        Ok(-3)
+    );
+    assert_eq!(
+        call("req_set_uri", &mut mem, &mut req, &[p[3].0, p[3].1, 2]),
+        Ok(-2)
+    );
+    assert_eq!(
+        call("req_set_uri", &mut mem, &mut req, &[p[4].0, p[4].1, 0]),
+        Ok(-2)
+    );
+    req.phase = Phase::Rewrite;
+    assert_eq!(
+        call("req_set_uri", &mut mem, &mut req, &[p[3].0, p[3].1, 1]),
+        Ok(0)
+    );
+    assert!(req.jumped);
+    assert_eq!(req.uri, b"/new/path");
+    assert_eq!(
+        call("req_set_query", &mut mem, &mut req, &[p[5].0, p[5].1]),
+        Ok(0)
+    );
+    assert_eq!(req.query, b"a=1&b");
+    assert_eq!(call("req_http_version", &mut mem, &mut req, &[]), Ok(11));
+    assert_eq!(call("req_is_internal", &mut mem, &mut req, &[]), Ok(0));
+}
+
+#[test]
+fn headers_get_join_iterate_set_add_clear() {
+    let mut mem = vec![0u8; 128];
+    let mut req = MockRequest {
+        req_headers: vec![
+            (b"Host".to_vec(), b"a.example".to_vec()),
+            (b"Accept".to_vec(), b"text/html".to_vec()),
+            (b"accept".to_vec(), b"*/*".to_vec()),
+        ],
+        ..Default::default()
+    };
+    let p = layout(
+        &mut mem,
+        &[b"ACCEPT", b"X-New", b"v1", b"bad name", b"a\nb"],
+    );
+    assert_eq!(
+        call(
+            "req_get_header",
+            &mut mem,
+            &mut req,
+            &[p[0].0, p[0].1, 64, 64]
+        ),
+        Ok(14)
+    );
+    assert_eq!(&mem[64..78], b"text/html, */*");
+    assert_eq!(
+        call("req_get_headers", &mut mem, &mut req, &[64, 64]),
+        Ok(43)
+    );
+    assert_eq!(
+        &mem[64..107],
+        b"Host\0a.example\0Accept\0text/html\0accept\0*/*\0"
+    );
+    assert_eq!(
+        call("req_get_headers", &mut mem, &mut req, &[64, 10]),
+        Ok(43),
+        "too small"
+    );
+    let set = [p[1].0, p[1].1, p[2].0, p[2].1];
+    assert_eq!(call("req_add_header", &mut mem, &mut req, &set), Ok(0));
+    assert_eq!(call("req_add_header", &mut mem, &mut req, &set), Ok(0));
+    assert_eq!(req.req_headers.len(), 5);
+    assert_eq!(call("req_set_header", &mut mem, &mut req, &set), Ok(0));
+    assert_eq!(req.req_headers.len(), 4);
+    assert_eq!(
+        call("req_clear_header", &mut mem, &mut req, &[p[0].0, p[0].1]),
+        Ok(0)
+    );
+    assert_eq!(req.req_headers.len(), 2);
+    assert_eq!(
+        call(
+            "req_set_header",
+            &mut mem,
+            &mut req,
+            &[p[3].0, p[3].1, p[2].0, p[2].1]
+        ),
+        Ok(-2)
+    );
+    assert_eq!(
+        call(
+            "req_set_header",
+            &mut mem,
+            &mut req,
+            &[p[1].0, p[1].1, p[4].0, p[4].1]
+        ),
+        Ok(-2)
+    );
+    assert_eq!(
+        call(
+            "req_add_header",
+            &mut mem,
+            &mut req,
+            &[p[1].0, p[1].1, 0, 0]
+        ),
+        Ok(-2)
+    );
+    // the response side behaves the same
+    assert_eq!(call("resp_add_header", &mut mem, &mut req, &set), Ok(0));
+    assert_eq!(call("resp_add_header", &mut mem, &mut req, &set), Ok(0));
+    assert_eq!(
+        call(
+            "resp_get_header",
+            &mut mem,
+            &mut req,
+            &[p[1].0, p[1].1, 64, 64]
+        ),
+        Ok(6)
+    );
+    assert_eq!(&mem[64..70], b"v1, v1");
+    assert_eq!(
+        call("resp_clear_header", &mut mem, &mut req, &[p[1].0, p[1].1]),
+        Ok(0)
+    );
+    assert_eq!(
+        call(
+            "resp_get_header",
+            &mut mem,
+            &mut req,
+            &[p[1].0, p[1].1, 64, 64]
+        ),
+        Ok(status::NOT_FOUND)
+    );
+}
+
+#[test]
+fn variables_codes() {
+    let mut mem = vec![0u8; 64];
+    let mut req = MockRequest {
+        vars: vec![
+            (b"host".to_vec(), Some(b"h".to_vec()), false),
+            (b"foo".to_vec(), None, true),
+        ],
+        ..Default::default()
+    };
+    let p = layout(&mut mem, &[b"HOST", b"foo", b"nope", b"bad-name", b"v"]);
+    assert_eq!(
+        call("var_get", &mut mem, &mut req, &[p[0].0, p[0].1, 32, 8]),
+        Ok(1)
+    );
+    assert_eq!(mem[32], b'h');
+    assert_eq!(
+        call("var_get", &mut mem, &mut req, &[p[1].0, p[1].1, 32, 8]),
+        Ok(-1)
+    );
+    assert_eq!(
+        call("var_get", &mut mem, &mut req, &[p[2].0, p[2].1, 32, 8]),
+        Ok(-2)
+    );
+    assert_eq!(
+        call("var_get", &mut mem, &mut req, &[p[3].0, p[3].1, 32, 8]),
+        Ok(-2)
+    );
+    assert_eq!(
+        call(
+            "var_set",
+            &mut mem,
+            &mut req,
+            &[p[1].0, p[1].1, p[4].0, p[4].1]
+        ),
+        Ok(0)
+    );
+    assert_eq!(
+        call("var_get", &mut mem, &mut req, &[p[1].0, p[1].1, 32, 8]),
+        Ok(1)
+    );
+    assert_eq!(
+        call(
+            "var_set",
+            &mut mem,
+            &mut req,
+            &[p[0].0, p[0].1, p[4].0, p[4].1]
+        ),
+        Ok(-3)
+    );
+    assert_eq!(
+        call(
+            "var_set",
+            &mut mem,
+            &mut req,
+            &[p[2].0, p[2].1, p[4].0, p[4].1]
+        ),
+        Ok(-2)
+    );
+}
+
+#[test]
+fn body_in_chunks() {
+    let mut mem = vec![0u8; 64];
+    let mut req = MockRequest::default();
+    assert_eq!(call("req_body_len", &mut mem, &mut req, &[]), Ok(-1));
+    assert_eq!(call("req_get_body", &mut mem, &mut req, &[0, 0, 4]), Ok(-1));
+    req.req_body = Some(b"0123456789".to_vec());
+    assert_eq!(call("req_body_len", &mut mem, &mut req, &[]), Ok(10));
+    assert_eq!(call("req_get_body", &mut mem, &mut req, &[0, 0, 4]), Ok(4));
+    assert_eq!(call("req_get_body", &mut mem, &mut req, &[8, 4, 4]), Ok(2));
+    assert_eq!(&mem[..6], b"012389");
+    assert_eq!(call("req_get_body", &mut mem, &mut req, &[10, 0, 4]), Ok(0));
+    assert_eq!(
+        call("req_get_body", &mut mem, &mut req, &[-1, 0, 4]),
+        Ok(-2)
+    );
+    assert!(call("req_get_body", &mut mem, &mut req, &[0, 62, 4]).is_err());
+}
+
+#[test]
+fn exit_redirect_exec_validate() {
+    let mut mem = vec![0u8; 64];
+    let mut req = MockRequest::default();
+    let p = layout(
+        &mut mem,
+        &[b"/login", b"@named", b"@", b"rel", b"a=1", b"/a?b"],
+    );
+    for bad in [1, 199, 600, -1] {
+        assert_eq!(call("resp_exit", &mut mem, &mut req, &[bad]), Ok(-2));
+    }
+    assert_eq!(call("resp_exit", &mut mem, &mut req, &[0]), Ok(0));
+    assert_eq!(req.finish, Some(Finish::Continue));
+    assert_eq!(call("resp_exit", &mut mem, &mut req, &[403]), Ok(0));
+    assert_eq!(req.finish, Some(Finish::Status(403)));
+    assert_eq!(
+        call("resp_redirect", &mut mem, &mut req, &[p[0].0, p[0].1, 0]),
+        Ok(0)
+    );
+    assert_eq!(req.finish, Some(Finish::Status(302)));
+    assert_eq!(
+        call("resp_redirect", &mut mem, &mut req, &[p[0].0, p[0].1, 200]),
+        Ok(-2)
+    );
+    assert_eq!(
+        call("resp_redirect", &mut mem, &mut req, &[0, 0, 301]),
+        Ok(-2)
+    );
+    let ok = [p[1], p[0]];
+    for (u, _) in ok.iter().map(|x| (x, ())) {
+        assert_eq!(
+            call("req_exec", &mut mem, &mut req, &[u.0, u.1, p[4].0, p[4].1]),
+            Ok(0)
+        );
+    }
+    assert_eq!(req.exec, Some((b"/login".to_vec(), b"a=1".to_vec())));
+    for bad in [p[2], p[3], p[5]] {
+        assert_eq!(
+            call("req_exec", &mut mem, &mut req, &[bad.0, bad.1, 0, 0]),
+            Ok(-2)
+        );
+    }
+}
+
+#[test]
+fn body_filter_and_ctx() {
+    let mut mem = vec![0u8; 64];
+    let mut req = MockRequest {
+        phase: Phase::BodyFilter,
+        chunk: b"hello".to_vec(),
+        last: true,
+        ..Default::default()
+    };
+    let p = layout(&mut mem, &[b"HELLO!", b"k", b"value"]);
+    assert_eq!(call("body_chunk_get", &mut mem, &mut req, &[32, 32]), Ok(5));
+    assert_eq!(&mem[32..37], b"hello");
+    assert_eq!(
+        call("body_chunk_set", &mut mem, &mut req, &[p[0].0, p[0].1]),
+        Ok(0)
+    );
+    assert_eq!(req.chunk, b"HELLO!");
+    assert_eq!(call("body_chunk_is_last", &mut mem, &mut req, &[]), Ok(1));
+    let kv = [p[1].0, p[1].1, p[2].0, p[2].1];
+    assert_eq!(
+        call("ctx_get", &mut mem, &mut req, &[p[1].0, p[1].1, 32, 32]),
+        Ok(-1)
+    );
+    assert_eq!(call("ctx_set", &mut mem, &mut req, &kv), Ok(0));
+    assert_eq!(
+        call("ctx_get", &mut mem, &mut req, &[p[1].0, p[1].1, 32, 32]),
+        Ok(5)
+    );
+    assert_eq!(&mem[32..37], b"value");
+    assert_eq!(call("ctx_set", &mut mem, &mut req, &[0, 0, 0, 0]), Ok(-2));
+    assert_eq!(
+        call("ctx_delete", &mut mem, &mut req, &[p[1].0, p[1].1]),
+        Ok(0)
+    );
+    assert_eq!(
+        call("ctx_delete", &mut mem, &mut req, &[p[1].0, p[1].1]),
+        Ok(-1)
+    );
+    req.phase = Phase::Content;
+    assert_eq!(
+        call("body_chunk_get", &mut mem, &mut req, &[32, 32]),
+        Ok(-3)
+    );
 }

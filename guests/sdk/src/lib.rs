@@ -1,52 +1,36 @@
-//! Rust guest SDK for ngx_wasm.
+//! Rust guest SDK for ngx_wasm: OpenResty's `ngx.*` API for WebAssembly handlers.
 //!
 //! Safe wrappers over the host functions a guest imports from the `ngx` module (see
-//! `docs/abi.md`). Handlers are plain exported functions of type `() -> ()`:
+//! `docs/abi.md`); no `unsafe` for users. The modules mirror OpenResty: [`req`]
+//! (`ngx.req.*`), [`resp`] (`ngx.status`, `ngx.header`, `ngx.print`, `ngx.exit`...), [`var`]
+//! (`ngx.var`), [`ctx`] (`ngx.ctx`), [`body_filter`] (`ngx.arg` in `body_filter_by_lua`),
+//! [`log`] (`ngx.log`), [`now`] and [`phase`].
 //!
 //! ```ignore
-//! #[no_mangle]
-//! pub extern "C" fn on_content() {
-//!     ngx_wasm_guest::resp::write(b"hello\n");
-//! }
+//! use ngx_wasm_guest as ngx;
+//!
+//! ngx::handler!(on_content, || {
+//!     let name = ngx::req::arg("name").unwrap_or_else(|| "world".into());
+//!     ngx::say!("hello, {}", name);
+//! });
+//!
+//! ngx::handler!(check_key, || {
+//!     if ngx::req::header("x-api-key").as_deref() != Some("secret") {
+//!         ngx::exit!(401);
+//!     }
+//! });
 //! ```
 
-/// Raw imports, exactly as `docs/abi.md` and `ngx_wasm_guest_abi.h` declare them.
-pub mod ffi {
-    #[link(wasm_import_module = "ngx")]
-    extern "C" {
-        /// `log(level, msg_ptr, msg_len) -> status`
-        pub fn log(level: i32, msg_ptr: *const u8, msg_len: i32) -> i32;
-        /// `resp_set_status(status) -> status`
-        pub fn resp_set_status(status: i32) -> i32;
-        /// `resp_set_header(name_ptr, name_len, value_ptr, value_len) -> status`
-        pub fn resp_set_header(
-            name_ptr: *const u8,
-            name_len: i32,
-            value_ptr: *const u8,
-            value_len: i32,
-        ) -> i32;
-        /// `resp_write(data_ptr, data_len) -> status`
-        pub fn resp_write(data_ptr: *const u8, data_len: i32) -> i32;
-        /// `req_get_uri(out_ptr, out_cap) -> len`
-        pub fn req_get_uri(out_ptr: *mut u8, out_cap: i32) -> i32;
-        /// `req_get_header(name_ptr, name_len, out_ptr, out_cap) -> len | -1`
-        pub fn req_get_header(
-            name_ptr: *const u8,
-            name_len: i32,
-            out_ptr: *mut u8,
-            out_cap: i32,
-        ) -> i32;
-    }
-}
+pub mod ffi;
 
-/// A non-zero status returned by a host function.
+/// A negative status returned by a host function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
     /// -1: no such item.
     NotFound,
     /// -2: an argument was refused (bad level, status out of range, bad header name...).
     BadArgument,
-    /// -3: not allowed now (phase, or headers already sent).
+    /// -3: not allowed now (in this phase, after the header was sent, after `exit`...).
     NotAllowed,
     /// -4: the host failed.
     Internal,
@@ -54,7 +38,10 @@ pub enum Error {
     Other(i32),
 }
 
-fn check(rc: i32) -> Result<i32, Error> {
+/// The result of a host call.
+pub type Result<T> = core::result::Result<T, Error>;
+
+fn check(rc: i32) -> Result<i32> {
     match rc {
         0.. => Ok(rc),
         -1 => Err(Error::NotFound),
@@ -70,9 +57,94 @@ fn len(b: &[u8]) -> i32 {
     i32::try_from(b.len()).unwrap_or(i32::MAX)
 }
 
-/// Logging to the nginx error log.
+/// Calls a getter with a buffer that grows to the length the host reports.
+fn get_bytes(mut getter: impl FnMut(*mut u8, i32) -> i32) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; 256];
+    loop {
+        let n = check(getter(buf.as_mut_ptr(), len(&buf)))? as usize;
+        if n <= buf.len() {
+            buf.truncate(n);
+            return Ok(buf);
+        }
+        buf.resize(n, 0);
+    }
+}
+
+fn get_string(getter: impl FnMut(*mut u8, i32) -> i32) -> Result<String> {
+    get_bytes(getter).map(|b| {
+        String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    })
+}
+
+fn pairs(raw: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut it = raw.split(|&c| c == 0);
+    while let (Some(n), Some(v)) = (it.next(), it.next()) {
+        if n.is_empty() && v.is_empty() {
+            break;
+        }
+        out.push((
+            String::from_utf8_lossy(n).into_owned(),
+            String::from_utf8_lossy(v).into_owned(),
+        ));
+    }
+    out
+}
+
+fn ok(rc: i32) -> Result<()> {
+    check(rc).map(drop)
+}
+
+/// Exports `fn() -> ()` handlers under a name a directive can use:
+/// `handler!(on_content, || { ... });` or `handler!(on_content, path::to::function);`.
+#[macro_export]
+macro_rules! handler {
+    ($name:ident, $body:expr) => {
+        #[no_mangle]
+        pub extern "C" fn $name() {
+            let f: fn() = $body;
+            f()
+        }
+    };
+}
+
+/// `ngx.say(...)` with `format!` arguments; returns the host's result.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::resp::say(&::std::format!($($arg)*))
+    };
+}
+
+/// `ngx.print(...)` with `format!` arguments; returns the host's result.
+#[macro_export]
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::resp::print(&::std::format!($($arg)*))
+    };
+}
+
+/// `return ngx.exit(status)`: records the status and returns from the handler.
+#[macro_export]
+macro_rules! exit {
+    ($status:expr) => {{
+        let _ = $crate::resp::exit($status);
+        return;
+    }};
+}
+
+/// `ngx.log(level, ...)` with `format!` arguments: `log!(ERR, "bad {}", x)`.
+#[macro_export]
+macro_rules! log {
+    ($level:ident, $($arg:tt)*) => {
+        $crate::log::log($crate::log::Level::$level, &::std::format!($($arg)*))
+    };
+}
+
+/// Logging to the nginx error log (`ngx.log`).
 pub mod log {
     /// nginx log levels (same numbers as `ngx.ERR`, `ngx.INFO`... in OpenResty).
+    #[allow(clippy::upper_case_acronyms)]
     #[derive(Debug, Clone, Copy)]
     #[repr(i32)]
     pub enum Level {
@@ -94,30 +166,258 @@ pub mod log {
         Debug = 8,
     }
 
-    /// Writes `msg` to the error log at `level`.
-    pub fn log(level: Level, msg: &str) -> Result<(), super::Error> {
+    #[allow(non_upper_case_globals, missing_docs)]
+    impl Level {
+        pub const EMERG: Level = Level::Emerg;
+        pub const ALERT: Level = Level::Alert;
+        pub const CRIT: Level = Level::Crit;
+        pub const ERR: Level = Level::Err;
+        pub const WARN: Level = Level::Warn;
+        pub const NOTICE: Level = Level::Notice;
+        pub const INFO: Level = Level::Info;
+        pub const DEBUG: Level = Level::Debug;
+    }
+
+    /// Writes `msg` to the error log at `level` (shown as `[wasm] msg`).
+    pub fn log(level: Level, msg: &str) -> super::Result<()> {
         // SAFETY: the pointer and length describe a live slice of this guest's memory.
-        super::check(unsafe {
+        super::ok(unsafe {
             super::ffi::log(level as i32, msg.as_ptr(), super::len(msg.as_bytes()))
         })
-        .map(drop)
     }
 }
 
-/// The response.
-pub mod resp {
-    use super::{check, ffi, len, Error};
+/// nginx's cached time, in milliseconds since the epoch (`ngx.now() * 1000`).
+pub fn now() -> u64 {
+    let mut v = 0u64;
+    // SAFETY: a pointer to a live u64 of this guest.
+    unsafe { ffi::now(&mut v) };
+    v
+}
 
-    /// Sets the response status (100..=599).
-    pub fn set_status(status: u16) -> Result<(), Error> {
-        // SAFETY: no pointers involved.
-        check(unsafe { ffi::resp_set_status(i32::from(status)) }).map(drop)
+/// The phase a handler runs in (`ngx.get_phase()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// `init_worker_by_wasm`
+    InitWorker,
+    /// `server_rewrite_by_wasm`
+    ServerRewrite,
+    /// `rewrite_by_wasm`
+    Rewrite,
+    /// `access_by_wasm`
+    Access,
+    /// `content_by_wasm`
+    Content,
+    /// `header_filter_by_wasm`
+    HeaderFilter,
+    /// `body_filter_by_wasm`
+    BodyFilter,
+    /// `log_by_wasm`
+    Log,
+    /// A phase this SDK does not know (a newer host).
+    Other,
+}
+
+/// The current phase.
+pub fn phase() -> Phase {
+    // SAFETY: buffer pointers describe live slices of this guest.
+    let name = get_bytes(|p, c| unsafe { ffi::get_phase(p, c) }).unwrap_or_default();
+    match &name[..] {
+        b"init_worker" => Phase::InitWorker,
+        b"server_rewrite" => Phase::ServerRewrite,
+        b"rewrite" => Phase::Rewrite,
+        b"access" => Phase::Access,
+        b"content" => Phase::Content,
+        b"header_filter" => Phase::HeaderFilter,
+        b"body_filter" => Phase::BodyFilter,
+        b"log" => Phase::Log,
+        _ => Phase::Other,
+    }
+}
+
+/// The request (`ngx.req.*`).
+pub mod req {
+    use super::{check, ffi, get_bytes, get_string, len, ok, pairs, Result};
+
+    /// The request method (`ngx.req.get_method()`).
+    pub fn method() -> String {
+        // SAFETY: buffer pointers describe live slices of this guest.
+        get_string(|p, c| unsafe { ffi::req_get_method(p, c) }).unwrap_or_default()
     }
 
-    /// Sets a response header (replacing earlier values); an empty value removes it.
-    pub fn set_header(name: &str, value: &str) -> Result<(), Error> {
-        // SAFETY: both pointer/length pairs describe live slices of this guest's memory.
-        check(unsafe {
+    /// Changes the method (`ngx.req.set_method`), e.g. `"POST"`.
+    pub fn set_method(method: &str) -> Result<()> {
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::req_set_method(method.as_ptr(), len(method.as_bytes())) })
+    }
+
+    /// The URI path, decoded and normalized (`ngx.var.uri`).
+    pub fn uri() -> Vec<u8> {
+        // SAFETY: buffer pointers describe live slices of this guest.
+        get_bytes(|p, c| unsafe { ffi::req_get_uri(p, c) }).unwrap_or_default()
+    }
+
+    /// Changes the URI; with `jump`, nginx chooses the location again (rewrite phase only),
+    /// like `ngx.req.set_uri(uri, true)`.
+    pub fn set_uri(uri: &str, jump: bool) -> Result<()> {
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::req_set_uri(uri.as_ptr(), len(uri.as_bytes()), i32::from(jump)) })
+    }
+
+    /// The raw query string (`ngx.var.args`).
+    pub fn query() -> String {
+        // SAFETY: buffer pointers describe live slices of this guest.
+        get_string(|p, c| unsafe { ffi::req_get_query(p, c) }).unwrap_or_default()
+    }
+
+    /// Replaces the query string.
+    pub fn set_query(query: &str) -> Result<()> {
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::req_set_query(query.as_ptr(), len(query.as_bytes())) })
+    }
+
+    /// The decoded value of query argument `name` (`ngx.req.get_uri_args()[name]`).
+    pub fn arg(name: &str) -> Option<String> {
+        // SAFETY: live slices of this guest.
+        get_string(|p, c| unsafe { ffi::req_get_arg(name.as_ptr(), len(name.as_bytes()), p, c) })
+            .ok()
+    }
+
+    /// The HTTP version times ten: 10, 11, 20, 30 (`ngx.req.http_version()`).
+    pub fn http_version() -> u32 {
+        // SAFETY: no pointers.
+        unsafe { ffi::req_http_version() }.max(0) as u32
+    }
+
+    /// True after an internal redirect (`ngx.req.is_internal()`).
+    pub fn is_internal() -> bool {
+        // SAFETY: no pointers.
+        (unsafe { ffi::req_is_internal() }) == 1
+    }
+
+    /// When the request started, in milliseconds since the epoch (`ngx.req.start_time()`).
+    pub fn start_time() -> u64 {
+        let mut v = 0u64;
+        // SAFETY: a pointer to a live u64 of this guest.
+        unsafe { ffi::req_start_time(&mut v) };
+        v
+    }
+
+    /// Every value of request header `name` (case-insensitive), joined with `", "`.
+    pub fn header(name: &str) -> Option<String> {
+        // SAFETY: live slices of this guest.
+        get_string(|p, c| unsafe { ffi::req_get_header(name.as_ptr(), len(name.as_bytes()), p, c) })
+            .ok()
+    }
+
+    /// Every request header, in order (`ngx.req.get_headers()`).
+    pub fn headers() -> Vec<(String, String)> {
+        // SAFETY: buffer pointers describe live slices of this guest.
+        pairs(&get_bytes(|p, c| unsafe { ffi::req_get_headers(p, c) }).unwrap_or_default())
+    }
+
+    /// Replaces every value of request header `name` (`ngx.req.set_header`).
+    pub fn set_header(name: &str, value: &str) -> Result<()> {
+        // SAFETY: live slices of this guest.
+        ok(unsafe {
+            ffi::req_set_header(
+                name.as_ptr(),
+                len(name.as_bytes()),
+                value.as_ptr(),
+                len(value.as_bytes()),
+            )
+        })
+    }
+
+    /// Adds a request header value.
+    pub fn add_header(name: &str, value: &str) -> Result<()> {
+        // SAFETY: live slices of this guest.
+        ok(unsafe {
+            ffi::req_add_header(
+                name.as_ptr(),
+                len(name.as_bytes()),
+                value.as_ptr(),
+                len(value.as_bytes()),
+            )
+        })
+    }
+
+    /// Removes request header `name` (`ngx.req.clear_header`).
+    pub fn clear_header(name: &str) -> Result<()> {
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::req_clear_header(name.as_ptr(), len(name.as_bytes())) })
+    }
+
+    /// The length of the request body read before the handler (`wasm_need_request_body on`).
+    pub fn body_len() -> Option<usize> {
+        // SAFETY: no pointers.
+        check(unsafe { ffi::req_body_len() })
+            .ok()
+            .map(|n| n as usize)
+    }
+
+    /// The whole request body read before the handler, or `None` if none was read.
+    pub fn body() -> Option<Vec<u8>> {
+        let total = body_len()?;
+        let mut out = vec![0u8; total];
+        let mut at = 0;
+        while at < total {
+            let rest = &mut out[at..];
+            // SAFETY: a live slice of this guest.
+            let n = check(unsafe { ffi::req_get_body(at as i32, rest.as_mut_ptr(), len(rest)) })
+                .ok()?;
+            if n == 0 {
+                break;
+            }
+            at += n as usize;
+        }
+        out.truncate(at);
+        Some(out)
+    }
+
+    /// Reads and discards the request body (`ngx.req.discard_body()`).
+    pub fn discard_body() -> Result<()> {
+        // SAFETY: no pointers.
+        ok(unsafe { ffi::req_discard_body() })
+    }
+}
+
+/// The response (`ngx.status`, `ngx.header`, `ngx.say`, `ngx.exit`...).
+pub mod resp {
+    use super::{ffi, get_bytes, get_string, len, ok, pairs, Result};
+
+    /// The response status so far, 0 if none (`ngx.status`).
+    pub fn status() -> u16 {
+        // SAFETY: no pointers.
+        unsafe { ffi::resp_get_status() }.clamp(0, 999) as u16
+    }
+
+    /// Sets the response status (`ngx.status = ...`).
+    pub fn set_status(status: u16) -> Result<()> {
+        // SAFETY: no pointers.
+        ok(unsafe { ffi::resp_set_status(i32::from(status)) })
+    }
+
+    /// Every value of response header `name`, joined with `", "` (`ngx.header[name]`).
+    pub fn header(name: &str) -> Option<String> {
+        // SAFETY: live slices of this guest.
+        get_string(|p, c| unsafe {
+            ffi::resp_get_header(name.as_ptr(), len(name.as_bytes()), p, c)
+        })
+        .ok()
+    }
+
+    /// Every response header.
+    pub fn headers() -> Vec<(String, String)> {
+        // SAFETY: buffer pointers describe live slices of this guest.
+        pairs(&get_bytes(|p, c| unsafe { ffi::resp_get_headers(p, c) }).unwrap_or_default())
+    }
+
+    /// Replaces every value of response header `name`; an empty value removes it
+    /// (`ngx.header[name] = value`).
+    pub fn set_header(name: &str, value: &str) -> Result<()> {
+        // SAFETY: live slices of this guest.
+        ok(unsafe {
             ffi::resp_set_header(
                 name.as_ptr(),
                 len(name.as_bytes()),
@@ -125,42 +425,149 @@ pub mod resp {
                 len(value.as_bytes()),
             )
         })
-        .map(drop)
     }
 
-    /// Appends `data` to the response body.
-    pub fn write(data: &[u8]) -> Result<(), Error> {
-        // SAFETY: the pointer and length describe a live slice of this guest's memory.
-        check(unsafe { ffi::resp_write(data.as_ptr(), len(data)) }).map(drop)
+    /// Adds a response header value (e.g. another `Set-Cookie`).
+    pub fn add_header(name: &str, value: &str) -> Result<()> {
+        // SAFETY: live slices of this guest.
+        ok(unsafe {
+            ffi::resp_add_header(
+                name.as_ptr(),
+                len(name.as_bytes()),
+                value.as_ptr(),
+                len(value.as_bytes()),
+            )
+        })
+    }
+
+    /// Removes response header `name` (`ngx.header[name] = nil`).
+    pub fn clear_header(name: &str) -> Result<()> {
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::resp_clear_header(name.as_ptr(), len(name.as_bytes())) })
+    }
+
+    /// Appends text or bytes to the body (`ngx.print`).
+    pub fn print(data: impl AsRef<[u8]>) -> Result<()> {
+        let data = data.as_ref();
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::resp_print(data.as_ptr(), len(data)) })
+    }
+
+    /// Appends bytes to the body (same as [`print`]).
+    pub fn write(data: &[u8]) -> Result<()> {
+        print(data)
+    }
+
+    /// Appends text and a newline (`ngx.say`).
+    pub fn say(data: impl AsRef<[u8]>) -> Result<()> {
+        let data = data.as_ref();
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::resp_say(data.as_ptr(), len(data)) })
+    }
+
+    /// Sends the header and what was written so far (`ngx.flush()`); the response then goes
+    /// out chunked and its status and headers are fixed.
+    pub fn flush() -> Result<()> {
+        // SAFETY: no pointers.
+        ok(unsafe { ffi::resp_flush() })
+    }
+
+    /// `ngx.exit(status)`: 0 lets the request go on; 200..=599 finishes it when the handler
+    /// returns. Return right after (the [`exit!`](crate::exit) macro does).
+    pub fn exit(status: u16) -> Result<()> {
+        // SAFETY: no pointers.
+        ok(unsafe { ffi::resp_exit(i32::from(status)) })
+    }
+
+    /// `ngx.redirect(uri, status)` (status 301, 302, 303, 307, 308; 0 = 302). Return right
+    /// after.
+    pub fn redirect(uri: &str, status: u16) -> Result<()> {
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::resp_redirect(uri.as_ptr(), len(uri.as_bytes()), i32::from(status)) })
+    }
+
+    /// `ngx.exec(uri, args)`: internal redirect to a path or `@name`. Return right after.
+    pub fn exec(uri: &str, args: &str) -> Result<()> {
+        // SAFETY: live slices of this guest.
+        ok(unsafe {
+            ffi::req_exec(
+                uri.as_ptr(),
+                len(uri.as_bytes()),
+                args.as_ptr(),
+                len(args.as_bytes()),
+            )
+        })
     }
 }
 
-/// The request.
-pub mod req {
-    use super::{check, ffi, len, Error};
+/// nginx variables (`ngx.var`).
+pub mod var {
+    use super::{ffi, get_string, len, ok, Result};
 
-    /// Calls a getter with a growing buffer until the value fits.
-    fn get(mut getter: impl FnMut(*mut u8, i32) -> i32) -> Result<Vec<u8>, Error> {
-        let mut buf = vec![0u8; 128];
-        loop {
-            let n = check(getter(buf.as_mut_ptr(), len(&buf)))? as usize;
-            if n <= buf.len() {
-                buf.truncate(n);
-                return Ok(buf);
-            }
-            buf.resize(n, 0);
-        }
+    /// The value of `$name`; `None` when unset or unknown.
+    pub fn get(name: &str) -> Option<String> {
+        // SAFETY: live slices of this guest.
+        get_string(|p, c| unsafe { ffi::var_get(name.as_ptr(), len(name.as_bytes()), p, c) }).ok()
     }
 
-    /// The request URI (nginx's `$uri`).
-    pub fn uri() -> Vec<u8> {
-        // SAFETY: the buffer pointer and capacity describe a live Vec of this guest.
-        get(|p, c| unsafe { ffi::req_get_uri(p, c) }).unwrap_or_default()
+    /// Sets `$name` (declared with `set $name ...;` in the configuration).
+    pub fn set(name: &str, value: &str) -> Result<()> {
+        // SAFETY: live slices of this guest.
+        ok(unsafe {
+            ffi::var_set(
+                name.as_ptr(),
+                len(name.as_bytes()),
+                value.as_ptr(),
+                len(value.as_bytes()),
+            )
+        })
+    }
+}
+
+/// The per-request context (`ngx.ctx`), shared by every phase of one request.
+pub mod ctx {
+    use super::{ffi, get_bytes, len, ok, Result};
+
+    /// The value stored under `key`.
+    pub fn get(key: &str) -> Option<Vec<u8>> {
+        // SAFETY: live slices of this guest.
+        get_bytes(|p, c| unsafe { ffi::ctx_get(key.as_ptr(), len(key.as_bytes()), p, c) }).ok()
     }
 
-    /// The first request header named `name` (case-insensitive), if present.
-    pub fn header(name: &str) -> Option<Vec<u8>> {
-        // SAFETY: the name and buffer pointers describe live slices of this guest's memory.
-        get(|p, c| unsafe { ffi::req_get_header(name.as_ptr(), len(name.as_bytes()), p, c) }).ok()
+    /// Stores `value` under `key` for the rest of the request.
+    pub fn set(key: &str, value: impl AsRef<[u8]>) -> Result<()> {
+        let v = value.as_ref();
+        // SAFETY: live slices of this guest.
+        ok(unsafe { ffi::ctx_set(key.as_ptr(), len(key.as_bytes()), v.as_ptr(), len(v)) })
+    }
+
+    /// Removes `key`.
+    pub fn delete(key: &str) -> Result<()> {
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::ctx_delete(key.as_ptr(), len(key.as_bytes())) })
+    }
+}
+
+/// The body filter's chunk (`ngx.arg[1]`, `ngx.arg[2]` in `body_filter_by_lua`).
+pub mod body_filter {
+    use super::{ffi, get_bytes, len, ok, Result};
+
+    /// The data of the chunk passing through.
+    pub fn chunk() -> Vec<u8> {
+        // SAFETY: buffer pointers describe live slices of this guest.
+        get_bytes(|p, c| unsafe { ffi::body_chunk_get(p, c) }).unwrap_or_default()
+    }
+
+    /// Replaces the chunk (`ngx.arg[1] = data`); empty drops it.
+    pub fn set_chunk(data: impl AsRef<[u8]>) -> Result<()> {
+        let d = data.as_ref();
+        // SAFETY: a live slice of this guest.
+        ok(unsafe { ffi::body_chunk_set(d.as_ptr(), len(d)) })
+    }
+
+    /// True when this chunk ends the response (`ngx.arg[2]`).
+    pub fn is_last() -> bool {
+        // SAFETY: no pointers.
+        (unsafe { ffi::body_chunk_is_last() }) == 1
     }
 }

@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use ngx::core::Status;
 use ngx::ffi::{
     ngx_array_push, ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_http_handler_pt,
-    ngx_http_phases, ngx_http_phases_NGX_HTTP_CONTENT_PHASE,
-    ngx_http_phases_NGX_HTTP_REWRITE_PHASE, ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE,
-    ngx_int_t, ngx_str_t, NGX_LOG_EMERG,
+    ngx_http_phases, ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_http_phases_NGX_HTTP_CONTENT_PHASE,
+    ngx_http_phases_NGX_HTTP_LOG_PHASE, ngx_http_phases_NGX_HTTP_REWRITE_PHASE,
+    ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE, ngx_int_t, ngx_str_t, NGX_LOG_EMERG,
 };
 use ngx::http::{
     HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError, NgxHttpCoreModule,
@@ -67,44 +67,40 @@ pub struct Handler {
     pub export: String,
 }
 
-/// The phases a handler can be configured for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// `server_rewrite_by_wasm`
-    ServerRewrite,
-    /// `rewrite_by_wasm`
-    Rewrite,
-    /// `content_by_wasm`
-    Content,
+pub use engine_api::Phase;
+
+/// The nginx phase a request-phase handler is installed in (`None` for init_worker and the
+/// filters, which are not phase handlers).
+fn nginx_phase(phase: Phase) -> Option<ngx_http_phases> {
+    Some(match phase {
+        Phase::ServerRewrite => ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE,
+        Phase::Rewrite => ngx_http_phases_NGX_HTTP_REWRITE_PHASE,
+        Phase::Access => ngx_http_phases_NGX_HTTP_ACCESS_PHASE,
+        Phase::Content => ngx_http_phases_NGX_HTTP_CONTENT_PHASE,
+        Phase::Log => ngx_http_phases_NGX_HTTP_LOG_PHASE,
+        Phase::InitWorker | Phase::HeaderFilter | Phase::BodyFilter => return None,
+    })
 }
 
-impl Phase {
-    /// The phase name used in logs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Phase::ServerRewrite => "server_rewrite",
-            Phase::Rewrite => "rewrite",
-            Phase::Content => "content",
-        }
-    }
-
-    fn nginx_phase(self) -> ngx_http_phases {
-        match self {
-            Phase::ServerRewrite => ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE,
-            Phase::Rewrite => ngx_http_phases_NGX_HTTP_REWRITE_PHASE,
-            Phase::Content => ngx_http_phases_NGX_HTTP_CONTENT_PHASE,
-        }
-    }
-
-    const ALL: [Phase; 3] = [Phase::ServerRewrite, Phase::Rewrite, Phase::Content];
-}
-
-/// `http`-level state: the compiled modules and which phases are in use.
+/// `http`-level state: the compiled modules, which phases are in use, http-only directives.
 #[derive(Default)]
 pub struct MainConf {
     /// Every module the configuration names, compiled once each.
     pub registry: Registry,
-    used: [bool; 3],
+    used: [bool; 8],
+    /// `init_worker_by_wasm`
+    pub init_worker: Option<Handler>,
+    /// `wasm_rewrite_no_postpone on`: run rewrite handlers where nginx put them, not last.
+    pub rewrite_no_postpone: Option<bool>,
+    /// `wasm_access_no_postpone on`: the same for access handlers.
+    pub access_no_postpone: Option<bool>,
+}
+
+impl MainConf {
+    /// True when some directive configures a handler for `phase`.
+    pub fn uses(&self, phase: Phase) -> bool {
+        self.used[phase as usize]
+    }
 }
 
 /// `server`-level configuration.
@@ -119,10 +115,47 @@ pub struct SrvConf {
 pub struct LocConf {
     /// `rewrite_by_wasm`
     pub rewrite: Option<Handler>,
+    /// `access_by_wasm`
+    pub access: Option<Handler>,
     /// `content_by_wasm`
     pub content: Option<Handler>,
+    /// `header_filter_by_wasm`
+    pub header_filter: Option<Handler>,
+    /// `body_filter_by_wasm`
+    pub body_filter: Option<Handler>,
+    /// `log_by_wasm`
+    pub log: Option<Handler>,
+    /// `wasm_need_request_body on|off` (default off)
+    pub need_request_body: Option<bool>,
     /// `wasm_timeout`, `wasm_fuel`, `wasm_budget_status`, `wasm_max_memory`, `wasm_isolation`
     pub limits: limits::LimitsConf,
+}
+
+impl LocConf {
+    /// The handler configured for a location-level `phase`.
+    pub fn handler(&self, phase: Phase) -> Option<&Handler> {
+        match phase {
+            Phase::Rewrite => self.rewrite.as_ref(),
+            Phase::Access => self.access.as_ref(),
+            Phase::Content => self.content.as_ref(),
+            Phase::HeaderFilter => self.header_filter.as_ref(),
+            Phase::BodyFilter => self.body_filter.as_ref(),
+            Phase::Log => self.log.as_ref(),
+            Phase::InitWorker | Phase::ServerRewrite => None,
+        }
+    }
+
+    fn slot(&mut self, phase: Phase) -> Option<&mut Option<Handler>> {
+        Some(match phase {
+            Phase::Rewrite => &mut self.rewrite,
+            Phase::Access => &mut self.access,
+            Phase::Content => &mut self.content,
+            Phase::HeaderFilter => &mut self.header_filter,
+            Phase::BodyFilter => &mut self.body_filter,
+            Phase::Log => &mut self.log,
+            Phase::InitWorker | Phase::ServerRewrite => return None,
+        })
+    }
 }
 
 /// A child's own handler replaces the parent's; otherwise the parent's is inherited.
@@ -142,7 +175,14 @@ impl Merge for SrvConf {
 impl Merge for LocConf {
     fn merge(&mut self, prev: &Self) -> Result<(), MergeConfigError> {
         inherit(&mut self.rewrite, &prev.rewrite);
+        inherit(&mut self.access, &prev.access);
         inherit(&mut self.content, &prev.content);
+        inherit(&mut self.header_filter, &prev.header_filter);
+        inherit(&mut self.body_filter, &prev.body_filter);
+        inherit(&mut self.log, &prev.log);
+        if self.need_request_body.is_none() {
+            self.need_request_body = prev.need_request_body;
+        }
         self.limits.merge(&prev.limits);
         Ok(())
     }
@@ -156,18 +196,11 @@ fn str_bytes(s: &ngx_str_t) -> &[u8] {
     unsafe { std::slice::from_raw_parts(s.data, s.len) }
 }
 
-/// Parses `<module.wasm> <export>` into `slot` and records the module in the registry.
+/// Parses `<module.wasm> <export>` and records the module in the registry.
 ///
 /// # Safety
 /// `cf` must be nginx's configuration context for a directive taking two arguments.
-unsafe fn set_handler(
-    cf: *mut ngx_conf_t,
-    slot: &mut Option<Handler>,
-    phase: Phase,
-) -> *mut c_char {
-    if slot.is_some() {
-        return c"is duplicate".as_ptr().cast_mut();
-    }
+unsafe fn parse_handler(cf: *mut ngx_conf_t, phase: Phase) -> Result<Handler, *mut c_char> {
     // SAFETY: nginx checked the argument count (TAKE2): args holds the name and two values.
     let args: &[ngx_str_t] = unsafe { (*(*cf).args).as_slice() };
     let mut path = args[1];
@@ -180,65 +213,126 @@ unsafe fn set_handler(
                 "invalid export name \"{}\"",
                 String::from_utf8_lossy(str_bytes(&args[2]))
             );
-            return conf_error();
+            return Err(conf_error());
         }
     };
     if path.len == 0 {
         ngx_conf_log_error!(NGX_LOG_EMERG, cf, "empty module path");
-        return conf_error();
+        return Err(conf_error());
     }
     // Relative paths resolve against the prefix, like other nginx file paths.
     // SAFETY: cf->cycle is the cycle being configured; the result lives in its pool.
     if unsafe { ngx_conf_full_name((*cf).cycle, &mut path, 0) } != Status::NGX_OK.0 {
-        return conf_error();
+        return Err(conf_error());
     }
     let path = PathBuf::from(OsStr::from_bytes(str_bytes(&path)));
     // SAFETY: cf is a valid configuration context.
     let site = unsafe { ConfSite::current(cf) };
     // SAFETY: the http main conf exists while http directives are parsed.
     let Some(mcf) = Module::main_conf_mut(unsafe { &*cf }) else {
-        return conf_error();
+        return Err(conf_error());
     };
     let module = mcf.registry.add(path, &export, site);
     mcf.used[phase as usize] = true;
-    *slot = Some(Handler { module, export });
+    Ok(Handler { module, export })
+}
+
+/// Every `*_by_wasm <module.wasm> <export>;` directive. The command's `offset` holds the
+/// [`Phase`]; `conf` is the location, server or main configuration the command asked for.
+pub extern "C" fn set_phase_handler(
+    cf: *mut ngx_conf_t,
+    cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes the command being parsed; its offset is a Phase number set in lib.rs.
+    let Some(&phase) = Phase::ALL.get(unsafe { (*cmd).offset }) else {
+        return conf_error();
+    };
+    // The slot is reached again after parsing: parse_handler borrows the main configuration,
+    // which for init_worker is `conf` itself.
+    // SAFETY (all three): main-conf commands (NGX_HTTP_MAIN_CONF_OFFSET) get this module's
+    // MainConf, server-conf commands its SrvConf, the others its LocConf.
+    let slot = |conf: *mut c_void| -> Option<&mut Option<Handler>> {
+        match phase {
+            Phase::InitWorker => Some(&mut unsafe { &mut *conf.cast::<MainConf>() }.init_worker),
+            Phase::ServerRewrite => {
+                Some(&mut unsafe { &mut *conf.cast::<SrvConf>() }.server_rewrite)
+            }
+            _ => unsafe { &mut *conf.cast::<LocConf>() }.slot(phase),
+        }
+    };
+    match slot(conf) {
+        None => return conf_error(),
+        Some(s) if s.is_some() => return c"is duplicate".as_ptr().cast_mut(),
+        Some(_) => {}
+    }
+    // SAFETY: called by nginx for a TAKE2 directive.
+    let handler = match unsafe { parse_handler(cf, phase) } {
+        Ok(h) => h,
+        Err(e) => return e,
+    };
+    if let Some(s) = slot(conf) {
+        *s = Some(handler);
+    }
     std::ptr::null_mut()
 }
 
-/// `content_by_wasm <module.wasm> <export>;` (http, server, location)
-pub extern "C" fn set_content_by_wasm(
-    cf: *mut ngx_conf_t,
-    _cmd: *mut ngx_command_t,
-    conf: *mut c_void,
-) -> *mut c_char {
-    // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
-    let lcf = unsafe { &mut *conf.cast::<LocConf>() };
-    // SAFETY: called by nginx for a TAKE2 directive.
-    unsafe { set_handler(cf, &mut lcf.content, Phase::Content) }
+/// Parses `on|off` into `slot`.
+///
+/// # Safety
+/// `cf` must be nginx's configuration context for a directive taking one argument.
+unsafe fn set_flag(cf: *mut ngx_conf_t, slot: &mut Option<bool>) -> *mut c_char {
+    if slot.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    // SAFETY: nginx checked the argument count (TAKE1/FLAG).
+    let args: &[ngx_str_t] = unsafe { (*(*cf).args).as_slice() };
+    let v = str_bytes(&args[1]);
+    *slot = Some(if v.eq_ignore_ascii_case(b"on") {
+        true
+    } else if v.eq_ignore_ascii_case(b"off") {
+        false
+    } else {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "invalid value \"{}\", it must be \"on\" or \"off\"",
+            String::from_utf8_lossy(v)
+        );
+        return conf_error();
+    });
+    std::ptr::null_mut()
 }
 
-/// `rewrite_by_wasm <module.wasm> <export>;` (http, server, location)
-pub extern "C" fn set_rewrite_by_wasm(
+/// `wasm_need_request_body on|off;` (http, server, location)
+pub extern "C" fn set_need_request_body(
     cf: *mut ngx_conf_t,
     _cmd: *mut ngx_command_t,
     conf: *mut c_void,
 ) -> *mut c_char {
-    // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
+    // SAFETY: a location-conf command gets this module's LocConf.
     let lcf = unsafe { &mut *conf.cast::<LocConf>() };
-    // SAFETY: called by nginx for a TAKE2 directive.
-    unsafe { set_handler(cf, &mut lcf.rewrite, Phase::Rewrite) }
+    // SAFETY: called by nginx for a FLAG directive.
+    unsafe { set_flag(cf, &mut lcf.need_request_body) }
 }
 
-/// `server_rewrite_by_wasm <module.wasm> <export>;` (http, server)
-pub extern "C" fn set_server_rewrite_by_wasm(
+/// `wasm_rewrite_no_postpone on|off;` and `wasm_access_no_postpone on|off;` (http); the
+/// command's offset is the phase.
+pub extern "C" fn set_no_postpone(
     cf: *mut ngx_conf_t,
-    _cmd: *mut ngx_command_t,
+    cmd: *mut ngx_command_t,
     conf: *mut c_void,
 ) -> *mut c_char {
-    // SAFETY: nginx passes this module's server configuration (NGX_HTTP_SRV_CONF_OFFSET).
-    let scf = unsafe { &mut *conf.cast::<SrvConf>() };
-    // SAFETY: called by nginx for a TAKE2 directive.
-    unsafe { set_handler(cf, &mut scf.server_rewrite, Phase::ServerRewrite) }
+    // SAFETY: a main-conf command gets this module's MainConf.
+    let mcf = unsafe { &mut *conf.cast::<MainConf>() };
+    // SAFETY: the command being parsed; offset set in lib.rs.
+    let slot = if unsafe { (*cmd).offset } == Phase::Access as usize {
+        &mut mcf.access_no_postpone
+    } else {
+        &mut mcf.rewrite_no_postpone
+    };
+    // SAFETY: called by nginx for a FLAG directive.
+    unsafe { set_flag(cf, slot) }
 }
 
 /// `wasm_engine wasmtime|wasmer|wasmi;` (http): the engine every module of this `http` block
@@ -290,18 +384,24 @@ pub unsafe fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
         return Status::NGX_ERROR.0;
     };
     for phase in Phase::ALL {
+        let Some(nginx_phase) = nginx_phase(phase) else {
+            continue;
+        };
         if !mcf.used[phase as usize] {
             continue;
         }
         // SAFETY: the phase handler arrays are initialized by the core module before
         // postconfiguration; ngx_array_push returns room for one element or NULL.
-        let h = unsafe { ngx_array_push(&mut cmcf.phases[phase.nginx_phase() as usize].handlers) }
+        let h = unsafe { ngx_array_push(&mut cmcf.phases[nginx_phase as usize].handlers) }
             .cast::<ngx_http_handler_pt>();
         if h.is_null() {
             return Status::NGX_ERROR.0;
         }
         // SAFETY: h points at the element just pushed.
         unsafe { *h = Some(handlers::for_phase(phase)) };
+    }
+    if mcf.used[Phase::HeaderFilter as usize] || mcf.used[Phase::BodyFilter as usize] {
+        crate::filters::install();
     }
     Status::NGX_OK.0
 }

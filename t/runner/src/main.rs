@@ -152,6 +152,14 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
         } else {
             String::new()
         };
+        // As in Test::Nginx, lines after the request line are the request body.
+        let (req, body) = match req.split_once('\n') {
+            Some((line, rest)) if !rest.trim().is_empty() => (
+                line.trim(),
+                rest.strip_suffix('\n').unwrap_or(rest).as_bytes().to_vec(),
+            ),
+            _ => (req.trim(), body.clone()),
+        };
         let resp = match http::send(port, req, &headers, &body, timeout) {
             Ok(r) => r,
             Err(e) => {

@@ -1,0 +1,176 @@
+//! Raw imports from the `ngx` module, exactly as `docs/abi.md` and `ngx_wasm_guest_abi.h`
+//! declare them (generated from the same table). Prefer the safe modules of this crate.
+
+#[link(wasm_import_module = "ngx")]
+extern "C" {
+    /// writes `[wasm] <msg>` to the error log at `level` (request's log context: client, request line).
+    ///
+    /// Phases: all. Returns: 0, -2 (unknown level).
+    pub fn log(level: i32, msg: *const u8, msg_len: i32) -> i32;
+    /// writes nginx's cached time in ms since the epoch (`ngx.now()`) as a little-endian u64 at `out`.
+    ///
+    /// Phases: all. Returns: 0.
+    pub fn now(out: *mut u64) -> i32;
+    /// the current phase name (`ngx.get_phase()`): `init_worker`, `server_rewrite`, `rewrite`, `access`, `content`, `header_filter`, `body_filter`, `log`.
+    ///
+    /// Phases: all. Returns: length.
+    pub fn get_phase(out: *mut u8, out_cap: i32) -> i32;
+    /// the request method (`GET`...).
+    ///
+    /// Phases: request. Returns: length.
+    pub fn req_get_method(out: *mut u8, out_cap: i32) -> i32;
+    /// changes the method to one nginx knows (GET HEAD POST PUT DELETE MKCOL COPY MOVE OPTIONS PROPFIND PROPPATCH LOCK UNLOCK PATCH TRACE).
+    ///
+    /// Phases: answer. Returns: 0, -2 (unknown method).
+    pub fn req_set_method(method: *const u8, method_len: i32) -> i32;
+    /// the decoded, normalized path without arguments (`$uri`).
+    ///
+    /// Phases: request. Returns: length.
+    pub fn req_get_uri(out: *mut u8, out_cap: i32) -> i32;
+    /// changes `$uri` (must start with `/`); `jump` = 1 (rewrite phase only) makes nginx choose the location again, like `ngx.req.set_uri(uri, true)`.
+    ///
+    /// Phases: answer. Returns: 0, -2 (not a path, jump not 0/1), -3 (jump outside rewrite).
+    pub fn req_set_uri(uri: *const u8, uri_len: i32, jump: i32) -> i32;
+    /// the raw query string without `?` (`$args`).
+    ///
+    /// Phases: request. Returns: length.
+    pub fn req_get_query(out: *mut u8, out_cap: i32) -> i32;
+    /// replaces the query string (`ngx.req.set_uri_args`).
+    ///
+    /// Phases: answer. Returns: 0, -2 (space, control character or `#`).
+    pub fn req_set_query(query: *const u8, query_len: i32) -> i32;
+    /// the first query argument named `name`, both decoded (`%XX`, `+`) as `ngx.req.get_uri_args()` does; an argument without `=` is empty.
+    ///
+    /// Phases: request. Returns: length, -1.
+    pub fn req_get_arg(name: *const u8, name_len: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// the HTTP version times ten: 9, 10, 11, 20, 30.
+    ///
+    /// Phases: request. Returns: version.
+    pub fn req_http_version() -> i32;
+    /// 1 if the request came from an internal redirect (`exec`, `error_page`...), else 0.
+    ///
+    /// Phases: request. Returns: 0 or 1.
+    pub fn req_is_internal() -> i32;
+    /// when the request started, ms since the epoch, as a little-endian u64 at `out`.
+    ///
+    /// Phases: request. Returns: 0.
+    pub fn req_start_time(out: *mut u64) -> i32;
+    /// every value of request header `name` (case-insensitive), joined with `, `.
+    ///
+    /// Phases: request. Returns: length, -1.
+    pub fn req_get_header(name: *const u8, name_len: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// every request header, in order, as `name\\0value\\0` pairs.
+    ///
+    /// Phases: request. Returns: length.
+    pub fn req_get_headers(out: *mut u8, out_cap: i32) -> i32;
+    /// replaces every value of request header `name`; an empty value removes it.
+    ///
+    /// Phases: answer. Returns: 0, -2 (bad name or value), -4.
+    pub fn req_set_header(name: *const u8, name_len: i32, value: *const u8, value_len: i32) -> i32;
+    /// adds a request header value, keeping earlier ones.
+    ///
+    /// Phases: answer. Returns: 0, -2 (bad name, empty or bad value), -4.
+    pub fn req_add_header(name: *const u8, name_len: i32, value: *const u8, value_len: i32) -> i32;
+    /// removes every value of request header `name`.
+    ///
+    /// Phases: answer. Returns: 0, -2.
+    pub fn req_clear_header(name: *const u8, name_len: i32) -> i32;
+    /// the value of nginx variable `$name` (`ngx.var.name`; names are case-insensitive).
+    ///
+    /// Phases: request. Returns: length, -1 (not set for this request), -2 (no such variable).
+    pub fn var_get(name: *const u8, name_len: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// sets `$name`; the variable must be changeable (declared with `set $name ...;` or a changeable built-in).
+    ///
+    /// Phases: request. Returns: 0, -2 (no such variable), -3 (not changeable), -4.
+    pub fn var_set(name: *const u8, name_len: i32, value: *const u8, value_len: i32) -> i32;
+    /// the length of the request body read before the handler (`wasm_need_request_body on`).
+    ///
+    /// Phases: body. Returns: length, -1 (no body read).
+    pub fn req_body_len() -> i32;
+    /// copies up to `out_cap` body bytes from `offset` (from memory or the temporary file).
+    ///
+    /// Phases: body. Returns: bytes copied (0 at the end), -1 (no body read), -2 (negative offset), -4 (file read failed).
+    pub fn req_get_body(offset: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// reads and discards the request body (`ngx.req.discard_body()`).
+    ///
+    /// Phases: answer. Returns: 0, -3 (body already read), -4.
+    pub fn req_discard_body() -> i32;
+    /// the response status set so far (`ngx.status`), 0 if none.
+    ///
+    /// Phases: request. Returns: status.
+    pub fn resp_get_status() -> i32;
+    /// sets the response status.
+    ///
+    /// Phases: headers. Returns: 0, -2 (outside 100..=599), -3 (header sent).
+    pub fn resp_set_status(status: i32) -> i32;
+    /// appends to the response body (`ngx.print`).
+    ///
+    /// Phases: answer. Returns: 0, -3 (after exit/exec/redirect), -4.
+    pub fn resp_print(data: *const u8, data_len: i32) -> i32;
+    /// appends the data and a newline (`ngx.say`).
+    ///
+    /// Phases: answer. Returns: 0, -3, -4.
+    pub fn resp_say(data: *const u8, data_len: i32) -> i32;
+    /// sends the header (if not sent) and the body so far (`ngx.flush()`); the response is then streamed (chunked in HTTP/1.1) and its status and headers are fixed.
+    ///
+    /// Phases: answer. Returns: 0, -3, -4.
+    pub fn resp_flush() -> i32;
+    /// `ngx.exit`: 0 ends this handler and the request goes on; 200..=599 finishes the request with that status when the export returns (nginx's page for >= 300 when nothing was printed); return right after.
+    ///
+    /// Phases: answer. Returns: 0, -2 (other values), -3 (already finished).
+    pub fn resp_exit(status: i32) -> i32;
+    /// `ngx.redirect`: `Location: uri` with 301, 302, 303, 307 or 308 (0 = 302) when the export returns.
+    ///
+    /// Phases: answer. Returns: 0, -2, -3 (header sent or already finished).
+    pub fn resp_redirect(uri: *const u8, uri_len: i32, status: i32) -> i32;
+    /// `ngx.exec`: internal redirect to `uri` (a path, or `@name`) with query `args` when the export returns.
+    ///
+    /// Phases: answer. Returns: 0, -2 (not a path or @name, bad args), -3 (header sent or already finished).
+    pub fn req_exec(uri: *const u8, uri_len: i32, args: *const u8, args_len: i32) -> i32;
+    /// every value of response header `name`, joined with `, ` (`Content-Type` and `Content-Length` included).
+    ///
+    /// Phases: request. Returns: length, -1.
+    pub fn resp_get_header(name: *const u8, name_len: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// every response header as `name\\0value\\0` pairs.
+    ///
+    /// Phases: request. Returns: length.
+    pub fn resp_get_headers(out: *mut u8, out_cap: i32) -> i32;
+    /// replaces every value of response header `name` (`ngx.header[name] = value`); empty value removes it; `Content-Type`, `Location`, `Server`, `Date`, `Last-Modified`, `ETag`... set nginx's own fields.
+    ///
+    /// Phases: headers. Returns: 0, -2, -3 (header sent, or a managed header), -4.
+    pub fn resp_set_header(name: *const u8, name_len: i32, value: *const u8, value_len: i32)
+        -> i32;
+    /// adds a response header value (e.g. another `Set-Cookie`).
+    ///
+    /// Phases: headers. Returns: 0, -2, -3, -4.
+    pub fn resp_add_header(name: *const u8, name_len: i32, value: *const u8, value_len: i32)
+        -> i32;
+    /// removes every value of response header `name`.
+    ///
+    /// Phases: headers. Returns: 0, -2, -3.
+    pub fn resp_clear_header(name: *const u8, name_len: i32) -> i32;
+    /// the data of the body chunk passing through (`ngx.arg[1]`).
+    ///
+    /// Phases: body_filter. Returns: length.
+    pub fn body_chunk_get(out: *mut u8, out_cap: i32) -> i32;
+    /// replaces the chunk's data (empty drops it); the end-of-stream flag is kept.
+    ///
+    /// Phases: body_filter. Returns: 0, -4.
+    pub fn body_chunk_set(data: *const u8, data_len: i32) -> i32;
+    /// 1 if this chunk ends the response body (`ngx.arg[2]`), else 0.
+    ///
+    /// Phases: body_filter. Returns: 0 or 1.
+    pub fn body_chunk_is_last() -> i32;
+    /// the value stored under `key` in this request's context (`ngx.ctx`).
+    ///
+    /// Phases: request. Returns: length, -1.
+    pub fn ctx_get(key: *const u8, key_len: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// stores `value` under `key`, for every later phase of this request.
+    ///
+    /// Phases: request. Returns: 0, -2 (empty key), -3 (context over 1 MiB).
+    pub fn ctx_set(key: *const u8, key_len: i32, value: *const u8, value_len: i32) -> i32;
+    /// removes `key`.
+    ///
+    /// Phases: request. Returns: 0, -1.
+    pub fn ctx_delete(key: *const u8, key_len: i32) -> i32;
+}

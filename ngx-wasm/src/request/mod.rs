@@ -1,0 +1,416 @@
+//! The host side of the ABI: [`HostRequest`] over an `ngx_http_request_t`.
+//!
+//! One [`NgxRequest`] lives for one guest call. What the guest asks for is applied to the
+//! request directly (request line, headers, variables) or recorded and carried out when the
+//! export returns ([`NgxRequest::conclude`]): the response status, the buffered body, `exit`,
+//! `redirect` and `exec`. Groups live in submodules, one per ABI group: [`headers`],
+//! [`variables`], [`body`], [`output`].
+
+mod body;
+mod headers;
+mod output;
+mod variables;
+
+use std::ptr;
+
+use engine_api::request::{Finish, HeaderVisitor, RequestError};
+use engine_api::{CtxStore, HostRequest, LogLevel, Phase};
+use ngx::ffi::{
+    ngx_cached_time, ngx_http_request_t, ngx_http_set_exten, ngx_log_t, ngx_palloc, ngx_str_t,
+    ngx_table_elt_t,
+};
+use ngx::ngx_log_error;
+
+use crate::ctx::{self, RequestCtx};
+pub use output::Outcome;
+
+/// The bytes of an nginx string.
+pub fn bytes(s: &ngx_str_t) -> &[u8] {
+    if s.len == 0 || s.data.is_null() {
+        return &[];
+    }
+    // SAFETY: nginx strings point at `len` initialized bytes.
+    unsafe { std::slice::from_raw_parts(s.data, s.len) }
+}
+
+/// The body-filter chunk of one call.
+pub struct Chunk {
+    /// The chunk's data, gathered from its buffers.
+    pub data: Vec<u8>,
+    /// It ends the response.
+    pub last: bool,
+    /// What the guest replaced it with.
+    pub replaced: Option<Vec<u8>>,
+}
+
+/// One guest call's view of a request.
+pub struct NgxRequest<'r> {
+    r: &'r mut ngx_http_request_t,
+    phase: Phase,
+    status: Option<u16>,
+    out: output::Pending,
+    finish: Option<Finish>,
+    exec: Option<(ngx_str_t, ngx_str_t)>,
+    /// Response header entries this call added: hidden again if the guest fails.
+    added: Vec<*mut ngx_table_elt_t>,
+    /// The body-filter chunk, in that phase.
+    pub chunk: Option<Chunk>,
+}
+
+impl<'r> NgxRequest<'r> {
+    /// Wraps `r` for one guest call in `phase`.
+    pub fn new(r: &'r mut ngx_http_request_t, phase: Phase) -> Self {
+        NgxRequest {
+            r,
+            phase,
+            status: None,
+            out: output::Pending::default(),
+            finish: None,
+            exec: None,
+            added: Vec::new(),
+            chunk: None,
+        }
+    }
+
+    /// The request (for its configuration, e.g. the location's budgets).
+    pub fn request(&self) -> &ngx_http_request_t {
+        self.r
+    }
+
+    /// The request's connection log.
+    pub fn log_ptr(&self) -> *mut ngx_log_t {
+        // SAFETY: a live request has a connection with a log.
+        unsafe { (*self.r.connection).log }
+    }
+
+    /// Undoes what a failed call did to the response headers.
+    pub fn discard_headers(&mut self) {
+        for &h in &self.added {
+            // SAFETY: entries this call pushed into headers_out, still allocated in r->pool.
+            unsafe { (*h).hash = 0 };
+        }
+    }
+
+    /// True once the response header went out.
+    pub fn header_sent(&self) -> bool {
+        self.r.header_sent() != 0
+    }
+
+    fn pool_copy(&mut self, data: &[u8]) -> Result<ngx_str_t, RequestError> {
+        pool_copy(self.r, data)
+    }
+
+    fn ctx_mut(&mut self) -> Result<&mut RequestCtx, RequestError> {
+        let mut c = ctx::get_or_create(self.r).ok_or(RequestError::Internal)?;
+        // SAFETY: the context lives as long as the request pool, longer than this borrow of
+        // the request; nothing else holds a reference to it during a guest call.
+        Ok(unsafe { c.as_mut() })
+    }
+
+    fn finished(&self) -> bool {
+        matches!(self.finish, Some(Finish::Status(_))) || self.exec.is_some()
+    }
+}
+
+/// Copies `data` into the request pool.
+pub fn pool_copy(r: &ngx_http_request_t, data: &[u8]) -> Result<ngx_str_t, RequestError> {
+    if data.is_empty() {
+        return Ok(ngx_str_t {
+            len: 0,
+            data: ptr::null_mut(),
+        });
+    }
+    // SAFETY: r->pool is the live request pool; the copy stays valid for the request.
+    let p = unsafe { ngx_palloc(r.pool, data.len()) }.cast::<u8>();
+    if p.is_null() {
+        return Err(RequestError::Internal);
+    }
+    // SAFETY: p has room for data.len() bytes and does not overlap data.
+    unsafe { ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) };
+    Ok(ngx_str_t {
+        len: data.len(),
+        data: p,
+    })
+}
+
+/// nginx's cached time in milliseconds.
+pub fn now_ms() -> u64 {
+    // SAFETY: ngx_cached_time always points at a valid slot, updated by nginx's timer code in
+    // this (single) thread.
+    let t = unsafe { &*ngx_cached_time };
+    t.sec as u64 * 1000 + t.msec as u64
+}
+
+/// Request methods nginx knows, with their `NGX_HTTP_*` bits.
+const METHODS: [(&[u8], u32); 15] = [
+    (b"GET", ngx::ffi::NGX_HTTP_GET),
+    (b"HEAD", ngx::ffi::NGX_HTTP_HEAD),
+    (b"POST", ngx::ffi::NGX_HTTP_POST),
+    (b"PUT", ngx::ffi::NGX_HTTP_PUT),
+    (b"DELETE", ngx::ffi::NGX_HTTP_DELETE),
+    (b"MKCOL", ngx::ffi::NGX_HTTP_MKCOL),
+    (b"COPY", ngx::ffi::NGX_HTTP_COPY),
+    (b"MOVE", ngx::ffi::NGX_HTTP_MOVE),
+    (b"OPTIONS", ngx::ffi::NGX_HTTP_OPTIONS),
+    (b"PROPFIND", ngx::ffi::NGX_HTTP_PROPFIND),
+    (b"PROPPATCH", ngx::ffi::NGX_HTTP_PROPPATCH),
+    (b"LOCK", ngx::ffi::NGX_HTTP_LOCK),
+    (b"UNLOCK", ngx::ffi::NGX_HTTP_UNLOCK),
+    (b"PATCH", ngx::ffi::NGX_HTTP_PATCH),
+    (b"TRACE", ngx::ffi::NGX_HTTP_TRACE),
+];
+
+impl HostRequest for NgxRequest<'_> {
+    fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    fn log(&mut self, level: LogLevel, msg: &[u8]) {
+        ngx_log_error!(
+            level as usize,
+            self.log_ptr(),
+            "[wasm] {}",
+            String::from_utf8_lossy(msg)
+        );
+    }
+
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+
+    fn method(&self) -> &[u8] {
+        bytes(&self.r.method_name)
+    }
+
+    fn set_method(&mut self, method: &[u8]) -> Result<(), RequestError> {
+        let Some(&(_, bit)) = METHODS.iter().find(|(m, _)| *m == method) else {
+            return Err(RequestError::BadArgument);
+        };
+        let name = self.pool_copy(method)?;
+        self.r.method = bit as _;
+        self.r.method_name = name;
+        Ok(())
+    }
+
+    fn uri(&self) -> &[u8] {
+        bytes(&self.r.uri)
+    }
+
+    fn set_uri(&mut self, uri: &[u8], jump: bool) -> Result<(), RequestError> {
+        let uri = self.pool_copy(uri)?;
+        self.r.uri = uri;
+        self.r.set_valid_unparsed_uri(0);
+        // SAFETY: r is a live request; recomputes $exten from the new URI.
+        unsafe { ngx_http_set_exten(self.r) };
+        if jump {
+            self.r.set_uri_changed(1);
+        }
+        Ok(())
+    }
+
+    fn query(&self) -> &[u8] {
+        bytes(&self.r.args)
+    }
+
+    fn set_query(&mut self, query: &[u8]) -> Result<(), RequestError> {
+        self.r.args = self.pool_copy(query)?;
+        self.r.set_valid_unparsed_uri(0);
+        Ok(())
+    }
+
+    fn http_version(&self) -> u32 {
+        let v = self.r.http_version as u32;
+        v / 1000 * 10 + v % 1000
+    }
+
+    fn is_internal(&self) -> bool {
+        self.r.internal() != 0
+    }
+
+    fn start_time_ms(&self) -> u64 {
+        self.r.start_sec as u64 * 1000 + self.r.start_msec as u64
+    }
+
+    fn request_headers<'a>(&'a self, visit: HeaderVisitor<'a, '_>) {
+        headers::visit_request(self.r, visit)
+    }
+
+    fn set_request_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        headers::set_request(self.r, name, value, false)
+    }
+
+    fn add_request_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        headers::set_request(self.r, name, value, true)
+    }
+
+    fn variable(&mut self, name: &[u8]) -> Result<Option<&[u8]>, RequestError> {
+        variables::get(self.r, name)
+    }
+
+    fn set_variable(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        variables::set(self.r, name, value)
+    }
+
+    fn body_len(&self) -> Option<usize> {
+        body::len(self.r)
+    }
+
+    fn read_body(&mut self, offset: usize, out: &mut [u8]) -> Result<usize, RequestError> {
+        body::read(self.r, offset, out)
+    }
+
+    fn discard_body(&mut self) -> Result<(), RequestError> {
+        if ctx::get(self.r).is_some_and(|c| {
+            // SAFETY: the context outlives this call (see ctx_mut).
+            unsafe { c.as_ref() }.body_read
+        }) {
+            return Err(RequestError::NotAllowed);
+        }
+        // SAFETY: r is a live request.
+        match unsafe { ngx::ffi::ngx_http_discard_request_body(self.r) } {
+            0 => Ok(()),
+            _ => Err(RequestError::Internal),
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match self.status {
+            Some(s) => s,
+            None => u16::try_from(self.r.headers_out.status).unwrap_or(0),
+        }
+    }
+
+    fn set_status(&mut self, status: u16) -> Result<(), RequestError> {
+        if self.header_sent() {
+            return Err(RequestError::NotAllowed);
+        }
+        if self.phase == Phase::HeaderFilter {
+            self.r.headers_out.status = status.into();
+            self.r.headers_out.status_line.len = 0;
+        } else {
+            self.status = Some(status);
+        }
+        Ok(())
+    }
+
+    fn response_headers<'a>(&'a self, visit: HeaderVisitor<'a, '_>) {
+        headers::visit_response(self.r, visit)
+    }
+
+    fn set_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        if self.header_sent() {
+            return Err(RequestError::NotAllowed);
+        }
+        headers::set_response(self.r, name, value, false, &mut self.added)
+    }
+
+    fn add_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+        if self.header_sent() {
+            return Err(RequestError::NotAllowed);
+        }
+        headers::set_response(self.r, name, value, true, &mut self.added)
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), RequestError> {
+        if self.finished() {
+            return Err(RequestError::NotAllowed);
+        }
+        self.out.append(self.r, data)?;
+        if self.out.len() >= output::AUTO_FLUSH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), RequestError> {
+        if self.finished() {
+            return Err(RequestError::NotAllowed);
+        }
+        let status = self.status.unwrap_or(200);
+        output::flush(self.r, &mut self.out, status)
+    }
+
+    fn finish(&mut self, finish: Finish) -> Result<(), RequestError> {
+        if self.finished() {
+            return Err(RequestError::NotAllowed);
+        }
+        self.finish = Some(finish);
+        Ok(())
+    }
+
+    fn redirect(&mut self, location: &[u8], status: u16) -> Result<(), RequestError> {
+        if self.finished() || self.header_sent() {
+            return Err(RequestError::NotAllowed);
+        }
+        headers::set_response(self.r, b"Location", location, false, &mut self.added)?;
+        self.finish = Some(Finish::Status(status));
+        Ok(())
+    }
+
+    fn exec(&mut self, uri: &[u8], args: &[u8]) -> Result<(), RequestError> {
+        if self.finished() || self.header_sent() {
+            return Err(RequestError::NotAllowed);
+        }
+        let uri = self.pool_copy(uri)?;
+        let args = self.pool_copy(args)?;
+        self.exec = Some((uri, args));
+        Ok(())
+    }
+
+    fn body_chunk(&mut self) -> Result<&[u8], RequestError> {
+        match &self.chunk {
+            Some(c) => Ok(c.replaced.as_deref().unwrap_or(&c.data)),
+            None => Err(RequestError::NotAllowed),
+        }
+    }
+
+    fn set_body_chunk(&mut self, data: &[u8]) -> Result<(), RequestError> {
+        match &mut self.chunk {
+            Some(c) => {
+                c.replaced = Some(data.to_vec());
+                Ok(())
+            }
+            None => Err(RequestError::NotAllowed),
+        }
+    }
+
+    fn body_chunk_is_last(&self) -> bool {
+        self.chunk.as_ref().is_some_and(|c| c.last)
+    }
+
+    fn ctx(&mut self) -> Result<&mut CtxStore, RequestError> {
+        Ok(&mut self.ctx_mut()?.store)
+    }
+}
+
+/// The host of an `init_worker_by_wasm` call: no request, so only logging, time and the
+/// phase name are available (the ABI refuses the rest in this phase).
+pub struct InitWorker {
+    log: *mut ngx_log_t,
+}
+
+impl InitWorker {
+    /// A host logging to `log` (the cycle's log).
+    pub fn new(log: *mut ngx_log_t) -> Self {
+        InitWorker { log }
+    }
+}
+
+impl HostRequest for InitWorker {
+    fn phase(&self) -> Phase {
+        Phase::InitWorker
+    }
+
+    fn log(&mut self, level: LogLevel, msg: &[u8]) {
+        ngx_log_error!(
+            level as usize,
+            self.log,
+            "[wasm] {}",
+            String::from_utf8_lossy(msg)
+        );
+    }
+
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+}

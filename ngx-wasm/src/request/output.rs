@@ -1,0 +1,240 @@
+//! The response a guest produces: the pending body chain, `flush`, and what happens when the
+//! export returns ([`NgxRequest::conclude`]).
+//!
+//! Output is buffered until the guest flushes or returns. A handler that never flushes gets
+//! its response sent in one go with a `Content-Length`; `flush` (or more than
+//! [`AUTO_FLUSH`] bytes pending) sends the header without a length, so HTTP/1.1 clients get
+//! chunked encoding, as with OpenResty's `ngx.flush`.
+
+use std::ptr;
+
+use engine_api::request::{Finish, RequestError};
+use engine_api::Phase;
+use ngx::core::Status;
+use ngx::ffi::{
+    ngx_alloc_chain_link, ngx_buf_t, ngx_chain_t, ngx_create_temp_buf, ngx_http_finalize_request,
+    ngx_http_internal_redirect, ngx_http_named_location, ngx_http_output_filter,
+    ngx_http_request_t, ngx_http_send_header, ngx_http_set_content_type, ngx_int_t, ngx_pcalloc,
+    NGX_HTTP_SPECIAL_RESPONSE,
+};
+
+use super::NgxRequest;
+
+/// Pending output above this many bytes is flushed (the response then goes out chunked).
+pub const AUTO_FLUSH: usize = 64 * 1024;
+
+/// Body buffers written but not yet passed to nginx's output filters.
+pub struct Pending {
+    head: *mut ngx_chain_t,
+    last: *mut ngx_chain_t,
+    len: usize,
+}
+
+impl Default for Pending {
+    fn default() -> Self {
+        Pending {
+            head: ptr::null_mut(),
+            last: ptr::null_mut(),
+            len: 0,
+        }
+    }
+}
+
+impl Pending {
+    /// Bytes pending.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    fn link(&mut self, r: &ngx_http_request_t, b: *mut ngx_buf_t) -> Result<(), RequestError> {
+        // SAFETY: r->pool is the live request pool.
+        let cl = unsafe { ngx_alloc_chain_link(r.pool) };
+        if cl.is_null() {
+            return Err(RequestError::Internal);
+        }
+        // SAFETY: cl was just allocated; last, if set, is the previous link.
+        unsafe {
+            (*cl).buf = b;
+            (*cl).next = ptr::null_mut();
+            if self.last.is_null() {
+                self.head = cl;
+            } else {
+                (*self.last).next = cl;
+            }
+        }
+        self.last = cl;
+        Ok(())
+    }
+
+    /// Appends a copy of `data`.
+    pub fn append(&mut self, r: &ngx_http_request_t, data: &[u8]) -> Result<(), RequestError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: r->pool is the live request pool.
+        let b = unsafe { ngx_create_temp_buf(r.pool, data.len()) };
+        if b.is_null() {
+            return Err(RequestError::Internal);
+        }
+        // SAFETY: b is a fresh temp buffer of data.len() bytes.
+        unsafe {
+            ptr::copy_nonoverlapping(data.as_ptr(), (*b).last, data.len());
+            (*b).last = (*b).last.add(data.len());
+        }
+        self.link(r, b)?;
+        self.len += data.len();
+        Ok(())
+    }
+
+    /// Appends an empty buffer marking a flush, or the end of the response.
+    fn append_mark(&mut self, r: &ngx_http_request_t, end: bool) -> Result<(), RequestError> {
+        // SAFETY: r->pool is the live request pool.
+        let b =
+            unsafe { ngx_pcalloc(r.pool, std::mem::size_of::<ngx_buf_t>()) }.cast::<ngx_buf_t>();
+        if b.is_null() {
+            return Err(RequestError::Internal);
+        }
+        let is_main = ptr::eq(r.main, r);
+        // SAFETY: b is a fresh zeroed buffer header.
+        unsafe {
+            if end {
+                (*b).set_last_buf(u32::from(is_main));
+                (*b).set_last_in_chain(1);
+            } else {
+                (*b).set_flush(1);
+            }
+        }
+        self.link(r, b)
+    }
+
+    /// Passes the pending chain to the output filters.
+    fn send(&mut self, r: &mut ngx_http_request_t) -> ngx_int_t {
+        let head = std::mem::take(self).head;
+        if head.is_null() {
+            return Status::NGX_OK.0;
+        }
+        // SAFETY: the chain and its buffers live in r->pool for the rest of the request.
+        unsafe { ngx_http_output_filter(r, head) }
+    }
+}
+
+/// Sends the response header for `status` with `content_length` (-1: unknown).
+fn send_header(r: &mut ngx_http_request_t, status: u16, content_length: i64) -> ngx_int_t {
+    r.headers_out.status = status.into();
+    r.headers_out.content_length_n = content_length;
+    if r.headers_out.content_type.len == 0 {
+        // SAFETY: r is a live request; sets default_type / types by extension.
+        if unsafe { ngx_http_set_content_type(r) } != Status::NGX_OK.0 {
+            return Status::NGX_ERROR.0;
+        }
+    }
+    // SAFETY: r is a live request whose header has not been sent.
+    unsafe { ngx_http_send_header(r) }
+}
+
+/// `flush`: sends the header (length unknown) if needed, then the pending body.
+pub fn flush(
+    r: &mut ngx_http_request_t,
+    pending: &mut Pending,
+    status: u16,
+) -> Result<(), RequestError> {
+    if r.header_sent() == 0 {
+        let rc = send_header(r, status, -1);
+        if rc == Status::NGX_ERROR.0 || rc > Status::NGX_OK.0 {
+            return Err(RequestError::Internal);
+        }
+    }
+    if r.header_only() != 0 {
+        *pending = Pending::default();
+        return Ok(());
+    }
+    pending.append_mark(r, false)?;
+    match pending.send(r) {
+        rc if rc == Status::NGX_ERROR.0 => Err(RequestError::Internal),
+        _ => Ok(()),
+    }
+}
+
+/// What a phase handler returns to nginx after the guest call.
+pub enum Outcome {
+    /// The guest did not answer: go on with the next handler (`NGX_DECLINED`).
+    Declined,
+    /// Return this code from the phase handler.
+    Return(ngx_int_t),
+}
+
+impl NgxRequest<'_> {
+    /// Carries out what the guest asked for once its export returned.
+    pub fn conclude(mut self) -> Outcome {
+        let phase = self.phase;
+        if let Some((mut uri, mut args)) = self.exec.take() {
+            let r = &mut *self.r;
+            // SAFETY: r is a live request; uri and args live in its pool.
+            let rc = unsafe {
+                if super::bytes(&uri).first() == Some(&b'@') {
+                    ngx_http_named_location(r, &mut uri)
+                } else {
+                    ngx_http_internal_redirect(r, &mut uri, &mut args)
+                }
+            };
+            if phase == Phase::Content
+                || rc == Status::NGX_ERROR.0
+                || rc >= NGX_HTTP_SPECIAL_RESPONSE as ngx_int_t
+            {
+                return Outcome::Return(rc);
+            }
+            // Rewrite and access checkers do not finalize NGX_DONE: drop the reference the
+            // redirect took, as nginx's content phase would.
+            // SAFETY: r is a live request.
+            unsafe { ngx_http_finalize_request(r, Status::NGX_DONE.0) };
+            return Outcome::Return(Status::NGX_DONE.0);
+        }
+        let finish_status = match self.finish {
+            Some(Finish::Status(s)) => Some(s),
+            _ => None,
+        };
+        let sent = self.header_sent();
+        let answered =
+            sent || self.out.len() > 0 || self.status.is_some() || finish_status.is_some();
+        if phase != Phase::Content && !answered {
+            return Outcome::Declined;
+        }
+        let status = finish_status.or(self.status).unwrap_or(200);
+        let r = &mut *self.r;
+        let rc = if sent {
+            if self.out.append_mark(r, true).is_err() {
+                return Outcome::Return(Status::NGX_ERROR.0);
+            }
+            self.out.send(r)
+        } else {
+            if phase != Phase::Content {
+                // SAFETY: r is a live request; a no-op if the body was read or discarded.
+                let rc = unsafe { ngx::ffi::ngx_http_discard_request_body(r) };
+                if rc != Status::NGX_OK.0 {
+                    return Outcome::Return(rc);
+                }
+            }
+            if self.out.len() == 0 && usize::from(status) >= NGX_HTTP_SPECIAL_RESPONSE as usize {
+                // nginx answers with its page for the status (or error_page), like
+                // `return 404;` or `ngx.exit(404)`; headers set by the guest stay.
+                return Outcome::Return(status as ngx_int_t);
+            }
+            let rc = send_header(r, status, self.out.len() as i64);
+            if rc == Status::NGX_ERROR.0 || rc > Status::NGX_OK.0 || r.header_only() != 0 {
+                rc
+            } else if self.out.append_mark(r, true).is_err() {
+                Status::NGX_ERROR.0
+            } else {
+                self.out.send(r)
+            }
+        };
+        if phase == Phase::Access {
+            // The access checker would go on to the content phase on NGX_OK: the response is
+            // complete, so finalize here.
+            // SAFETY: r is a live request.
+            unsafe { ngx_http_finalize_request(r, rc) };
+            return Outcome::Return(Status::NGX_DONE.0);
+        }
+        Outcome::Return(rc)
+    }
+}

@@ -1,0 +1,207 @@
+//! nginx variables by name (`ngx.var`), with a per-worker cache of name lookups.
+//!
+//! nginx only hands out variable *indexes* at configuration time, so a name a guest asks for
+//! at run time is looked up in the core module's variable hash. The result (the variable
+//! entry, a prefix variable such as `$http_*`/`$arg_*`, or "unknown") is cached per name for
+//! the worker, so each name costs one hash lookup per worker, not per request.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ptr;
+
+use engine_api::request::RequestError;
+use ngx::ffi::{
+    ngx_hash_find, ngx_hash_key, ngx_http_get_flushed_variable, ngx_http_request_t,
+    ngx_http_variable_t, ngx_http_variable_value_t, ngx_palloc, ngx_str_t, NGX_HTTP_VAR_CHANGEABLE,
+    NGX_HTTP_VAR_INDEXED,
+};
+use ngx::http::{HttpModuleMainConf, NgxHttpCoreModule};
+
+use super::pool_copy;
+
+/// How a variable name resolves.
+#[derive(Clone, Copy)]
+enum Entry {
+    /// A variable of the hash (built-in or declared with `set`, `map`...).
+    Var(*mut ngx_http_variable_t),
+    /// A prefix variable (`$http_`, `$arg_`, `$cookie_`, `$sent_http_`...).
+    Prefix(*mut ngx_http_variable_t),
+    /// No such variable.
+    Unknown,
+}
+
+/// At most this many names are cached per worker (guests may ask for any name).
+const CACHE_MAX: usize = 1024;
+
+/// The configuration the cache was built for (its core main conf address), and name -> entry.
+type Cache = (usize, HashMap<Box<[u8]>, Entry>);
+
+thread_local! {
+    /// Per worker (nginx workers run requests on one thread).
+    static CACHE: RefCell<Cache> = RefCell::new((0, HashMap::new()));
+}
+
+fn lookup(r: &ngx_http_request_t, name: &[u8]) -> Entry {
+    let Some(cmcf) = NgxHttpCoreModule::main_conf(r) else {
+        return Entry::Unknown;
+    };
+    let cycle_key = ptr::from_ref(cmcf) as usize;
+    let cached = CACHE.with(|c| {
+        let c = c.borrow();
+        if c.0 == cycle_key {
+            c.1.get(name).copied()
+        } else {
+            None
+        }
+    });
+    if let Some(e) = cached {
+        return e;
+    }
+    let mut lower = name.to_vec();
+    // SAFETY: lower is a live buffer of lower.len() bytes.
+    let key = unsafe { ngx_hash_key(lower.as_mut_ptr(), lower.len()) };
+    // SAFETY: the core module's variables hash is built at configuration time and read-only.
+    let v = unsafe {
+        ngx_hash_find(
+            ptr::from_ref(&cmcf.variables_hash).cast_mut(),
+            key,
+            lower.as_mut_ptr(),
+            lower.len(),
+        )
+    }
+    .cast::<ngx_http_variable_t>();
+    let entry = if !v.is_null() {
+        Entry::Var(v)
+    } else {
+        let prefixes = &cmcf.prefix_variables;
+        // SAFETY: prefix_variables is an array of nelts ngx_http_variable_t.
+        let list = unsafe {
+            std::slice::from_raw_parts_mut(
+                prefixes.elts.cast::<ngx_http_variable_t>(),
+                prefixes.nelts,
+            )
+        };
+        list.iter_mut()
+            .filter(|p| name.starts_with(super::bytes(&p.name)))
+            .max_by_key(|p| p.name.len)
+            .map_or(Entry::Unknown, |p| Entry::Prefix(p))
+    };
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != cycle_key {
+            *c = (cycle_key, HashMap::new());
+        }
+        if c.1.len() < CACHE_MAX {
+            c.1.insert(name.into(), entry);
+        }
+    });
+    entry
+}
+
+fn value_of(vv: *mut ngx_http_variable_value_t) -> Option<&'static [u8]> {
+    if vv.is_null() {
+        return None;
+    }
+    // SAFETY: a variable value nginx returned, valid for the request.
+    let vv = unsafe { &*vv };
+    if vv.not_found() != 0 || vv.valid() == 0 {
+        return None;
+    }
+    if vv.len() == 0 || vv.data.is_null() {
+        return Some(&[]);
+    }
+    // SAFETY: the value points at len bytes allocated for the request.
+    Some(unsafe { std::slice::from_raw_parts(vv.data, vv.len() as usize) })
+}
+
+/// The value of `$name` (lower case) for `r`.
+pub fn get<'r>(
+    r: &'r mut ngx_http_request_t,
+    name: &[u8],
+) -> Result<Option<&'r [u8]>, RequestError> {
+    match lookup(r, name) {
+        Entry::Unknown => Err(RequestError::NotFound),
+        Entry::Var(v) => {
+            // SAFETY: v is an entry of the core module's variables.
+            let v = unsafe { &*v };
+            if v.flags & NGX_HTTP_VAR_INDEXED as usize != 0 {
+                // SAFETY: r is a live request; index is a valid variable index.
+                return Ok(value_of(unsafe {
+                    ngx_http_get_flushed_variable(r, v.index)
+                }));
+            }
+            let Some(get) = v.get_handler else {
+                return Ok(None);
+            };
+            let vv = alloc_value(r)?;
+            // SAFETY: calls the variable's own handler with a pool-allocated value.
+            if unsafe { get(r, vv, v.data) } != 0 {
+                return Ok(None);
+            }
+            Ok(value_of(vv))
+        }
+        Entry::Prefix(p) => {
+            // SAFETY: p is an entry of the core module's prefix variables.
+            let p = unsafe { &*p };
+            let Some(get) = p.get_handler else {
+                return Ok(None);
+            };
+            let vv = alloc_value(r)?;
+            let mut full = ngx_str_t {
+                len: name.len(),
+                data: name.as_ptr().cast_mut(),
+            };
+            // SAFETY: prefix handlers read the full name (data) during the call only.
+            if unsafe { get(r, vv, ptr::addr_of_mut!(full) as usize) } != 0 {
+                return Ok(None);
+            }
+            Ok(value_of(vv))
+        }
+    }
+}
+
+fn alloc_value(r: &ngx_http_request_t) -> Result<*mut ngx_http_variable_value_t, RequestError> {
+    // SAFETY: r->pool is the live request pool.
+    let vv = unsafe { ngx_palloc(r.pool, std::mem::size_of::<ngx_http_variable_value_t>()) }
+        .cast::<ngx_http_variable_value_t>();
+    if vv.is_null() {
+        return Err(RequestError::Internal);
+    }
+    // SAFETY: vv has room for one value; zeroed means "not valid, not found" until set.
+    unsafe { ptr::write_bytes(vv, 0, 1) };
+    Ok(vv)
+}
+
+/// Sets `$name` (lower case) for `r`, if the variable is changeable.
+pub fn set(r: &mut ngx_http_request_t, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
+    let v = match lookup(r, name) {
+        Entry::Unknown => return Err(RequestError::NotFound),
+        Entry::Prefix(_) => return Err(RequestError::NotAllowed),
+        // SAFETY: v is an entry of the core module's variables.
+        Entry::Var(v) => unsafe { &*v },
+    };
+    if v.flags & NGX_HTTP_VAR_CHANGEABLE as usize == 0 {
+        return Err(RequestError::NotAllowed);
+    }
+    let data = pool_copy(r, value)?;
+    let vv = alloc_value(r)?;
+    // SAFETY: vv was just allocated and zeroed.
+    unsafe {
+        (*vv).set_len(data.len as u32);
+        (*vv).set_valid(1);
+        (*vv).set_no_cacheable(0);
+        (*vv).set_not_found(0);
+        (*vv).data = data.data;
+    }
+    if let Some(set) = v.set_handler {
+        // SAFETY: the variable's own setter, with a value allocated in the request pool.
+        unsafe { set(r, vv, v.data) };
+        return Ok(());
+    }
+    if v.flags & NGX_HTTP_VAR_INDEXED as usize != 0 {
+        // SAFETY: r->variables has one slot per indexed variable.
+        unsafe { *r.variables.add(v.index) = *vv };
+        return Ok(());
+    }
+    Err(RequestError::NotAllowed)
+}

@@ -1,0 +1,202 @@
+# The response: status, print/say, flush (streaming), exit, redirect, exec.
+use Test::Nginx::Socket 'no_plan';
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: print and say are buffered and sent with a Content-Length
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Content: set_status 201|print a|say b c|status
+--- error_code: 201
+--- response_headers
+Content-Length: 5
+--- response_body
+ab c
+
+
+
+=== TEST 2: flush streams the response; status and headers are then fixed
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Content: say first|flush|set_status 404|resp_set_header X-Late 1|say second|report
+--- error_code: 200
+--- response_headers
+Transfer-Encoding: chunked
+!X-Late
+--- response_body
+first
+second
+op say -> 0
+op flush -> 0
+op set_status -> -3
+op resp_set_header -> -3
+op say -> 0
+
+
+
+=== TEST 3: exit with a status in access answers with nginx's page for it
+--- config
+    location /t {
+        access_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Access: resp_set_header WWW-Authenticate Basic|exit 401|say too late
+--- error_code: 401
+--- response_headers
+WWW-Authenticate: Basic
+--- response_body_like: 401 Authorization Required
+--- error_log
+op exit -> 0
+op say -> -3
+
+
+
+=== TEST 4: exit(0) ends the handler and the request goes on
+--- http_config
+    wasm_rewrite_no_postpone on;
+--- config
+    location /t {
+        rewrite_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        return 200 "continued\n";
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Rewrite: exit 0|resp_set_header X-Still 1
+--- response_headers
+X-Still: 1
+--- response_body
+continued
+
+
+
+=== TEST 5: exit with a body from rewrite
+--- http_config
+    wasm_rewrite_no_postpone on;
+--- config
+    location /t {
+        rewrite_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        return 200 "not reached\n";
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Rewrite: set_status 418|say short and stout|exit 418
+--- error_code: 418
+--- response_body
+short and stout
+
+
+
+=== TEST 6: redirect
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Content: redirect http://example.org/x 301|redirect /y 0|exit 200
+--- error_code: 301
+--- response_headers
+Location: http://example.org/x
+--- error_log
+op redirect -> 0
+op redirect -> -3
+op exit -> -3
+
+
+
+=== TEST 7: exec to a location, with new arguments
+--- config
+    location /t {
+        rewrite_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /target {
+        return 200 "target $uri $args\n";
+    }
+    location @named {
+        return 200 "named $uri\n";
+    }
+--- request
+GET /t?old=1
+--- more_headers
+X-Ops-Rewrite: exec /target a=1
+--- response_body
+target /target a=1
+
+
+
+=== TEST 8: exec to a named location from content
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location @named {
+        return 200 "named $uri\n";
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Content: exec @named
+--- response_body
+named /t
+
+
+
+=== TEST 9: bad arguments; output refused in the log phase
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        log_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Content: set_status 99|exit 100|redirect /x 200|exec relative|exec @|report
+X-Ops-Log: say no|flush|exit 200|status
+--- response_body
+op set_status -> -2
+op exit -> -2
+op redirect -> -2
+op exec -> -2
+op exec -> -2
+--- error_log
+op say -> -3
+op flush -> -3
+op exit -> -3
+op status -> 200
+
+
+
+=== TEST 10: a trap after flush cannot answer 500: the response is cut short, the worker lives
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run_then_trap;
+    }
+    location /ok {
+        return 200 "ok\n";
+    }
+--- request eval
+["GET /t HTTP/1.0", "GET /ok"]
+--- more_headers
+X-Ops-Content: say partial|flush
+--- response_body eval
+["partial\n", "ok\n"]
+--- error_log
+wasm guest trapped: wasm trap: wasm `unreachable` instruction executed

@@ -1,0 +1,94 @@
+# nginx variables: get and set by name (ngx.var).
+use Test::Nginx::Socket 'no_plan';
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: built-in, prefix and declared variables; unset and unknown ones
+--- config
+    location /t {
+        set $declared "hello";
+        set $empty "";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t?a=1
+--- more_headers
+X-Thing: th
+X-Ops-Content: var declared|var DECLARED|var arg_a|var arg_missing|var http_x_thing|var request_method|var empty|var no_such_variable|var bad-name|report
+--- response_body
+op var -> 5 "hello"
+op var -> 5 "hello"
+op var -> 1 "1"
+op var -> -1 ""
+op var -> 2 "th"
+op var -> 3 "GET"
+op var -> 0 ""
+op var -> -2 ""
+op var -> -2 ""
+
+
+
+=== TEST 2: setting a declared variable is seen by nginx; built-ins cannot be set
+--- config
+    location /t {
+        set $target "unchanged";
+        rewrite_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        add_header X-Target $target;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Rewrite: set_var target changed|set_var request_method PUT|set_var nope x|set_var arg_a 1
+X-Ops-Content: say ok
+--- response_headers
+X-Target: changed
+--- response_body
+ok
+--- error_log
+op set_var -> 0
+op set_var -> -3
+op set_var -> -2
+op set_var -> -3
+
+
+
+=== TEST 3: rewrite handlers run after the rewrite module (postponed), unless told not to
+--- config
+    location /t {
+        set $seen "set-by-config";
+        rewrite_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Rewrite: var seen|ctx_set seen-in-rewrite ok
+X-Ops-Content: ctx_get seen-in-rewrite|report
+--- response_body
+op ctx_get -> 2 "ok"
+--- error_log
+op var -> 13 "set-by-config"
+
+
+
+=== TEST 4: with wasm_rewrite_no_postpone on, the guest runs before `set`
+--- http_config
+    wasm_rewrite_no_postpone on;
+--- config
+    location /t {
+        set $seen "set-by-config";
+        rewrite_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        return 200 "ok\n";
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Rewrite: var seen
+--- response_body
+ok
+--- error_log
+op var -> 0 ""
+using uninitialized "seen" variable
