@@ -255,3 +255,24 @@ trap.wasm" failed 1 more time in the last
 --- error_log
 trap.wasm" failed 4 more times
 1 request answered 503 while it backed off
+
+
+
+=== TEST 14: a call nested in another (flush running the module's own body filter) keeps the outer timeout
+--- config
+    location /t {
+        wasm_timeout 100ms;
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm flush_then_spin;
+        body_filter_by_wasm $TEST_NGINX_GUESTS/limits.wasm pass;
+    }
+    location /fine {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm fine;
+    }
+--- request eval
+["GET /t HTTP/1.0", "GET /fine"]
+--- response_body eval
+["flushed\n", "fine\n"]
+--- error_log
+wasm guest stopped: timeout 100ms exceeded
+export: "flush_then_spin"
+--- timeout: 10

@@ -6,7 +6,7 @@
 //! times a second; a call that finds it parked wakes it (one futex syscall). While calls keep
 //! coming, starting a call costs two atomic operations.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, Thread};
 use std::time::Duration;
@@ -22,8 +22,9 @@ const PARKED: u8 = 1;
 
 struct Shared {
     state: AtomicU8,
-    /// A guest call with a timeout is running.
-    in_call: AtomicBool,
+    /// Guest calls with a timeout running: more than one when a call nests in another (a
+    /// content handler's `flush` running a body filter).
+    in_call: AtomicU32,
     /// A guest call ran since the ticker last looked.
     touched: AtomicBool,
     stop: AtomicBool,
@@ -42,7 +43,7 @@ pub struct CallGuard<'a>(&'a Shared);
 impl Drop for CallGuard<'_> {
     fn drop(&mut self) {
         self.0.touched.store(true, Ordering::Relaxed);
-        self.0.in_call.store(false, Ordering::Release);
+        self.0.in_call.fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -51,7 +52,7 @@ impl Ticker {
     pub fn start(name: &str, on_tick: impl FnMut() + Send + 'static) -> std::io::Result<Ticker> {
         let shared = Arc::new(Shared {
             state: AtomicU8::new(RUNNING),
-            in_call: AtomicBool::new(false),
+            in_call: AtomicU32::new(0),
             touched: AtomicBool::new(true),
             stop: AtomicBool::new(false),
         });
@@ -72,7 +73,7 @@ impl Ticker {
         let s = &*self.shared;
         // Sequentially consistent with the ticker's "park, then look at in_call": either it
         // sees this call, or this call sees it parked and wakes it.
-        s.in_call.store(true, Ordering::SeqCst);
+        s.in_call.fetch_add(1, Ordering::SeqCst);
         if s.state.load(Ordering::SeqCst) == PARKED
             && s.state
                 .compare_exchange(PARKED, RUNNING, Ordering::SeqCst, Ordering::SeqCst)
@@ -105,14 +106,14 @@ fn run(s: &Shared, mut on_tick: impl FnMut()) {
         }
         thread::sleep(TICK);
         on_tick();
-        if s.in_call.load(Ordering::SeqCst) || s.touched.swap(false, Ordering::Relaxed) {
+        if s.in_call.load(Ordering::SeqCst) > 0 || s.touched.swap(false, Ordering::Relaxed) {
             idle = 0;
             continue;
         }
         idle += 1;
         if idle >= IDLE_TICKS {
             s.state.store(PARKED, Ordering::SeqCst);
-            if s.in_call.load(Ordering::SeqCst) {
+            if s.in_call.load(Ordering::SeqCst) > 0 {
                 // A call started meanwhile; it may or may not have seen PARKED. Either way
                 // the state ends RUNNING (its CAS or ours) and a stray unpark is harmless.
                 let _ =

@@ -119,14 +119,16 @@ struct Armed {
     fired: bool,
 }
 
-type Slot = Arc<Mutex<Option<Armed>>>;
+/// The registered calls, innermost last: a call can nest in another (a content handler's
+/// `flush` runs body filters), and each keeps its own deadline.
+type Slot = Arc<Mutex<Vec<Armed>>>;
 
-fn lock(slot: &Slot) -> MutexGuard<'_, Option<Armed>> {
+fn lock(slot: &Slot) -> MutexGuard<'_, Vec<Armed>> {
     slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The watchdog of one worker: a ticker thread that stops the registered call once its
-/// deadline has passed. Calls are synchronous, so at most one is registered at a time.
+/// The watchdog of one worker: a ticker thread that stops each registered call once its
+/// deadline has passed.
 pub(crate) struct Watchdog {
     slot: Slot,
     ticker: Ticker,
@@ -135,12 +137,13 @@ pub(crate) struct Watchdog {
 impl Watchdog {
     /// Starts the thread (in a worker: threads do not survive nginx's fork).
     pub(crate) fn start() -> std::io::Result<Watchdog> {
-        let slot: Slot = Arc::new(Mutex::new(None));
+        let slot: Slot = Arc::new(Mutex::new(Vec::new()));
         let s = slot.clone();
         let ticker = Ticker::start("ngx-wasm-watchdog", move || {
             let mut armed = lock(&s);
-            if let Some(a) = armed.as_mut() {
-                if !a.fired && Instant::now() >= a.deadline {
+            let now = Instant::now();
+            for a in armed.iter_mut() {
+                if !a.fired && now >= a.deadline {
                     // SAFETY: the flag belongs to the instance whose call is registered; the
                     // registration (this slot, under the lock) ends before the call returns,
                     // so the instance is alive. The location is an aligned i32 (the first
@@ -160,13 +163,18 @@ impl Watchdog {
 
     /// Registers a call that must stop at `deadline`; the guard ends the registration.
     pub(crate) fn arm(&self, flag: StopFlag, deadline: Instant) -> Watch<'_> {
-        *lock(&self.slot) = Some(Armed {
-            flag,
-            deadline,
-            fired: false,
-        });
+        let depth = {
+            let mut armed = lock(&self.slot);
+            armed.push(Armed {
+                flag,
+                deadline,
+                fired: false,
+            });
+            armed.len() - 1
+        };
         Watch {
             slot: &self.slot,
+            depth,
             _call: self.ticker.enter(),
         }
     }
@@ -175,18 +183,24 @@ impl Watchdog {
 /// A registered call.
 pub(crate) struct Watch<'a> {
     slot: &'a Slot,
+    /// Its place in the stack of registered calls.
+    depth: usize,
     _call: CallGuard<'a>,
 }
 
 impl Watch<'_> {
     /// Ends the registration; true if the watchdog stopped the call.
     pub(crate) fn disarm(self) -> bool {
-        lock(self.slot).take().is_some_and(|a| a.fired)
+        let mut armed = lock(self.slot);
+        let fired = armed.get(self.depth).is_some_and(|a| a.fired);
+        armed.truncate(self.depth);
+        fired
     }
 }
 
 impl Drop for Watch<'_> {
     fn drop(&mut self) {
-        lock(self.slot).take();
+        // Calls end innermost first: this one and any inner one left behind.
+        lock(self.slot).truncate(self.depth);
     }
 }
