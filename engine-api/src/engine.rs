@@ -204,19 +204,23 @@ impl<F> Default for ExportCache<F> {
     }
 }
 
-impl<F: Clone> ExportCache<F> {
-    /// The handle for `name`, looked up with `lookup` the first time.
+impl<F> ExportCache<F> {
+    /// The handle for `name`, looked up with `lookup` the first time. It is lent, not cloned:
+    /// cloning an engine's typed handle costs reference counting on every call.
     pub fn get_or_lookup<E>(
         &mut self,
         name: &str,
         lookup: impl FnOnce() -> Result<F, E>,
-    ) -> Result<F, E> {
-        if let Some((_, f)) = self.entries.iter().find(|(n, _)| n == name) {
-            return Ok(f.clone());
-        }
-        let f = lookup()?;
-        self.entries.push((name.to_string(), f.clone()));
-        Ok(f)
+    ) -> Result<&F, E> {
+        let i = match self.entries.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                let f = lookup()?;
+                self.entries.push((name.to_string(), f));
+                self.entries.len() - 1
+            }
+        };
+        Ok(&self.entries[i].1)
     }
 }
 
@@ -226,21 +230,21 @@ mod tests {
 
     #[test]
     fn export_cache_looks_up_once_per_name() {
-        let mut cache = ExportCache::default();
+        let mut cache = ExportCache::<u32>::default();
         let mut lookups = 0;
         for _ in 0..3 {
-            let f: Result<u32, ()> = cache.get_or_lookup("a", || {
+            let f = cache.get_or_lookup("a", || {
                 lookups += 1;
-                Ok(7)
+                Ok::<u32, ()>(7)
             });
-            assert_eq!(f, Ok(7));
+            assert_eq!(f, Ok(&7));
         }
         assert_eq!(lookups, 1);
-        let missing: Result<u32, &str> = cache.get_or_lookup("b", || Err("no export"));
+        let missing = cache.get_or_lookup("b", || Err("no export"));
         assert_eq!(missing, Err("no export"));
         assert_eq!(
             cache.get_or_lookup("b", || Ok::<u32, &str>(9)),
-            Ok(9),
+            Ok(&9),
             "failures are not cached"
         );
     }

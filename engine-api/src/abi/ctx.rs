@@ -1,12 +1,13 @@
 //! The per-request context (`ngx.ctx`): bytes under byte keys, shared by all phases of a
 //! request and freed with it.
 
+use super::name::NameBuf;
 use super::{code_of, status, status_of, HostCall};
 use crate::error::HostTrap;
 
 /// `ctx_get(key_ptr, key_len, out_ptr, out_cap) -> len`: the value stored under `key`, or -1.
 pub(super) fn get(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let key = call.memory.read(a[0], a[1])?.to_vec();
+    let key = NameBuf::copy(call.memory.read(a[0], a[1])?);
     call.memory.slice_mut(a[2], a[3])?;
     let store = match call.request.ctx() {
         Ok(s) => s,

@@ -13,6 +13,7 @@ mod body_filter;
 mod ctx;
 mod log;
 mod misc;
+mod name;
 mod req_headers;
 mod request;
 mod resp_headers;

@@ -1,5 +1,6 @@
 //! Request headers: get one (all values), get all, set, add, clear.
 
+use super::name::NameBuf;
 use super::{get_all as get_all_headers, get_joined, header_name, status, status_of, HostCall};
 use super::{resp_headers::is_header_value, Headers};
 use crate::error::HostTrap;
@@ -7,7 +8,7 @@ use crate::error::HostTrap;
 /// `req_get_header(name_ptr, name_len, out_ptr, out_cap) -> len`: every value of the request
 /// header `name` (case-insensitive), joined with `", "`, or -1.
 pub(super) fn get(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let name = call.memory.read(a[0], a[1])?.to_vec();
+    let name = NameBuf::copy(call.memory.read(a[0], a[1])?);
     get_joined(call, Headers::Request, &name, a)
 }
 

@@ -2,6 +2,7 @@
 //! included; `Content-Length`, `Transfer-Encoding`, `Connection` and `Keep-Alive` are nginx's
 //! to manage.
 
+use super::name::NameBuf;
 use super::Headers;
 use super::{get_all as get_all_headers, get_joined, header_name, status, status_of, HostCall};
 use crate::error::HostTrap;
@@ -22,7 +23,7 @@ pub(crate) fn is_header_value(value: &[u8]) -> bool {
 /// `resp_get_header(name_ptr, name_len, out_ptr, out_cap) -> len`: every value of the
 /// response header `name`, joined with `", "`, or -1.
 pub(super) fn get(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let name = call.memory.read(a[0], a[1])?.to_vec();
+    let name = NameBuf::copy(call.memory.read(a[0], a[1])?);
     get_joined(call, Headers::Response, &name, a)
 }
 

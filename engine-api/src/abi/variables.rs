@@ -1,5 +1,6 @@
 //! nginx variables: `ngx.var.NAME` get and set.
 
+use super::name::NameBuf;
 use super::{code_of, status, status_of, HostCall};
 use crate::error::HostTrap;
 
@@ -12,7 +13,7 @@ fn is_var_name(name: &[u8]) -> bool {
 /// case-insensitive), -1 when the variable is not set for this request (OpenResty's `nil`),
 /// -2 when no variable of that name exists.
 pub(super) fn get(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let name = call.memory.read(a[0], a[1])?.to_ascii_lowercase();
+    let name = NameBuf::lowercase(call.memory.read(a[0], a[1])?);
     call.memory.slice_mut(a[2], a[3])?;
     if !is_var_name(&name) {
         return Ok(status::BAD_ARGUMENT);
@@ -28,7 +29,7 @@ pub(super) fn get(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
 /// `var_set(name_ptr, name_len, value_ptr, value_len) -> status`: sets `$name`; -2 when no such
 /// variable exists, -3 when it cannot be changed (declare it with `set $name "";`).
 pub(super) fn set(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let name = call.memory.read(a[0], a[1])?.to_ascii_lowercase();
+    let name = NameBuf::lowercase(call.memory.read(a[0], a[1])?);
     let value = call.memory.read(a[2], a[3])?;
     if !is_var_name(&name) {
         return Ok(status::BAD_ARGUMENT);

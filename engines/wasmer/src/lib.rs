@@ -287,9 +287,15 @@ pub struct Instance {
 }
 
 impl Instance {
-    fn func(&mut self, name: &str) -> Result<TypedFunction<(), ()>, GuestError> {
-        let (instance, store) = (&self.instance, &mut self.store);
-        self.funcs.get_or_lookup(name, || {
+    /// The typed handle of export `name`, looked up once per instance (fields apart, so the
+    /// handle can be borrowed while the store is used mutably).
+    fn func<'a>(
+        funcs: &'a mut ExportCache<TypedFunction<(), ()>>,
+        instance: &wasmer::Instance,
+        store: &mut Store,
+        name: &str,
+    ) -> Result<&'a TypedFunction<(), ()>, GuestError> {
+        funcs.get_or_lookup(name, || {
             instance
                 .exports
                 .get_typed_function::<(), ()>(&*store, name)
@@ -305,7 +311,7 @@ impl engine_api::Instance for Instance {
         request: &mut dyn HostRequest,
         budget: &Budget,
     ) -> Result<(), GuestError> {
-        let func = self.func(name)?;
+        let func = Self::func(&mut self.funcs, &self.instance, &mut self.store, name)?;
         let deadline = budget.deadline(Instant::now());
         match &self.points {
             Some(points) => points

@@ -233,9 +233,15 @@ pub struct Instance {
 }
 
 impl Instance {
-    fn func(&mut self, name: &str) -> Result<TypedFunc<(), ()>, GuestError> {
-        let (instance, store) = (&self.instance, &mut self.store);
-        self.funcs.get_or_lookup(name, || {
+    /// The typed handle of export `name`, looked up once per instance (fields apart, so the
+    /// handle can be borrowed while the store is used mutably).
+    fn func<'a>(
+        funcs: &'a mut ExportCache<TypedFunc<(), ()>>,
+        instance: &wasmi::Instance,
+        store: &mut Store<StoreData>,
+        name: &str,
+    ) -> Result<&'a TypedFunc<(), ()>, GuestError> {
+        funcs.get_or_lookup(name, || {
             instance
                 .get_typed_func::<(), ()>(&*store, name)
                 .map_err(|e| GuestError::new(GuestErrorKind::Export, describe(&e)))
@@ -250,7 +256,7 @@ impl engine_api::Instance for Instance {
         request: &mut dyn HostRequest,
         budget: &Budget,
     ) -> Result<(), GuestError> {
-        let func = self.func(name)?;
+        let func = Self::func(&mut self.funcs, &self.instance, &mut self.store, name)?;
         if !self.metered && *budget != Budget::UNLIMITED {
             return Err(GuestError::new(
                 GuestErrorKind::Instantiate,
@@ -262,7 +268,7 @@ impl engine_api::Instance for Instance {
         // the build uses panic=abort, so no unwinding can skip the unbind.
         unsafe { self.store.data_mut().request.bind(request) };
         let result = if self.metered {
-            budget::call(&mut self.store, &func, budget)
+            budget::call(&mut self.store, func, budget)
         } else {
             func.call(&mut self.store, ())
                 .map_err(|e| GuestError::new(GuestErrorKind::Trap, describe(&e)))

@@ -241,9 +241,15 @@ pub struct Instance {
 }
 
 impl Instance {
-    fn func(&mut self, name: &str) -> Result<TypedFunc<(), ()>, GuestError> {
-        let (instance, store) = (&self.instance, &mut self.store);
-        self.funcs.get_or_lookup(name, || {
+    /// The typed handle of export `name`, looked up once per instance (fields apart, so the
+    /// handle can be borrowed while the store is used mutably).
+    fn func<'a>(
+        funcs: &'a mut ExportCache<TypedFunc<(), ()>>,
+        instance: &wasmtime::Instance,
+        store: &mut Store<StoreData>,
+        name: &str,
+    ) -> Result<&'a TypedFunc<(), ()>, GuestError> {
+        funcs.get_or_lookup(name, || {
             instance
                 .get_typed_func::<(), ()>(&mut *store, name)
                 .map_err(|e| GuestError::new(GuestErrorKind::Export, describe(&e)))
@@ -258,7 +264,7 @@ impl engine_api::Instance for Instance {
         request: &mut dyn HostRequest,
         budget: &Budget,
     ) -> Result<(), GuestError> {
-        let func = self.func(name)?;
+        let func = Self::func(&mut self.funcs, &self.instance, &mut self.store, name)?;
         let worker = self.worker.clone();
         let _running = worker.begin(&mut self.store, budget)?;
         self.store.data_mut().limiter.0.begin_call();
