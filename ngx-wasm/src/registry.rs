@@ -24,10 +24,11 @@ pub const BACKOFF_STATUS: u16 = 503;
 /// The status answered when a guest fails (traps, fails to instantiate).
 pub const FAILURE_STATUS: u16 = 500;
 
-/// An idle worker instance, made under one set of instance limits.
+/// An idle worker instance, made under one set of instance limits. The instance is boxed:
+/// a call moves its slot out of the idle list and back, and an engine's instance is large.
 struct Slot {
     limits: InstanceLimits,
-    instance: Instance,
+    instance: Box<Instance>,
 }
 
 /// One `.wasm` file.
@@ -60,6 +61,8 @@ pub struct Registry {
     /// The `wasm_engine` directive's choice, if any.
     engine_name: Option<String>,
     engine: Option<Engine>,
+    /// `name version` of the engine, for log lines (made once: calls log it on failure).
+    engine_label: String,
     modules: Vec<Entry>,
     uses: Vec<ExportUse>,
     /// The budgets some directive switched on.
@@ -155,6 +158,7 @@ impl Registry {
                     format!("cannot create the wasm engine: {e:#}"),
                 )
             })?;
+            self.engine_label = format!("{} {}", engine.name(), engine.version());
             self.engine = Some(engine);
         }
         let Some(engine) = &self.engine else {
@@ -191,11 +195,12 @@ impl Registry {
         Ok(())
     }
 
-    /// `name version` of the engine, once loaded.
-    pub fn engine_label(&self) -> String {
-        match &self.engine {
-            Some(e) => format!("{} {}", e.name(), e.version()),
-            None => "none".to_string(),
+    /// `name version` of the engine, once loaded ("none" before).
+    pub fn engine_label(&self) -> &str {
+        if self.engine.is_some() {
+            &self.engine_label
+        } else {
+            "none"
         }
     }
 
@@ -225,7 +230,7 @@ impl Registry {
             .instantiate(Isolation::Worker, limits, budget)?;
         Ok(Slot {
             limits: *limits,
-            instance,
+            instance: Box::new(instance),
         })
     }
 
@@ -283,7 +288,7 @@ impl Registry {
     ) -> Result<(), u16> {
         let entry = &self.modules[handler.module];
         let engine = self.engine_label();
-        if !entry.supervisor.admit(log, &engine) {
+        if !entry.supervisor.admit(log, engine) {
             return Err(BACKOFF_STATUS);
         }
         let result = match limits.isolation {
@@ -302,7 +307,7 @@ impl Registry {
                         error: &error,
                         export: &handler.export,
                         phase,
-                        engine: &engine,
+                        engine,
                     },
                 );
                 Err(match error.kind {

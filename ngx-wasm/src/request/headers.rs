@@ -91,11 +91,23 @@ pub fn visit_request<'a>(r: &'a ngx_http_request_t, visit: HeaderVisitor<'a, '_>
     visit_list(&r.headers_in.headers, visit)
 }
 
+/// The longest header name with a pointer field of its own (`if-modified-since`).
+const FIELD_NAME_MAX: usize = 17;
+
+/// `name` lower-cased into `buf`; `None` when it is too long to have a field.
+fn lowercase_field_name<'b>(name: &[u8], buf: &'b mut [u8; FIELD_NAME_MAX]) -> Option<&'b [u8]> {
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    Some(lower)
+}
+
 /// The `headers_in` pointer field nginx keeps for request header `name`, if any.
 fn request_field(r: &mut ngx_http_request_t, name: &[u8]) -> Option<*mut *mut ngx_table_elt_t> {
     let h = &mut r.headers_in;
-    let lower = name.to_ascii_lowercase();
-    Some(match &lower[..] {
+    let mut buf = [0u8; FIELD_NAME_MAX];
+    let lower = lowercase_field_name(name, &mut buf)?;
+    Some(match lower {
         b"host" => &mut h.host,
         b"user-agent" => &mut h.user_agent,
         b"referer" => &mut h.referer,
@@ -198,8 +210,9 @@ pub fn visit_response<'a>(r: &'a ngx_http_request_t, visit: HeaderVisitor<'a, '_
 /// The `headers_out` pointer field nginx keeps for response header `name`, if any.
 fn response_field(r: &mut ngx_http_request_t, name: &[u8]) -> Option<*mut *mut ngx_table_elt_t> {
     let h = &mut r.headers_out;
-    let lower = name.to_ascii_lowercase();
-    Some(match &lower[..] {
+    let mut buf = [0u8; FIELD_NAME_MAX];
+    let lower = lowercase_field_name(name, &mut buf)?;
+    Some(match lower {
         b"server" => &mut h.server,
         b"date" => &mut h.date,
         b"location" => &mut h.location,

@@ -23,6 +23,9 @@ use super::NgxRequest;
 /// Pending output above this many bytes is flushed (the response then goes out chunked).
 pub const AUTO_FLUSH: usize = 64 * 1024;
 
+/// The smallest buffer `append` allocates: small writes share one.
+const MIN_BUFFER: usize = 256;
+
 /// Body buffers written but not yet passed to nginx's output filters.
 pub struct Pending {
     head: *mut ngx_chain_t,
@@ -66,36 +69,67 @@ impl Pending {
         Ok(())
     }
 
-    /// Appends a copy of `data`.
+    /// Appends a copy of `data`: into the room left in the last buffer when it fits (a guest
+    /// writing many small pieces, or `say`'s newline, adds no buffer), else into a new buffer
+    /// of at least [`MIN_BUFFER`] bytes.
     pub fn append(&mut self, r: &ngx_http_request_t, data: &[u8]) -> Result<(), RequestError> {
         if data.is_empty() {
             return Ok(());
         }
-        // SAFETY: r->pool is the live request pool.
-        let b = unsafe { ngx_create_temp_buf(r.pool, data.len()) };
-        if b.is_null() {
-            return Err(RequestError::Internal);
-        }
-        // SAFETY: b is a fresh temp buffer of data.len() bytes.
+        let b = match self.last_with_room(data.len()) {
+            Some(b) => b,
+            None => {
+                // SAFETY: r->pool is the live request pool.
+                let b = unsafe { ngx_create_temp_buf(r.pool, data.len().max(MIN_BUFFER)) };
+                if b.is_null() {
+                    return Err(RequestError::Internal);
+                }
+                self.link(r, b)?;
+                b
+            }
+        };
+        // SAFETY: b is a temporary buffer of this chain with at least data.len() bytes of room.
         unsafe {
             ptr::copy_nonoverlapping(data.as_ptr(), (*b).last, data.len());
             (*b).last = (*b).last.add(data.len());
         }
-        self.link(r, b)?;
         self.len += data.len();
         Ok(())
     }
 
-    /// Appends an empty buffer marking a flush, or the end of the response.
-    fn append_mark(&mut self, r: &ngx_http_request_t, end: bool) -> Result<(), RequestError> {
-        // SAFETY: r->pool is the live request pool.
-        let b =
-            unsafe { ngx_pcalloc(r.pool, std::mem::size_of::<ngx_buf_t>()) }.cast::<ngx_buf_t>();
-        if b.is_null() {
-            return Err(RequestError::Internal);
+    /// The last pending buffer, if it has `len` bytes of room (no mark is set on a pending
+    /// buffer: marking it sends the chain).
+    fn last_with_room(&self, len: usize) -> Option<*mut ngx_buf_t> {
+        if self.last.is_null() {
+            return None;
         }
+        // SAFETY: last is a link of this chain whose buffer `append` made with
+        // ngx_create_temp_buf (pos..last written, last..end free).
+        unsafe {
+            let b = (*self.last).buf;
+            let room = (*b).end.offset_from((*b).last) as usize;
+            (room >= len).then_some(b)
+        }
+    }
+
+    /// Marks a flush, or the end of the response, on the last pending buffer (one buffer less
+    /// for the filters to walk), or on an empty buffer when nothing is pending.
+    fn append_mark(&mut self, r: &ngx_http_request_t, end: bool) -> Result<(), RequestError> {
+        let b = if self.last.is_null() {
+            // SAFETY: r->pool is the live request pool.
+            let b = unsafe { ngx_pcalloc(r.pool, std::mem::size_of::<ngx_buf_t>()) }
+                .cast::<ngx_buf_t>();
+            if b.is_null() {
+                return Err(RequestError::Internal);
+            }
+            self.link(r, b)?;
+            b
+        } else {
+            // SAFETY: last is a link of this chain, allocated by `link`.
+            unsafe { (*self.last).buf }
+        };
         let is_main = ptr::eq(r.main, r);
-        // SAFETY: b is a fresh zeroed buffer header.
+        // SAFETY: b is a buffer header of this chain, made by this module.
         unsafe {
             if end {
                 (*b).set_last_buf(u32::from(is_main));
@@ -104,7 +138,7 @@ impl Pending {
                 (*b).set_flush(1);
             }
         }
-        self.link(r, b)
+        Ok(())
     }
 
     /// Passes the pending chain to the output filters.
