@@ -57,16 +57,23 @@ fn len(b: &[u8]) -> i32 {
     i32::try_from(b.len()).unwrap_or(i32::MAX)
 }
 
-/// Calls a getter with a buffer that grows to the length the host reports.
+/// Calls a getter with a buffer that grows to the length the host reports. The buffer is
+/// not zeroed first: the host writes the bytes it reports (when they fit) before we read them.
 fn get_bytes(mut getter: impl FnMut(*mut u8, i32) -> i32) -> Result<Vec<u8>> {
-    let mut buf = vec![0u8; 256];
+    let mut buf: Vec<u8> = Vec::with_capacity(256);
     loop {
-        let n = check(getter(buf.as_mut_ptr(), len(&buf)))? as usize;
-        if n <= buf.len() {
-            buf.truncate(n);
+        let cap = buf.capacity();
+        let n = check(getter(
+            buf.as_mut_ptr(),
+            i32::try_from(cap).unwrap_or(i32::MAX),
+        ))? as usize;
+        if n <= cap {
+            // SAFETY: the host wrote n <= capacity bytes at the buffer's start (ABI: a getter
+            // that returns a length no greater than the capacity has written that many bytes).
+            unsafe { buf.set_len(n) };
             return Ok(buf);
         }
-        buf.resize(n, 0);
+        buf.reserve_exact(n);
     }
 }
 
