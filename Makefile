@@ -3,6 +3,8 @@
 #   make start   install what is missing, build nginx + module + guests, serve 127.0.0.1:18080
 #   make stop    stop that nginx
 #   make test    build what is missing, lint, unit tests, then the t/ conformance suite
+#   make bench   instructions per request (callgrind) beside OpenResty's Lua and njs, in
+#                Debian's nginx; make bench-ab: an ApacheBench sweep (docs/performance.md)
 #
 # The cargo target dir lives outside the clone so builds are reused between clones and CI runs.
 
@@ -59,7 +61,17 @@ RUN_DIR       := $(BUILD)/run
 
 export CARGO_TARGET_DIR := $(TARGET_DIR)
 
-.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean
+# Benchmarks run in Debian's stock nginx, with the module built against its nginx-dev tree.
+BENCH_PACKAGES := nginx nginx-dev libnginx-mod-http-lua libnginx-mod-http-js valgrind wrk apache2-utils python3 iproute2
+DEBIAN_NGINX_DIR := $(CACHE_DIR)/debian-nginx
+DEBIAN_MODULE_SO := $(BUILD)/nginx-dir/$(subst /,_,$(abspath $(DEBIAN_NGINX_DIR)))/libngx_wasm.so
+BENCH_PORT    ?= 18081
+BENCH_REQUESTS ?= 2000
+BENCH_AB_REQUESTS ?= 20000
+BENCH_AB_CONCURRENCIES ?= 10 100 500
+BENCH_WRK_ROUNDS ?= 3
+
+.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean bench-deps bench-build bench bench-ab
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -132,6 +144,36 @@ reload-check: build wasm ## nginx -s reload in master/worker mode on every engin
 	scripts/reload-check.sh "$(NGINX_BIN)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(BUILD)" $(RELOAD_PORT) $(ENGINE)
 
 test: build wasm lint unit reload-check conformance-wasmi-only conformance ## everything CI checks
+
+bench-deps: deps ## Debian's nginx, nginx-dev, Lua and njs modules, valgrind, wrk, ab; a configured nginx-dev tree
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@want=$$(/usr/sbin/nginx -v 2>&1 | sed 's|.*nginx/||'); \
+	have=$$(sed -n 's|^#define NGINX_VERSION *"\(.*\)"|\1|p' $(DEBIAN_NGINX_DIR)/src/core/nginx.h 2>/dev/null); \
+	if [ "$$want" != "$$have" ] || [ ! -f $(DEBIAN_NGINX_DIR)/objs/ngx_auto_config.h ]; then \
+	  echo "configuring Debian's nginx $$want tree in $(DEBIAN_NGINX_DIR)"; \
+	  rm -rf $(DEBIAN_NGINX_DIR) && cp -r /usr/share/nginx/src $(DEBIAN_NGINX_DIR) && \
+	  cd $(DEBIAN_NGINX_DIR) && bash -c 'source ./conf_flags && ./configure "$${NGX_CONF_FLAGS[@]}"' >configure.log 2>&1 \
+	    || { echo "configure failed: $(DEBIAN_NGINX_DIR)/configure.log"; exit 1; }; \
+	fi
+
+bench-build: bench-deps ## the module for Debian's /usr/sbin/nginx, and the guests
+	$(MAKE) --no-print-directory build NGINX_DIR=$(DEBIAN_NGINX_DIR) ENGINES="$(ENGINES)"
+	$(MAKE) --no-print-directory wasm
+
+bench: bench-build ## callgrind instr/req table + chart in bench/results/; fails if a target is missed
+	python3 bench/bench.py --module $(DEBIAN_MODULE_SO) --guests $(GUESTS_OUT) \
+	  --engines "$(ENGINES)" --port $(BENCH_PORT) --requests $(BENCH_REQUESTS) \
+	  --wrk-rounds $(BENCH_WRK_ROUNDS) --work-dir $(BUILD)/bench --results bench/results
+
+bench-ab: bench-build ## ab -k sweep: make bench-ab BENCH_AB_REQUESTS=50000 BENCH_AB_CONCURRENCIES="100 500 1000 2000"
+	python3 bench/bench_ab.py --module $(DEBIAN_MODULE_SO) --guests $(GUESTS_OUT) \
+	  --port $(BENCH_PORT) --requests $(BENCH_AB_REQUESTS) --concurrencies "$(BENCH_AB_CONCURRENCIES)" \
+	  --work-dir $(BUILD)/bench-ab
 
 fmt:
 	$(CARGO) fmt --all
