@@ -422,23 +422,36 @@ def check_targets(results, primary):
 
 
 def svg_chart(results):
-    """A horizontal bar chart of the extra instructions over `return 200` (no dependencies)."""
+    """A horizontal bar chart of the extra instructions over `return 200`, log scale (the
+    per-request instances of the interpreters are 1,000 times the cheapest handlers)."""
+    import math
     items = [e for e in results.values() if e.work != "return"
              and (e.runtime != "wasm" or e.budget == "off")]
     items.sort(key=lambda e: (e.work, e.extra))
-    width, bar_x, row = 900, 330, 22
-    height = 40 + row * len(items)
-    top = max(e.extra for e in items)
-    scale = (width - bar_x - 110) / top if top > 0 else 1
+    width, bar_x, row = 1100, 470, 22
+    height = 60 + row * len(items)
+    floor = 100
+    top = math.log10(max(max(e.extra for e in items), floor * 10) / floor)
+    span = width - bar_x - 110
     colors = {"wasm": "#2b7bb9", "lua": "#000080", "njs": "#7a9a01"}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            'font-family="sans-serif" font-size="12">',
+           '<rect width="100%" height="100%" fill="white"/>',
            '<text x="10" y="20" font-size="14">Extra instructions per request over '
-           '<tspan font-family="monospace">return 200</tspan> (callgrind; budget off)</text>']
+           '<tspan font-family="monospace">return 200</tspan> (callgrind, budget off, '
+           'log scale; blue: ngx_wasm, navy: Lua, green: njs)</text>']
+    for exp in range(2, 8):
+        x = bar_x + span * math.log10(10 ** exp / floor) / top
+        if x > bar_x + span + 1:
+            break
+        out.append(f'<line x1="{x:.1f}" y1="30" x2="{x:.1f}" y2="{height - 20}" '
+                   'stroke="#ddd"/>')
+        out.append(f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" '
+                   f'fill="#666">{10 ** exp:,}</text>')
     for i, e in enumerate(items):
         y = 34 + i * row
         name = e.label if e.runtime != "wasm" else f"{e.label} ({e.engine}, {e.isolation})"
-        w = max(1, e.extra * scale)
+        w = max(1.0, span * math.log10(max(e.extra, floor) / floor) / top)
         out.append(f'<text x="{bar_x - 6}" y="{y + 14}" text-anchor="end">{name}</text>')
         out.append(f'<rect x="{bar_x}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
                    f'fill="{colors[e.runtime]}"/>')
