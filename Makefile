@@ -71,7 +71,7 @@ BENCH_AB_REQUESTS ?= 20000
 BENCH_AB_CONCURRENCIES ?= 10 100 500
 BENCH_WRK_ROUNDS ?= 3
 
-.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean bench-deps bench-build bench bench-ab
+.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean fuzz bench-deps bench-build bench bench-ab
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -125,8 +125,13 @@ lint: ## rustfmt and clippy, warnings as errors
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) clippy --$(PROFILE) --locked --workspace --all-targets --all-features -- -D warnings
 
-unit: ## nginx-free unit tests (engine-api ABI, budgets and limits, wasmi fuel slices, the runner's parser)
+unit: ## nginx-free unit tests (engine-api ABI incl. 200,000 fuzz calls, budgets and limits, wasmi fuel slices, the runner's parser)
 	$(CARGO) test --$(PROFILE) --locked -p engine-api -p engine-wasmi -p test-nginx
+
+FUZZ_CASES ?= 1000000
+fuzz: ## the seeded host-ABI fuzz test with more cases: make fuzz FUZZ_CASES=5000000 [FUZZ_SEED=n]
+	NGX_WASM_FUZZ_CASES=$(FUZZ_CASES) $(if $(FUZZ_SEED),NGX_WASM_FUZZ_SEED=$(FUZZ_SEED)) \
+	  $(CARGO) test --$(PROFILE) --locked -p engine-api abi::fuzz -- --nocapture
 
 conformance: build wasm ## the t/ suite on every engine in ENGINE, against one module .so
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(MODULE_SO) \

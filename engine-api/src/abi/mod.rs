@@ -272,4 +272,6 @@ fn get_all(call: &mut HostCall<'_>, which: Headers, a: &[i32]) -> Result<i32, Ho
 }
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 pub(crate) mod tests;
