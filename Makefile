@@ -71,7 +71,7 @@ BENCH_AB_REQUESTS ?= 20000
 BENCH_AB_CONCURRENCIES ?= 10 100 500
 BENCH_WRK_ROUNDS ?= 3
 
-.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean fuzz bench-deps bench-build bench bench-ab
+.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean fuzz soak bench-deps bench-build bench bench-ab
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -127,6 +127,13 @@ lint: ## rustfmt and clippy, warnings as errors
 
 unit: ## nginx-free unit tests (engine-api ABI incl. 200,000 fuzz calls, budgets and limits, wasmi fuel slices, the runner's parser)
 	$(CARGO) test --$(PROFILE) --locked -p engine-api -p engine-wasmi -p test-nginx
+
+SOAK_PORT     ?= 18290
+soak: build wasm ## 1M keep-alive requests (c=100) then 20 reloads under load: RSS growth, failures (ENGINE=wasmi...)
+	@for e in $(ENGINE); do \
+	  python3 scripts/soak.py "$(NGINX_BIN)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(BUILD)/soak-$$e" \
+	    "$(TARGET_DIR)/$(PROFILE)/loadgen" $(SOAK_PORT) $$e || exit 1; \
+	done
 
 FUZZ_CASES ?= 1000000
 fuzz: ## the seeded host-ABI fuzz test with more cases: make fuzz FUZZ_CASES=5000000 [FUZZ_SEED=n]

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""`make soak`: a bounded soak test of nginx with ngx_wasm, loopback only.
+
+1. nginx (master + 2 workers) serves a handler that allocates on every request
+   (guests/fixtures/bench `soak`), under a budget and a memory cap.
+2. Warm-up (WARMUP requests), then the workers' RSS is read from /proc.
+3. REQUESTS keep-alive requests at CONCURRENCY: every answer must be 2xx, and each worker's
+   RSS may grow by at most MAX_GROWTH_KIB after the warm-up.
+4. RELOAD_REQUESTS more while `nginx -s reload` runs RELOADS times: no request may fail.
+Prints the figures; exits 1 when a limit is broken.
+
+Usage: soak.py NGINX MODULE_SO GUESTS_DIR RUN_DIR LOADGEN PORT ENGINE
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REQUESTS = int(os.environ.get("SOAK_REQUESTS", 1_000_000))
+WARMUP = int(os.environ.get("SOAK_WARMUP", 50_000))
+CONCURRENCY = int(os.environ.get("SOAK_CONCURRENCY", 100))
+RELOADS = int(os.environ.get("SOAK_RELOADS", 20))
+RELOAD_REQUESTS = int(os.environ.get("SOAK_RELOAD_REQUESTS", 800_000))
+MAX_GROWTH_KIB = int(os.environ.get("SOAK_MAX_GROWTH_KIB", 2048))
+
+
+def conf(module, guests, run_dir, port, engine):
+    return f"""load_module {module};
+worker_processes 2;
+worker_rlimit_nofile 4096;
+error_log {run_dir}/logs/error.log notice;
+pid {run_dir}/logs/nginx.pid;
+events {{ worker_connections 2048; }}
+http {{
+    access_log off;
+    default_type text/plain;
+    wasm_engine {engine};
+    client_body_temp_path {run_dir}/tmp/body;
+    proxy_temp_path {run_dir}/tmp/proxy;
+    fastcgi_temp_path {run_dir}/tmp/fastcgi;
+    uwsgi_temp_path {run_dir}/tmp/uwsgi;
+    scgi_temp_path {run_dir}/tmp/scgi;
+    wasm_timeout 1s;
+    wasm_max_memory 64m;
+    server {{
+        listen 127.0.0.1:{port};
+        keepalive_requests 1000000;
+        location = /soak {{ content_by_wasm {guests}/bench.wasm soak; }}
+    }}
+}}
+"""
+
+
+def workers(master):
+    """The master's worker processes (excluding those shutting down: their title says so)."""
+    out = []
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_text()
+        except FileNotFoundError:
+            continue
+        if "worker process" in cmd and "shutting down" not in cmd:
+            out.append(int(pid))
+    return sorted(out)
+
+
+def rss_kib(pid):
+    m = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+    return int(m.group(1)) if m else 0
+
+
+def load(loadgen, port, n):
+    r = subprocess.run([loadgen, f"127.0.0.1:{port}", "/soak", str(n), str(CONCURRENCY),
+                        "X-Echo: soak"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"loadgen failed: {r.stdout} {r.stderr}")
+    counts = dict(kv.split("=") for kv in r.stdout.split())
+    if r.stderr.strip():
+        print(f"  loadgen: {r.stderr.strip()}")
+    return counts
+
+
+def main():
+    nginx, module, guests, run_dir, loadgen, port, engine = sys.argv[1:8]
+    run_dir = Path(run_dir).resolve()
+    for d in ("conf", "logs", "tmp"):
+        (run_dir / d).mkdir(parents=True, exist_ok=True)
+    conf_file = run_dir / "conf" / "nginx.conf"
+    conf_file.write_text(conf(os.path.abspath(module), os.path.abspath(guests), run_dir,
+                              port, engine))
+    base = [nginx, "-p", str(run_dir), "-c", str(conf_file)]
+    subprocess.run(base + ["-t", "-q"], check=True)
+    subprocess.run(base, check=True)
+    master = None
+    failures = []
+    try:
+        for _ in range(100):
+            pid_file = run_dir / "logs" / "nginx.pid"
+            if pid_file.exists() and pid_file.read_text().strip():
+                master = int(pid_file.read_text())
+                if len(workers(master)) == 2:
+                    break
+            time.sleep(0.1)
+        print(f"soak: engine {engine}, {CONCURRENCY} keep-alive connections, nginx master "
+              f"{master} with workers {workers(master)}")
+
+        warm = load(loadgen, port, WARMUP)
+        before = {pid: rss_kib(pid) for pid in workers(master)}
+        print(f"  warm-up: {warm['requests']} requests, {warm['rps']} req/s; RSS after "
+              f"warm-up (KiB): {before}")
+
+        main_run = load(loadgen, port, REQUESTS)
+        after = {pid: rss_kib(pid) for pid in workers(master)}
+        print(f"  soak: {main_run['requests']} requests in {main_run['seconds']} s "
+              f"({main_run['rps']} req/s): {main_run['ok']} 2xx, {main_run['non_2xx']} other, "
+              f"{main_run['failed']} failed, {main_run['retried']} retried")
+        for pid, kib in before.items():
+            grown = after.get(pid, 0) - kib
+            print(f"  worker {pid}: RSS {kib} -> {after.get(pid)} KiB ({grown:+} KiB)")
+            if pid not in after:
+                failures.append(f"worker {pid} exited during the soak")
+            elif grown > MAX_GROWTH_KIB:
+                failures.append(f"worker {pid} grew by {grown} KiB (> {MAX_GROWTH_KIB})")
+        if main_run["non_2xx"] != "0" or main_run["failed"] != "0":
+            failures.append("non-2xx or failed requests during the soak")
+
+        # Reloads under load: the load runs in the background while nginx reloads.
+        proc = subprocess.Popen([loadgen, f"127.0.0.1:{port}", "/soak", str(RELOAD_REQUESTS),
+                                 str(CONCURRENCY), "X-Echo: soak"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        reloads = 0
+        time.sleep(0.5)
+        for _ in range(RELOADS):
+            if proc.poll() is not None:
+                break
+            subprocess.run(base + ["-s", "reload"], check=True)
+            reloads += 1
+            time.sleep(0.4)
+        out, err = proc.communicate()
+        counts = dict(kv.split("=") for kv in out.split())
+        print(f"  reloads: {reloads} while {counts['requests']} requests ran "
+              f"({counts['rps']} req/s): {counts['ok']} 2xx, {counts['non_2xx']} other, "
+              f"{counts['failed']} failed, {counts['retried']} retried after a keep-alive "
+              f"close")
+        if err.strip():
+            print(f"  loadgen: {err.strip()}")
+        if reloads < RELOADS:
+            failures.append(f"only {reloads} reloads happened before the load ended "
+                            f"(raise SOAK_RELOAD_REQUESTS)")
+        if counts["non_2xx"] != "0" or counts["failed"] != "0":
+            failures.append("non-2xx or failed requests during reloads")
+        alerts = [l for l in (run_dir / "logs" / "error.log").read_text().splitlines()
+                  if re.search(r"\[(alert|crit|emerg)\]|wasm guest", l)]
+        if alerts:
+            failures.append(f"{len(alerts)} alert/crit/guest lines in the error log, first: "
+                            f"{alerts[0]}")
+    finally:
+        if master:
+            os.kill(master, signal.SIGQUIT)
+            for _ in range(100):
+                try:
+                    os.kill(master, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
+    if failures:
+        print("soak FAILED:\n  " + "\n  ".join(failures))
+        sys.exit(1)
+    print("soak passed")
+
+
+if __name__ == "__main__":
+    main()
