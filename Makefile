@@ -53,11 +53,35 @@ RUNNER        := $(TARGET_DIR)/$(PROFILE)/test-nginx
 # The nginx binary the vendored build (nginx-src, 1.28) produced; overridable.
 NGINX_BIN     ?= $(shell ls -t $(TARGET_DIR)/$(PROFILE)/build/nginx-sys-*/out/objs/nginx 2>/dev/null | head -n 1)
 
-APT_PACKAGES  := libclang-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config make gcc curl procps clang lld
+APT_PACKAGES  := libclang-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config make gcc curl procps clang lld valgrind
 
 START_PORT    ?= 18080
 RELOAD_PORT   ?= 18089
 RUN_DIR       := $(BUILD)/run
+
+# make build BUILD_SANITIZE=1 (then make test/conformance BUILD_SANITIZE=1): nginx compiled by
+# clang with AddressSanitizer and UBSan, in its own target dir; the module .so is loaded into it
+# (ASan then checks every allocation nginx and the module make, and every access nginx's C code
+# makes, including to buffers the module hands it). Reports fail the block (t/runner);
+# sanitizers/*.supp hold the nginx-core findings, docs/testing.md says which and why.
+BUILD_SANITIZE ?=
+ifeq ($(BUILD_SANITIZE),1)
+  ifneq ($(NGINX_DIR),)
+    $(error BUILD_SANITIZE=1 builds the vendored nginx: do not combine it with NGINX_DIR)
+  endif
+  SANITIZE_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
+  NGX_ENV     := NGX_CONFIGURE_ARGS=--with-cc=clang NGX_CFLAGS="$(SANITIZE_CFLAGS)" \
+                 NGX_LDFLAGS="-fsanitize=address,undefined"
+  TARGET_DIR  := $(CACHE_DIR)/target-sanitize
+  MODULE_SO   := $(BUILD)/sanitize/libngx_wasm.so
+  WASMI_ONLY_SO := $(BUILD)/sanitize/libngx_wasm-wasmi-only.so
+  RUNNER      := $(TARGET_DIR)/$(PROFILE)/test-nginx
+  APT_PACKAGES += libclang-rt-14-dev
+  # wasmtime and wasmer handle SIGSEGV/SIGILL/SIGFPE themselves (guest traps): ASan must let them.
+  export ASAN_OPTIONS := allow_user_segv_handler=1:handle_segv=0:handle_sigbus=0:handle_sigill=0:handle_sigfpe=0:detect_stack_use_after_return=0:detect_leaks=1:halt_on_error=0
+  export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=0:suppressions=$(CURDIR)/sanitizers/ubsan.supp
+  export LSAN_OPTIONS := suppressions=$(CURDIR)/sanitizers/lsan.supp:print_suppressions=0
+endif
 
 export CARGO_TARGET_DIR := $(TARGET_DIR)
 
@@ -86,6 +110,10 @@ deps: ## Debian packages and the wasm32 target, installed only when missing
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 build: deps ## nginx (vendored 1.28 unless NGINX_DIR is set), the module .so and the test runner
+ifeq ($(BUILD_SANITIZE),1)
+	@# Seed the sanitized target dir from the normal one: the engines do not change, only nginx.
+	@if [ ! -d $(TARGET_DIR) ] && [ -d $(CACHE_DIR)/target ]; then cp -a $(CACHE_DIR)/target $(TARGET_DIR); fi
+endif
 	$(NGX_ENV) $(CARGO) build --$(PROFILE) --locked -p ngx-wasm $(NGX_FEATURES)
 	@mkdir -p $(dir $(MODULE_SO)) && cp $(TARGET_DIR)/$(PROFILE)/libngx_wasm.so $(MODULE_SO)
 	$(CARGO) build --$(PROFILE) --locked -p test-nginx
@@ -97,7 +125,7 @@ build-wasmi-only: deps ## the module with wasmi alone; fails if a JIT crate is i
 	if [ -n "$$jit" ]; then echo "JIT crates in the wasmi-only build: $$jit"; exit 1; fi; \
 	echo "wasmi-only dependency tree: no JIT crate (checked with cargo tree)"
 	$(CARGO) build --$(PROFILE) --locked -p ngx-wasm --no-default-features --features export-modules,vendored,wasmi
-	@mkdir -p $(BUILD) && cp $(TARGET_DIR)/$(PROFILE)/libngx_wasm.so $(WASMI_ONLY_SO)
+	@mkdir -p $(dir $(WASMI_ONLY_SO)) && cp $(TARGET_DIR)/$(PROFILE)/libngx_wasm.so $(WASMI_ONLY_SO)
 	@ls -l $(WASMI_ONLY_SO)
 
 wasm: deps ## the guest fixtures, into build/guests
@@ -140,15 +168,21 @@ fuzz: ## the seeded host-ABI fuzz test with more cases: make fuzz FUZZ_CASES=500
 	NGX_WASM_FUZZ_CASES=$(FUZZ_CASES) $(if $(FUZZ_SEED),NGX_WASM_FUZZ_SEED=$(FUZZ_SEED)) \
 	  $(CARGO) test --$(PROFILE) --locked -p engine-api abi::fuzz -- --nocapture
 
+# `make test TEST_NGINX_USE_VALGRIND=1`: the suite runs nginx under valgrind memcheck; any error
+# not suppressed by sanitizers/valgrind.supp (nginx-core and JIT guard-page entries) fails.
+export TEST_NGINX_VALGRIND_SUPP := $(CURDIR)/sanitizers/valgrind.supp
+# One server root per mode, so that a valgrind or sanitizer run can go on beside a plain one.
+SERVROOT      := $(BUILD)/servroot$(if $(filter 1,$(BUILD_SANITIZE)),-sanitize)$(if $(TEST_NGINX_USE_VALGRIND),-valgrind)
+
 conformance: build wasm ## the t/ suite on every engine in ENGINE, against one module .so
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(MODULE_SO) \
-	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(BUILD)/servroot \
+	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(SERVROOT) \
 	TEST_NGINX_COMPILED_ENGINES="$(ENGINES)" \
 	  $(RUNNER) --engines "$(ENGINE)" t/*.t
 
 conformance-wasmi-only: build-wasmi-only wasm ## the t/ suite against the interpreter-only module
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(WASMI_ONLY_SO) \
-	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(BUILD)/servroot \
+	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(SERVROOT) \
 	TEST_NGINX_COMPILED_ENGINES=wasmi \
 	  $(RUNNER) --label wasmi-only t/*.t
 

@@ -28,7 +28,7 @@ nginx.conf:30
 GET /t
 --- must_die
 --- error_log
-servroot/relative/missing.wasm": cannot read
+/relative/missing.wasm": cannot read
 
 
 

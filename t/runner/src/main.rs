@@ -118,13 +118,16 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
         config: get("config"),
     };
     nginx::prepare(env, port, &parts, &user_files(block))?;
-    let timeout = Duration::from_secs_f64(get("timeout").trim().parse().unwrap_or(5.0));
+    let timeout =
+        Duration::from_secs_f64(get("timeout").trim().parse().unwrap_or(5.0)) * env.slowdown();
     let error_log_path = env.servroot.join("logs/error.log");
 
     if block.has("must_die") {
         let stderr = nginx::run_must_die(env, timeout)?;
         let log = stderr + &std::fs::read_to_string(&error_log_path).unwrap_or_default();
         check_logs(block, &log, &mut problems);
+        check_valgrind(env, &mut problems);
+        check_sanitizers(&server_stderr(env), &mut problems);
         return Ok(problems);
     }
 
@@ -215,7 +218,7 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
     if let Ok(secs) = get("wait").trim().parse::<f64>() {
         std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 60.0)));
     }
-    let stop = server.stop();
+    let stop = server.stop(env);
     let log = std::fs::read_to_string(&error_log_path).unwrap_or_default();
     check_logs(block, &log, &mut problems);
     // Any alert or worker crash is a failure, whatever the block expects.
@@ -225,7 +228,69 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
         }
     }
     stop?;
+    check_valgrind(env, &mut problems);
+    check_sanitizers(&server_stderr(env), &mut problems);
     Ok(problems)
+}
+
+fn server_stderr(env: &Env) -> String {
+    std::fs::read_to_string(env.servroot.join("logs/stderr.log")).unwrap_or_default()
+}
+
+/// A build with sanitizers (`make build BUILD_SANITIZE=1`) reports to nginx's stderr: any
+/// AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer report fails the block.
+fn check_sanitizers(stderr: &str, problems: &mut Vec<String>) {
+    let Some(start) = stderr
+        .find("ERROR: AddressSanitizer")
+        .or_else(|| stderr.find("ERROR: LeakSanitizer"))
+        .or_else(|| stderr.find("runtime error:"))
+    else {
+        return;
+    };
+    let report: String = stderr[start..]
+        .lines()
+        .take(40)
+        .collect::<Vec<_>>()
+        .join("\n    ");
+    problems.push(format!("sanitizer report on nginx's stderr:\n    {report}"));
+}
+
+/// Under valgrind: every error memcheck reported (after the suppressions) fails the block,
+/// with the first one's report.
+fn check_valgrind(env: &Env, problems: &mut Vec<String>) {
+    if env.valgrind.is_none() {
+        return;
+    }
+    let path = env.valgrind_log();
+    let Ok(log) = std::fs::read_to_string(&path) else {
+        problems.push(format!("valgrind wrote no report ({})", path.display()));
+        return;
+    };
+    let errors = log
+        .lines()
+        .filter_map(|l| l.split_once("ERROR SUMMARY: "))
+        .filter_map(|(_, rest)| rest.split_whitespace().next()?.parse::<u64>().ok())
+        .sum::<u64>();
+    if errors > 0 {
+        let first: String = log
+            .lines()
+            .map(|l| l.split_once("== ").map_or(l, |(_, r)| r))
+            .skip_while(|l| {
+                !l.starts_with("Invalid")
+                    && !l.starts_with("Conditional")
+                    && !l.contains("definitely lost")
+                    && !l.starts_with("Syscall param")
+                    && !l.starts_with("Mismatched")
+                    && !l.contains("uninitialised")
+            })
+            .take(60)
+            .collect::<Vec<_>>()
+            .join("\n    ");
+        problems.push(format!(
+            "valgrind: {errors} error(s) ({}):\n    {first}",
+            path.display()
+        ));
+    }
 }
 
 /// Our extension sections `--- compiled_engines: a b` (run only if all are compiled into the

@@ -23,6 +23,32 @@ pub struct Env {
     pub no_clean: bool,
     /// The engine to select with `wasm_engine` (per run, from `--engines`).
     pub wasm_engine: Option<String>,
+    /// `TEST_NGINX_USE_VALGRIND`: run nginx under valgrind memcheck.
+    pub valgrind: Option<Valgrind>,
+}
+
+#[derive(Debug, Clone)]
+/// How nginx runs under valgrind memcheck (`TEST_NGINX_USE_VALGRIND=1`, Test::Nginx's name).
+pub struct Valgrind {
+    /// `TEST_NGINX_VALGRIND_SUPP`: a suppression file (ours: `sanitizers/valgrind.supp`).
+    pub suppressions: Option<PathBuf>,
+}
+
+impl Env {
+    /// How much longer things take: valgrind runs nginx (and the engines' compilers) 20-50
+    /// times slower.
+    pub fn slowdown(&self) -> u32 {
+        if self.valgrind.is_some() {
+            30
+        } else {
+            1
+        }
+    }
+
+    /// Where valgrind writes its report for the current block.
+    pub fn valgrind_log(&self) -> PathBuf {
+        self.servroot.join("logs/valgrind.log")
+    }
 }
 
 impl Env {
@@ -50,6 +76,11 @@ impl Env {
             _ => None,
         };
         let no_clean = std::env::var("TEST_NGINX_NO_CLEAN").is_ok_and(|v| v == "1");
+        let valgrind = std::env::var("TEST_NGINX_USE_VALGRIND")
+            .is_ok_and(|v| !v.is_empty() && v != "0")
+            .then(|| Valgrind {
+                suppressions: std::env::var_os("TEST_NGINX_VALGRIND_SUPP").map(PathBuf::from),
+            });
         Ok(Env {
             binary: PathBuf::from(binary),
             servroot,
@@ -57,6 +88,7 @@ impl Env {
             fixed_port,
             no_clean,
             wasm_engine: None,
+            valgrind,
         })
     }
 
@@ -175,7 +207,27 @@ http {{
 }
 
 fn command(env: &Env) -> Command {
-    let mut c = Command::new(&env.binary);
+    let mut c = match &env.valgrind {
+        None => Command::new(&env.binary),
+        Some(v) => {
+            let mut c = Command::new("valgrind");
+            c.args([
+                "--tool=memcheck",
+                "--error-exitcode=0",
+                "--leak-check=full",
+                "--show-leak-kinds=definite",
+                "--errors-for-leak-kinds=definite",
+                "--num-callers=40",
+                "--gen-suppressions=all",
+            ]);
+            c.arg(format!("--log-file={}", env.valgrind_log().display()));
+            if let Some(s) = &v.suppressions {
+                c.arg(format!("--suppressions={}", s.display()));
+            }
+            c.arg(&env.binary);
+            c
+        }
+    };
     c.arg("-p")
         .arg(&env.servroot)
         .arg("-c")
@@ -225,7 +277,8 @@ impl Server {
             .spawn()
             .context("starting nginx")?;
         let mut server = Server { child, stderr_path };
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let wait = Duration::from_secs(10) * env.slowdown();
+        let deadline = Instant::now() + wait;
         loop {
             if let Some(status) = server.child.try_wait()? {
                 bail!(
@@ -237,7 +290,7 @@ impl Server {
                 return Ok(server);
             }
             if Instant::now() > deadline {
-                bail!("nginx did not listen on port {port} within 10 s");
+                bail!("nginx did not listen on port {port} within {wait:?}");
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -248,10 +301,11 @@ impl Server {
         fs::read_to_string(&self.stderr_path).unwrap_or_default()
     }
 
-    /// Asks nginx to stop (SIGTERM, then SIGKILL after 5 s) and waits for it.
-    pub fn stop(mut self) -> Result<()> {
+    /// Asks nginx to stop (SIGTERM, then SIGKILL after 5 s, longer under valgrind) and waits
+    /// for it.
+    pub fn stop(mut self, env: &Env) -> Result<()> {
         let pid = self.child.id() as libc::pid_t;
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(5) * env.slowdown();
         let mut last_signal = Instant::now() - Duration::from_secs(1);
         loop {
             if self.child.try_wait()?.is_some() {
@@ -260,7 +314,7 @@ impl Server {
             if Instant::now() > deadline {
                 self.child.kill()?;
                 self.child.wait()?;
-                bail!("nginx did not stop on SIGTERM within 5 s");
+                bail!("nginx did not stop on SIGTERM in time");
             }
             // A single-process nginx can miss a signal that arrives during start-up: repeat.
             if last_signal.elapsed() > Duration::from_millis(500) {
