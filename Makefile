@@ -95,7 +95,7 @@ BENCH_AB_REQUESTS ?= 20000
 BENCH_AB_CONCURRENCIES ?= 10 100 500
 BENCH_WRK_ROUNDS ?= 3
 
-.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean fuzz soak bench-deps bench-build bench bench-ab
+.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean fuzz soak bench-micro bench-deps bench-build bench bench-ab
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -215,6 +215,9 @@ bench: bench-build ## callgrind instr/req table + chart in bench/results/; fails
 	python3 bench/bench.py --module $(DEBIAN_MODULE_SO) --guests $(GUESTS_OUT) \
 	  --engines "$(ENGINES)" --port $(BENCH_PORT) --requests $(BENCH_REQUESTS) \
 	  --wrk-rounds $(BENCH_WRK_ROUNDS) --work-dir $(BUILD)/bench --results bench/results
+
+bench-micro: ## criterion micro-figures per engine: instantiate, export call, host call (engines/bench)
+	$(CARGO) bench --locked -p engine-bench
 
 bench-ab: bench-build ## ab -k sweep: make bench-ab BENCH_AB_REQUESTS=50000 BENCH_AB_CONCURRENCIES="100 500 1000 2000"
 	python3 bench/bench_ab.py --module $(DEBIAN_MODULE_SO) --guests $(GUESTS_OUT) \
