@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """`make soak`: a bounded soak test of nginx with ngx_wasm, loopback only.
 
-1. nginx (master + 2 workers) serves a handler that allocates on every request
-   (guests/fixtures/bench `soak`), under a budget and a memory cap.
+1. nginx (master + 2 workers) serves two handlers that allocate on every request, under a
+   budget and a memory cap, and the load alternates between them: /soak (guests/fixtures/bench
+   `soak`, one instance per worker) and /soak-phases (guests/fixtures/soak: rewrite and
+   content sharing ngx.ctx, a fresh instance for every call with `wasm_isolation request`).
 2. Warm-up (WARMUP requests), then the workers' RSS is read from /proc.
 3. REQUESTS keep-alive requests at CONCURRENCY: every answer must be 2xx, and each worker's
    RSS may grow by at most MAX_GROWTH_KIB after the warm-up.
-4. RELOAD_REQUESTS more while `nginx -s reload` runs RELOADS times: no request may fail.
-Prints the figures; exits 1 when a limit is broken.
+4. RELOAD_REQUESTS more while `nginx -s reload` runs RELOADS times: no request may fail, and
+   each reload must replace both workers within 10 s.
+Each load run must end within MAX_SECONDS. Prints the figures; exits 1 when a limit is broken.
 
 Usage: soak.py NGINX MODULE_SO GUESTS_DIR RUN_DIR LOADGEN PORT ENGINE
 """
@@ -26,6 +29,9 @@ CONCURRENCY = int(os.environ.get("SOAK_CONCURRENCY", 100))
 RELOADS = int(os.environ.get("SOAK_RELOADS", 20))
 RELOAD_REQUESTS = int(os.environ.get("SOAK_RELOAD_REQUESTS", 800_000))
 MAX_GROWTH_KIB = int(os.environ.get("SOAK_MAX_GROWTH_KIB", 2048))
+MAX_SECONDS = int(os.environ.get("SOAK_MAX_SECONDS", 300))
+# Every other request goes to each handler; {n} gives each request its own seed.
+PATHS = "/soak,/soak-phases?seed={n}"
 
 
 def conf(module, guests, run_dir, port, engine):
@@ -50,6 +56,11 @@ http {{
         listen 127.0.0.1:{port};
         keepalive_requests 1000000;
         location = /soak {{ content_by_wasm {guests}/bench.wasm soak; }}
+        location = /soak-phases {{
+            wasm_isolation request;
+            rewrite_by_wasm {guests}/soak.wasm rewrite;
+            content_by_wasm {guests}/soak.wasm content;
+        }}
     }}
 }}
 """
@@ -73,9 +84,22 @@ def rss_kib(pid):
     return int(m.group(1)) if m else 0
 
 
+def loadgen_cmd(loadgen, port, n):
+    return [loadgen, f"127.0.0.1:{port}", PATHS, str(n), str(CONCURRENCY), "X-Echo: soak"]
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process, to show that both workers served the load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load(loadgen, port, n):
-    r = subprocess.run([loadgen, f"127.0.0.1:{port}", "/soak", str(n), str(CONCURRENCY),
-                        "X-Echo: soak"], capture_output=True, text=True)
+    try:
+        r = subprocess.run(loadgen_cmd(loadgen, port, n), capture_output=True, text=True,
+                           timeout=MAX_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"soak FAILED: {n} requests did not finish within {MAX_SECONDS} s")
     if r.returncode != 0:
         raise SystemExit(f"loadgen failed: {r.stdout} {r.stderr}")
     counts = dict(kv.split("=") for kv in r.stdout.split())
@@ -115,12 +139,14 @@ def main():
 
         main_run = load(loadgen, port, REQUESTS)
         after = {pid: rss_kib(pid) for pid in workers(master)}
+        cpu = {pid: cpu_seconds(pid) for pid in after}
         print(f"  soak: {main_run['requests']} requests in {main_run['seconds']} s "
               f"({main_run['rps']} req/s): {main_run['ok']} 2xx, {main_run['non_2xx']} other, "
               f"{main_run['failed']} failed, {main_run['retried']} retried")
         for pid, kib in before.items():
             grown = after.get(pid, 0) - kib
-            print(f"  worker {pid}: RSS {kib} -> {after.get(pid)} KiB ({grown:+} KiB)")
+            print(f"  worker {pid}: RSS {kib} -> {after.get(pid)} KiB ({grown:+} KiB), "
+                  f"{cpu.get(pid, 0):.1f} s CPU in all")
             if pid not in after:
                 failures.append(f"worker {pid} exited during the soak")
             elif grown > MAX_GROWTH_KIB:
@@ -129,20 +155,34 @@ def main():
             failures.append("non-2xx or failed requests during the soak")
 
         # Reloads under load: the load runs in the background while nginx reloads.
-        proc = subprocess.Popen([loadgen, f"127.0.0.1:{port}", "/soak", str(RELOAD_REQUESTS),
-                                 str(CONCURRENCY), "X-Echo: soak"],
+        proc = subprocess.Popen(loadgen_cmd(loadgen, port, RELOAD_REQUESTS),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         reloads = 0
         time.sleep(0.5)
-        for _ in range(RELOADS):
+        for i in range(RELOADS):
             if proc.poll() is not None:
                 break
+            old = set(workers(master))
             subprocess.run(base + ["-s", "reload"], check=True)
+            # The reload took effect once two workers run and none of them is an old one.
+            for _ in range(100):
+                now = set(workers(master))
+                if len(now) == 2 and not now & old:
+                    break
+                time.sleep(0.1)
+            else:
+                failures.append(f"reload {i + 1}: the workers were not replaced within 10 s")
+                break
             reloads += 1
             time.sleep(0.4)
-        out, err = proc.communicate()
+        try:
+            out, err = proc.communicate(timeout=MAX_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise SystemExit(f"soak FAILED: the load under reloads did not finish within "
+                             f"{MAX_SECONDS} s")
         counts = dict(kv.split("=") for kv in out.split())
-        print(f"  reloads: {reloads} while {counts['requests']} requests ran "
+        print(f"  reloads: {reloads} (each replaced both workers) while {counts['requests']} requests ran "
               f"({counts['rps']} req/s): {counts['ok']} 2xx, {counts['non_2xx']} other, "
               f"{counts['failed']} failed, {counts['retried']} retried after a keep-alive "
               f"close")

@@ -2,13 +2,17 @@
 //!
 //! `loadgen ADDR PATH REQUESTS CONCURRENCY [HEADER...]` sends REQUESTS GET requests over
 //! CONCURRENCY keep-alive connections (one thread each) and prints one line of counts.
+//! PATH may list several paths separated by commas: each connection takes them in turn. A
+//! `{n}` in a path becomes the request's number (0 to REQUESTS-1), so a handler can vary its
+//! work from request to request.
 //!
 //! Why not ab or wrk: during `nginx -s reload` the old workers close idle keep-alive
 //! connections, and a request sent at that moment meets a closed connection before any byte
 //! of its response. HTTP lets a client retry an idempotent request in exactly that case
 //! (RFC 9110 9.2.2), and browsers and proxies do; ab and wrk count it as a failure. This
-//! client retries only then (counted as `retried`); a connection lost after part of a
-//! response, a malformed response or a refused connection is a failure.
+//! client retries only then, and only on a connection that has already carried a response
+//! (counted as `retried`); a new connection closed without an answer, a connection lost
+//! after part of a response, a malformed response or a refused connection is a failure.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -36,6 +40,8 @@ enum Attempt {
 
 struct Conn {
     reader: BufReader<TcpStream>,
+    /// Responses read on this connection so far.
+    served: u64,
 }
 
 impl Conn {
@@ -45,6 +51,7 @@ impl Conn {
         s.set_read_timeout(Some(Duration::from_secs(30)))?;
         Ok(Conn {
             reader: BufReader::new(s),
+            served: 0,
         })
     }
 
@@ -98,7 +105,10 @@ impl Conn {
             }
         };
         match body {
-            Ok(()) => Attempt::Status(status),
+            Ok(()) => {
+                self.served += 1;
+                Attempt::Status(status)
+            }
             Err(e) => Attempt::Failed(e),
         }
     }
@@ -135,10 +145,36 @@ fn is_reset(e: &std::io::Error) -> bool {
     )
 }
 
-fn client(addr: String, request: Arc<Vec<u8>>, n: u64, counts: Arc<Counts>) {
+/// What every client sends: GET `paths` in turn, with `headers` (each ending in CRLF).
+struct Requests {
+    paths: Vec<String>,
+    headers: String,
+}
+
+impl Requests {
+    /// The request numbered `number`, the `i`-th of its connection.
+    fn get(&self, i: u64, number: u64) -> Vec<u8> {
+        let path = &self.paths[(i % self.paths.len() as u64) as usize];
+        let path = path.replace("{n}", &number.to_string());
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\n{}\r\n",
+            self.headers
+        )
+        .into_bytes()
+    }
+}
+
+/// Runs this client's `n` requests, numbered `first`, `first + stride`, ...
+fn client(
+    addr: String,
+    requests: Arc<Requests>,
+    (first, stride, n): (u64, u64, u64),
+    counts: Arc<Counts>,
+) {
     let mut conn: Option<Conn> = None;
     let mut first_error = true;
-    for _ in 0..n {
+    for i in 0..n {
+        let request = requests.get(i, first + i * stride);
         let mut tries = 0;
         loop {
             if conn.is_none() {
@@ -168,13 +204,17 @@ fn client(addr: String, request: Arc<Vec<u8>>, n: u64, counts: Arc<Counts>) {
                     }
                     break;
                 }
-                Attempt::ClosedBeforeResponse if tries < 5 => {
+                // Only a connection that was reused may have been closed as idle.
+                Attempt::ClosedBeforeResponse if tries < 5 && c.served > 0 => {
                     tries += 1;
                     counts.retried.fetch_add(1, Ordering::Relaxed);
                     conn = None;
                 }
                 Attempt::ClosedBeforeResponse => {
                     counts.failed.fetch_add(1, Ordering::Relaxed);
+                    if std::mem::take(&mut first_error) {
+                        eprintln!("loadgen: connection closed without a response");
+                    }
                     conn = None;
                     break;
                 }
@@ -202,20 +242,22 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let conc = conc.clamp(1, total.max(1));
-    let mut request = format!("GET {} HTTP/1.1\r\nHost: localhost\r\n", args[1]);
+    let mut headers = String::new();
     for h in &args[4..] {
-        request.push_str(h);
-        request.push_str("\r\n");
+        headers.push_str(h);
+        headers.push_str("\r\n");
     }
-    request.push_str("\r\n");
-    let request = Arc::new(request.into_bytes());
+    let requests = Arc::new(Requests {
+        paths: args[1].split(',').map(str::to_string).collect(),
+        headers,
+    });
     let counts = Arc::new(Counts::default());
     let started = Instant::now();
     let threads: Vec<_> = (0..conc)
         .map(|i| {
             let n = total / conc + u64::from(i < total % conc);
-            let (addr, request, counts) = (args[0].clone(), request.clone(), counts.clone());
-            thread::spawn(move || client(addr, request, n, counts))
+            let (addr, requests, counts) = (args[0].clone(), requests.clone(), counts.clone());
+            thread::spawn(move || client(addr, requests, (i, conc, n), counts))
         })
         .collect();
     for t in threads {
