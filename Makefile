@@ -153,8 +153,10 @@ lint: ## rustfmt and clippy, warnings as errors
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) clippy --$(PROFILE) --locked --workspace --all-targets --all-features -- -D warnings
 
-unit: ## nginx-free unit tests (engine-api ABI incl. 200,000 fuzz calls, budgets and limits, wasmi fuel slices, the runner's parser)
+GUESTS_HOST_TARGET ?= $(CACHE_DIR)/guests-host-target
+unit: ## nginx-free unit tests (engine-api ABI incl. 200,000 fuzz calls, budgets and limits, wasmi fuel slices, the runner's parser, the guest SDK's formatting)
 	$(CARGO) test --$(PROFILE) --locked -p engine-api -p engine-wasmi -p test-nginx
+	cd guests && CARGO_TARGET_DIR=$(GUESTS_HOST_TARGET) $(CARGO) test --locked -p ngx-wasm-guest
 
 SOAK_PORT     ?= 18290
 soak: build wasm ## 1M keep-alive requests (c=100) then 20 reloads under load: RSS growth, failures (ENGINE=wasmi...)

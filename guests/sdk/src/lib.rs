@@ -22,6 +22,7 @@
 //! ```
 
 pub mod ffi;
+pub mod fmt;
 
 /// A negative status returned by a host function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,19 +116,39 @@ macro_rules! handler {
     };
 }
 
-/// `ngx.say(...)` with `format!` arguments; returns the host's result.
+/// `ngx.say(...)` with `format!` arguments; returns the host's result. The text is formatted
+/// on the stack (no heap allocation) when it fits in [`fmt::STACK_BYTES`].
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {
-        $crate::resp::say(&::std::format!($($arg)*))
+        $crate::fmt::with_formatted(::core::format_args!($($arg)*), |b| $crate::resp::say(b))
     };
 }
 
-/// `ngx.print(...)` with `format!` arguments; returns the host's result.
+/// `ngx.print(...)` with `format!` arguments; returns the host's result. Formats like
+/// [`say!`].
 #[macro_export]
 macro_rules! print {
     ($($arg:tt)*) => {
-        $crate::resp::print(&::std::format!($($arg)*))
+        $crate::fmt::with_formatted(::core::format_args!($($arg)*), |b| $crate::resp::print(b))
+    };
+}
+
+/// `ngx.say(a, b, c)`: appends each argument as it is (text, bytes, integers in decimal; see
+/// [`fmt::Piece`]) and a newline, without `format!` machinery; returns the host's result.
+/// `say_parts!(name, " has ", n, " items")`.
+#[macro_export]
+macro_rules! say_parts {
+    ($($piece:expr),+ $(,)?) => {
+        $crate::fmt::with_pieces(&[$(&$piece as &dyn $crate::fmt::Piece),+], |b| $crate::resp::say(b))
+    };
+}
+
+/// `ngx.print(a, b, c)`: like [`say_parts!`] without the newline.
+#[macro_export]
+macro_rules! print_parts {
+    ($($piece:expr),+ $(,)?) => {
+        $crate::fmt::with_pieces(&[$(&$piece as &dyn $crate::fmt::Piece),+], |b| $crate::resp::print(b))
     };
 }
 
@@ -144,7 +165,9 @@ macro_rules! exit {
 #[macro_export]
 macro_rules! log {
     ($level:ident, $($arg:tt)*) => {
-        $crate::log::log($crate::log::Level::$level, &::std::format!($($arg)*))
+        $crate::fmt::with_formatted(::core::format_args!($($arg)*), |m| {
+            $crate::log::log_bytes($crate::log::Level::$level, m)
+        })
     };
 }
 
@@ -187,10 +210,13 @@ pub mod log {
 
     /// Writes `msg` to the error log at `level` (shown as `[wasm] msg`).
     pub fn log(level: Level, msg: &str) -> super::Result<()> {
+        log_bytes(level, msg.as_bytes())
+    }
+
+    /// Writes `msg` (UTF-8, or bytes the log shows as they are) at `level`.
+    pub fn log_bytes(level: Level, msg: &[u8]) -> super::Result<()> {
         // SAFETY: the pointer and length describe a live slice of this guest's memory.
-        super::ok(unsafe {
-            super::ffi::log(level as i32, msg.as_ptr(), super::len(msg.as_bytes()))
-        })
+        super::ok(unsafe { super::ffi::log(level as i32, msg.as_ptr(), super::len(msg)) })
     }
 }
 
