@@ -4,21 +4,50 @@ use super::name::NameBuf;
 use super::{code_of, status, status_of, HostCall};
 use crate::error::HostTrap;
 
-/// True for a variable name nginx accepts: letters, digits and `_`.
-fn is_var_name(name: &[u8]) -> bool {
-    !name.is_empty() && name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
+/// How a name a guest passed reads as a variable name.
+#[derive(PartialEq)]
+enum NameCase {
+    /// Letters, digits and `_`, no upper case letter.
+    Lower,
+    /// Letters, digits and `_`, some upper case.
+    Mixed,
+    /// Empty, or a byte nginx does not accept in a variable name.
+    Invalid,
+}
+
+/// Checks `name` in one pass.
+fn name_case(name: &[u8]) -> NameCase {
+    if name.is_empty() {
+        return NameCase::Invalid;
+    }
+    let mut case = NameCase::Lower;
+    for &c in name {
+        if c.is_ascii_uppercase() {
+            case = NameCase::Mixed;
+        } else if !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_') {
+            return NameCase::Invalid;
+        }
+    }
+    case
 }
 
 /// `var_get(name_ptr, name_len, out_ptr, out_cap) -> len`: the value of `$name` (names are
 /// case-insensitive), -1 when the variable is not set for this request (OpenResty's `nil`),
 /// -2 when no variable of that name exists.
 pub(super) fn get(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let name = NameBuf::lowercase(call.memory.read(a[0], a[1])?);
     call.memory.slice_mut(a[2], a[3])?;
-    if !is_var_name(&name) {
-        return Ok(status::BAD_ARGUMENT);
-    }
-    match call.request.variable(&name) {
+    let raw = call.memory.read(a[0], a[1])?;
+    // Names are usually lower case already: then nginx reads them where the guest put them.
+    let lowered;
+    let name = match name_case(raw) {
+        NameCase::Invalid => return Ok(status::BAD_ARGUMENT),
+        NameCase::Lower => raw,
+        NameCase::Mixed => {
+            lowered = NameBuf::lowercase(raw);
+            &lowered[..]
+        }
+    };
+    match call.request.variable(name) {
         Ok(Some(v)) => call.memory.write_out(a[2], a[3], v),
         Ok(None) => Ok(status::NOT_FOUND),
         Err(crate::request::RequestError::NotFound) => Ok(status::BAD_ARGUMENT),
@@ -31,7 +60,7 @@ pub(super) fn get(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
 pub(super) fn set(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
     let name = NameBuf::lowercase(call.memory.read(a[0], a[1])?);
     let value = call.memory.read(a[2], a[3])?;
-    if !is_var_name(&name) {
+    if name_case(&name) == NameCase::Invalid {
         return Ok(status::BAD_ARGUMENT);
     }
     match call.request.set_variable(&name, value) {

@@ -94,6 +94,8 @@ pub struct MainConf {
     pub rewrite_no_postpone: Option<bool>,
     /// `wasm_access_no_postpone on`: the same for access handlers.
     pub access_no_postpone: Option<bool>,
+    /// Variable names guests asked for, resolved (`ngx.var`).
+    pub variables: crate::request::VariableCache,
 }
 
 impl MainConf {

@@ -11,6 +11,8 @@ mod headers;
 mod output;
 mod variables;
 
+pub use variables::Cache as VariableCache;
+
 use std::ptr;
 
 use engine_api::request::{Finish, HeaderVisitor, RequestError};

@@ -2,8 +2,9 @@
 //!
 //! nginx only hands out variable *indexes* at configuration time, so a name a guest asks for
 //! at run time is looked up in the core module's variable hash. The result (the variable
-//! entry, a prefix variable such as `$http_*`/`$arg_*`, or "unknown") is cached per name for
-//! the worker, so each name costs one hash lookup per worker, not per request.
+//! entry, a prefix variable such as `$http_*`/`$arg_*`, or "unknown") is cached per name in
+//! the configuration's main conf, so each name costs nginx's hash lookup once per worker and
+//! configuration, not per request.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -59,30 +60,31 @@ impl Hasher for Fnv {
 
 type Names = HashMap<Box<[u8]>, Entry, BuildHasherDefault<Fnv>>;
 
-/// The configuration the cache was built for (its core main conf address), and name -> entry.
-type Cache = (usize, Names);
-
-thread_local! {
-    /// Per worker (nginx workers run requests on one thread).
-    static CACHE: RefCell<Cache> = RefCell::new((0, Names::default()));
-}
+/// Name -> entry for one configuration, kept in its main conf (so a reload starts a new
+/// one); used by one worker thread only.
+#[derive(Default)]
+pub struct Cache(RefCell<Names>);
 
 fn lookup(r: &ngx_http_request_t, name: &[u8]) -> Entry {
+    let Some(cache) = crate::Module::main_conf(r).map(|m| &m.variables) else {
+        return Entry::Unknown;
+    };
+    if let Some(e) = cache.0.borrow().get(name) {
+        return *e;
+    }
+    let entry = resolve(r, name);
+    let mut names = cache.0.borrow_mut();
+    if names.len() < CACHE_MAX {
+        names.insert(name.into(), entry);
+    }
+    entry
+}
+
+/// Looks `name` up in the core module's variables (the hash, then the prefix variables).
+fn resolve(r: &ngx_http_request_t, name: &[u8]) -> Entry {
     let Some(cmcf) = NgxHttpCoreModule::main_conf(r) else {
         return Entry::Unknown;
     };
-    let cycle_key = ptr::from_ref(cmcf) as usize;
-    let cached = CACHE.with(|c| {
-        let c = c.borrow();
-        if c.0 == cycle_key {
-            c.1.get(name).copied()
-        } else {
-            None
-        }
-    });
-    if let Some(e) = cached {
-        return e;
-    }
     let mut lower = name.to_vec();
     // SAFETY: lower is a live buffer of lower.len() bytes.
     let key = unsafe { ngx_hash_key(lower.as_mut_ptr(), lower.len()) };
@@ -96,32 +98,18 @@ fn lookup(r: &ngx_http_request_t, name: &[u8]) -> Entry {
         )
     }
     .cast::<ngx_http_variable_t>();
-    let entry = if !v.is_null() {
-        Entry::Var(v)
-    } else {
-        let prefixes = &cmcf.prefix_variables;
-        // SAFETY: prefix_variables is an array of nelts ngx_http_variable_t.
-        let list = unsafe {
-            std::slice::from_raw_parts_mut(
-                prefixes.elts.cast::<ngx_http_variable_t>(),
-                prefixes.nelts,
-            )
-        };
-        list.iter_mut()
-            .filter(|p| name.starts_with(super::bytes(&p.name)))
-            .max_by_key(|p| p.name.len)
-            .map_or(Entry::Unknown, |p| Entry::Prefix(p))
+    if !v.is_null() {
+        return Entry::Var(v);
+    }
+    let prefixes = &cmcf.prefix_variables;
+    // SAFETY: prefix_variables is an array of nelts ngx_http_variable_t.
+    let list = unsafe {
+        std::slice::from_raw_parts_mut(prefixes.elts.cast::<ngx_http_variable_t>(), prefixes.nelts)
     };
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.0 != cycle_key {
-            *c = (cycle_key, Names::default());
-        }
-        if c.1.len() < CACHE_MAX {
-            c.1.insert(name.into(), entry);
-        }
-    });
-    entry
+    list.iter_mut()
+        .filter(|p| name.starts_with(super::bytes(&p.name)))
+        .max_by_key(|p| p.name.len)
+        .map_or(Entry::Unknown, |p| Entry::Prefix(p))
 }
 
 fn value_of(vv: *mut ngx_http_variable_value_t) -> Option<&'static [u8]> {
