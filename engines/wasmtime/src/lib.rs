@@ -76,8 +76,17 @@ fn config(options: EngineOptions) -> wasmtime::Config {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(options.timeouts);
     config.consume_fuel(options.fuel);
+    if std::env::var_os(PERF_MAP_ENV).is_some() {
+        // Only records where each function's code lies; the code itself is unchanged.
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     config
 }
+
+/// When set in nginx's environment, wasmtime writes `/tmp/perf-<pid>.map`, naming the address
+/// range of every compiled guest function, so that profiles (`bench/cgprof.py --perf-map`)
+/// can name guest code instead of showing bare addresses.
+pub const PERF_MAP_ENV: &str = "NGX_WASM_PERF_MAP";
 
 /// A wasmtime engine with the host ABI linked once.
 pub struct Engine {
@@ -134,6 +143,7 @@ impl engine_api::Engine for Engine {
             .map_err(anyhow::Error::from)?;
         Ok(Module {
             engine: self.engine.clone(),
+            exports: Arc::new(Exports::of(&module)),
             module,
             pre,
             pooled: std::sync::OnceLock::new(),
@@ -143,32 +153,104 @@ impl engine_api::Engine for Engine {
     }
 }
 
+/// The exports of one loaded module that calls use, resolved once: lookups by name hash the
+/// name (SipHash) and intern it on every call, lookups by [`wasmtime::ModuleExport`] index
+/// straight into the instance.
+struct Exports {
+    memory: Option<wasmtime::ModuleExport>,
+    /// Every exported function of type `() -> ()` (the only handlers a directive accepts).
+    handlers: Vec<(Box<str>, wasmtime::ModuleExport)>,
+}
+
+impl Exports {
+    fn of(module: &wasmtime::Module) -> Exports {
+        let handlers = module
+            .exports()
+            .filter(|e| {
+                e.ty()
+                    .func()
+                    .is_some_and(|f| f.params().len() == 0 && f.results().len() == 0)
+            })
+            .filter_map(|e| Some((e.name().into(), module.get_export_index(e.name())?)))
+            .collect();
+        Exports {
+            memory: module.get_export_index("memory").filter(|_| {
+                module
+                    .get_export("memory")
+                    .is_some_and(|t| t.memory().is_some())
+            }),
+            handlers,
+        }
+    }
+
+    /// The typed handle of handler `name` in `instance`.
+    fn handler(
+        &self,
+        instance: &wasmtime::Instance,
+        store: &mut Store<StoreData>,
+        name: &str,
+    ) -> Result<TypedFunc<(), ()>, GuestError> {
+        let func = self
+            .handlers
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .and_then(|(_, e)| instance.get_module_export(&mut *store, e))
+            .and_then(wasmtime::Extern::into_func)
+            .ok_or_else(|| {
+                GuestError::new(
+                    GuestErrorKind::Export,
+                    format!("no exported function \"{name}\" of type () -> ()"),
+                )
+            })?;
+        // SAFETY: `handlers` holds only exports whose type is `() -> ()` (checked in `of`), of
+        // the module `instance` was made from.
+        Ok(unsafe { TypedFunc::new_unchecked(&*store, func) })
+    }
+}
+
 /// A compiled module, pre-linked to the host ABI.
 pub struct Module {
     engine: wasmtime::Engine,
     module: wasmtime::Module,
     pre: InstancePre<StoreData>,
+    exports: Arc<Exports>,
     /// The same module loaded into the worker's pooling engine, for per-request instances.
-    pooled: std::sync::OnceLock<Result<(wasmtime::Engine, InstancePre<StoreData>), String>>,
+    pooled: std::sync::OnceLock<Result<Pooled, String>>,
     imports: Vec<ImportType>,
     worker: Arc<WorkerState>,
 }
 
+/// A module loaded into the worker's pooling engine.
+struct Pooled {
+    engine: wasmtime::Engine,
+    pre: InstancePre<StoreData>,
+    exports: Arc<Exports>,
+}
+
 impl Module {
-    /// The engine and pre-linked module an instance of `isolation` comes from: per-request
-    /// instances from the worker's pool when there is one, otherwise on demand.
-    fn source(&self, isolation: Isolation) -> (&wasmtime::Engine, &InstancePre<StoreData>) {
+    /// The engine, pre-linked module and exports an instance of `isolation` comes from:
+    /// per-request instances from the worker's pool when there is one, otherwise on demand.
+    fn source(
+        &self,
+        isolation: Isolation,
+    ) -> (&wasmtime::Engine, &InstancePre<StoreData>, &Arc<Exports>) {
         if isolation == Isolation::Request {
             if let Some(pool) = self.worker.pool() {
-                let pooled = self
-                    .pooled
-                    .get_or_init(|| pool.load(&self.module).map_err(|e| format!("{e:#}")));
-                if let Ok((engine, pre)) = pooled {
-                    return (engine, pre);
+                let pooled = self.pooled.get_or_init(|| {
+                    let (engine, pre) = pool.load(&self.module).map_err(|e| format!("{e:#}"))?;
+                    let exports = Arc::new(Exports::of(pre.module()));
+                    Ok(Pooled {
+                        engine,
+                        pre,
+                        exports,
+                    })
+                });
+                if let Ok(p) = pooled {
+                    return (&p.engine, &p.pre, &p.exports);
                 }
             }
         }
-        (&self.engine, &self.pre)
+        (&self.engine, &self.pre, &self.exports)
     }
 }
 
@@ -195,7 +277,7 @@ impl engine_api::Module for Module {
         limits: &InstanceLimits,
         budget: &Budget,
     ) -> Result<Instance, GuestError> {
-        let (engine, pre) = self.source(isolation);
+        let (engine, pre, exports) = self.source(isolation);
         let data = StoreData {
             limiter: Limiter(MemoryLimiter::new(*limits)),
             ..StoreData::default()
@@ -221,11 +303,17 @@ impl engine_api::Module for Module {
                     .instantiate_error(GuestError::new(GuestErrorKind::Instantiate, describe(&e))),
             }
         })?;
-        store.data_mut().memory = instance.get_memory(&mut store, "memory");
+        store.data_mut().memory = exports
+            .memory
+            .as_ref()
+            .and_then(|e| instance.get_module_export(&mut store, e))
+            .and_then(wasmtime::Extern::into_memory);
         Ok(Instance {
             store,
             instance,
+            exports: exports.clone(),
             funcs: ExportCache::default(),
+            cache_funcs: isolation == Isolation::Worker,
             worker: self.worker.clone(),
         })
     }
@@ -235,26 +323,11 @@ impl engine_api::Module for Module {
 pub struct Instance {
     store: Store<StoreData>,
     instance: wasmtime::Instance,
-    /// Typed handles of the exports called so far.
+    exports: Arc<Exports>,
+    /// Typed handles of the exports called so far (worker instances, which serve many calls).
     funcs: ExportCache<TypedFunc<(), ()>>,
+    cache_funcs: bool,
     worker: Arc<WorkerState>,
-}
-
-impl Instance {
-    /// The typed handle of export `name`, looked up once per instance (fields apart, so the
-    /// handle can be borrowed while the store is used mutably).
-    fn func<'a>(
-        funcs: &'a mut ExportCache<TypedFunc<(), ()>>,
-        instance: &wasmtime::Instance,
-        store: &mut Store<StoreData>,
-        name: &str,
-    ) -> Result<&'a TypedFunc<(), ()>, GuestError> {
-        funcs.get_or_lookup(name, || {
-            instance
-                .get_typed_func::<(), ()>(&mut *store, name)
-                .map_err(|e| GuestError::new(GuestErrorKind::Export, describe(&e)))
-        })
-    }
 }
 
 impl engine_api::Instance for Instance {
@@ -264,7 +337,16 @@ impl engine_api::Instance for Instance {
         request: &mut dyn HostRequest,
         budget: &Budget,
     ) -> Result<(), GuestError> {
-        let func = Self::func(&mut self.funcs, &self.instance, &mut self.store, name)?;
+        let (instance, store, exports) = (&self.instance, &mut self.store, &self.exports);
+        // A per-request instance makes one call: looking the export up is cheaper than caching.
+        let fresh;
+        let func = if self.cache_funcs {
+            self.funcs
+                .get_or_lookup(name, || exports.handler(instance, store, name))?
+        } else {
+            fresh = exports.handler(instance, store, name)?;
+            &fresh
+        };
         let worker = self.worker.clone();
         let _running = worker.begin(&mut self.store, budget)?;
         self.store.data_mut().limiter.0.begin_call();
