@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Self cost per function of one callgrind dump (callgrind_annotate cannot read the parts that
 `callgrind_control -d` writes), or the difference between two dumps.
-Usage: cgprof.py FILE [REQUESTS] [TOP]   or   cgprof.py --diff BASE FILE [REQUESTS] [TOP]."""
+Usage: cgprof.py [--perf-map MAP] FILE [REQUESTS] [TOP]
+   or  cgprof.py [--perf-map MAP] --diff BASE FILE [REQUESTS] [TOP].
+MAP: the /tmp/perf-<pid>.map wasmtime writes when nginx runs with NGX_WASM_PERF_MAP=1; guest
+code (shown by callgrind as bare addresses in [???]) is then named by its function."""
 import re
 import sys
 from collections import Counter
@@ -39,8 +42,38 @@ def self_costs(path):
     return costs
 
 
+def perf_map(path):
+    """Sorted (start, end, name) of the code ranges in a perf map file."""
+    ranges = []
+    for line in open(path, errors="replace"):
+        parts = line.rstrip("\n").split(" ", 2)
+        if len(parts) == 3:
+            start, size = int(parts[0], 16), int(parts[1], 16)
+            ranges.append((start, start + size, parts[2]))
+    return sorted(ranges)
+
+
+def name_guest_code(costs, ranges):
+    """Merges the costs of bare JIT addresses into the guest functions they lie in."""
+    import bisect
+    starts = [r[0] for r in ranges]
+    out = Counter()
+    for name, c in costs.items():
+        m = re.match(r"0x([0-9a-f]+) \[\?\?\?\]$", name)
+        if m:
+            addr = int(m.group(1), 16)
+            i = bisect.bisect_right(starts, addr) - 1
+            if i >= 0 and addr < ranges[i][1]:
+                name = f"{ranges[i][2]} [wasm]"
+        out[name] += c
+    return out
+
+
 def main():
     argv = sys.argv[1:]
+    ranges = None
+    if argv and argv[0] == "--perf-map":
+        ranges, argv = perf_map(argv[1]), argv[2:]
     base = None
     if argv and argv[0] == "--diff":
         base, argv = self_costs(argv[1]), argv[2:]
@@ -48,6 +81,10 @@ def main():
     n = int(argv[1]) if len(argv) > 1 else 1
     top = int(argv[2]) if len(argv) > 2 else 40
     costs = self_costs(path)
+    if ranges is not None:
+        costs = name_guest_code(costs, ranges)
+        if base is not None:
+            base = name_guest_code(base, ranges)
     if base is not None:
         costs.subtract(base)
         costs = Counter({k: v for k, v in costs.items() if v})
