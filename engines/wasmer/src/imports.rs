@@ -1,7 +1,7 @@
 //! Builds the `ngx` imports from the ABI table: one typed function per entry, by arity.
 
-use engine_api::abi::{self, HostFunction, HOST_FUNCTIONS};
-use wasmer::{Function, FunctionEnv, FunctionEnvMut, Imports, RuntimeError, Store};
+use engine_api::abi::{self, HostFunction};
+use wasmer::{Extern, Function, FunctionEnv, FunctionEnvMut, RuntimeError, Store};
 
 use crate::HostState;
 
@@ -34,23 +34,45 @@ macro_rules! wrap {
     }};
 }
 
-/// The `ngx` import object for one store.
-pub(crate) fn build(store: &mut Store, env: &FunctionEnv<HostState>) -> Imports {
-    let mut imports = Imports::new();
-    for f in HOST_FUNCTIONS {
-        let func = match f.params.len() {
-            0 => wrap!(store, env, f,),
-            1 => wrap!(store, env, f, a),
-            2 => wrap!(store, env, f, a, b),
-            3 => wrap!(store, env, f, a, b, c),
-            4 => wrap!(store, env, f, a, b, c, d),
-            5 => wrap!(store, env, f, a, b, c, d, e),
-            6 => wrap!(store, env, f, a, b, c, d, e, g),
-            7 => wrap!(store, env, f, a, b, c, d, e, g, h),
-            // The table test in engine-api keeps every entry at 8 parameters or fewer.
-            _ => wrap!(store, env, f, a, b, c, d, e, g, h, i),
-        };
-        imports.define(abi::IMPORT_MODULE, f.name, func);
+/// The host function `f` for one store.
+fn function(store: &mut Store, env: &FunctionEnv<HostState>, f: &'static HostFunction) -> Function {
+    match f.params.len() {
+        0 => wrap!(store, env, f,),
+        1 => wrap!(store, env, f, a),
+        2 => wrap!(store, env, f, a, b),
+        3 => wrap!(store, env, f, a, b, c),
+        4 => wrap!(store, env, f, a, b, c, d),
+        5 => wrap!(store, env, f, a, b, c, d, e),
+        6 => wrap!(store, env, f, a, b, c, d, e, g),
+        7 => wrap!(store, env, f, a, b, c, d, e, g, h),
+        // The table test in engine-api keeps every entry at 8 parameters or fewer.
+        _ => wrap!(store, env, f, a, b, c, d, e, g, h, i),
     }
+}
+
+/// The host functions a module imports, in its import order; `None` if it imports
+/// something that is not one (compilation has rejected such modules already).
+pub(crate) fn resolve(module: &wasmer::Module) -> Option<Vec<&'static HostFunction>> {
+    module
+        .imports()
+        .map(|i| {
+            (i.module() == abi::IMPORT_MODULE)
+                .then(|| abi::lookup(i.name()))
+                .flatten()
+        })
+        .collect()
+}
+
+/// The imports of one instance, in the module's import order: only the functions the
+/// module imports are made (wasmer has no pre-linking, so each store makes its own; a guest
+/// typically imports a handful of the table's functions).
+pub(crate) fn build(
+    store: &mut Store,
+    env: &FunctionEnv<HostState>,
+    imports: &[&'static HostFunction],
+) -> Vec<Extern> {
     imports
+        .iter()
+        .map(|f| Extern::Function(function(store, env, f)))
+        .collect()
 }

@@ -194,10 +194,13 @@ impl engine_api::Engine for Engine {
             })
             .collect();
         validate::check_imports(&imports)?;
+        let host_imports = imports::resolve(&module)
+            .context("the module imports something other than a host function")?;
         Ok(Module {
             engine,
             module,
             imports,
+            host_imports,
             metered: self.metered(),
             worker: self.worker.clone(),
         })
@@ -209,6 +212,8 @@ pub struct Module {
     engine: wasmer::Engine,
     module: wasmer::Module,
     imports: Vec<ImportType>,
+    /// The host functions it imports, in import order.
+    host_imports: Vec<&'static engine_api::abi::HostFunction>,
     metered: bool,
     worker: Arc<WorkerState>,
 }
@@ -245,13 +250,14 @@ impl engine_api::Module for Module {
         engine.set_tunables(LimitingTunables::new(base, limiter.clone()));
         let mut store = Store::new(engine);
         let env = FunctionEnv::new(&mut store, HostState::default());
-        let imports = imports::build(&mut store, &env);
+        let externs = imports::build(&mut store, &env, &self.host_imports);
         // A start function runs with the metering global's initial points
         // (budget::START_POINTS): the budget cannot reach it.
-        let instance = wasmer::Instance::new(&mut store, &self.module, &imports).map_err(|e| {
-            limits::lock(&limiter)
-                .instantiate_error(GuestError::new(GuestErrorKind::Instantiate, e.to_string()))
-        })?;
+        let instance =
+            wasmer::Instance::new_by_index(&mut store, &self.module, &externs).map_err(|e| {
+                limits::lock(&limiter)
+                    .instantiate_error(GuestError::new(GuestErrorKind::Instantiate, e.to_string()))
+            })?;
         let points = match self.metered {
             true => Some(
                 Points::of(&mut store, &instance)
