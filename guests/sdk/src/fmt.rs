@@ -78,13 +78,7 @@ impl StackBuf {
         if end <= STACK_BYTES {
             // SAFETY: `len..end` lies inside `buf` (checked above), and `bytes` cannot overlap
             // a buffer this function borrows mutably.
-            unsafe {
-                core::ptr::copy_nonoverlapping(
-                    bytes.as_ptr(),
-                    self.buf.as_mut_ptr().add(self.len).cast::<u8>(),
-                    bytes.len(),
-                );
-            }
+            unsafe { copy_short(bytes, self.buf.as_mut_ptr().add(self.len).cast::<u8>()) };
             self.len = end;
             return;
         }
@@ -92,6 +86,43 @@ impl StackBuf {
         v.extend_from_slice(self.as_bytes());
         v.extend_from_slice(bytes);
         self.spill = Some(v);
+    }
+}
+
+/// Copies `src` to `dst`. Up to 16 bytes (most parts of a response line) by fixed-size loads
+/// and stores, which compile to plain WebAssembly loads and stores; longer copies by
+/// `memory.copy`, which engines run as a call into the host (a libcall in wasmtime).
+///
+/// # Safety
+/// `dst` must be valid for `src.len()` bytes of writes and must not overlap `src`.
+#[inline]
+unsafe fn copy_short(src: &[u8], dst: *mut u8) {
+    let n = src.len();
+    let s = src.as_ptr();
+    // SAFETY (all arms): every read lies in `src` and every write in `dst .. dst + n`; the
+    // two halves of a copy may overlap each other, never the other buffer.
+    unsafe {
+        match n {
+            0 => {}
+            1..=3 => {
+                *dst = *s;
+                *dst.add(n / 2) = *s.add(n / 2);
+                *dst.add(n - 1) = *s.add(n - 1);
+            }
+            4..=7 => {
+                let a = s.cast::<u32>().read_unaligned();
+                let b = s.add(n - 4).cast::<u32>().read_unaligned();
+                dst.cast::<u32>().write_unaligned(a);
+                dst.add(n - 4).cast::<u32>().write_unaligned(b);
+            }
+            8..=16 => {
+                let a = s.cast::<u64>().read_unaligned();
+                let b = s.add(n - 8).cast::<u64>().read_unaligned();
+                dst.cast::<u64>().write_unaligned(a);
+                dst.add(n - 8).cast::<u64>().write_unaligned(b);
+            }
+            _ => core::ptr::copy_nonoverlapping(s, dst, n),
+        }
     }
 }
 
@@ -224,6 +255,19 @@ mod tests {
         assert_eq!(out, want.as_bytes());
         let exact = "y".repeat(STACK_BYTES);
         assert_eq!(formatted(format_args!("{exact}")), exact.as_bytes());
+    }
+
+    #[test]
+    fn every_short_length_copies_exactly() {
+        let src: Vec<u8> = (0..40u8).collect();
+        for n in 0..=40 {
+            let mut buf = StackBuf::new();
+            buf.push(b"ab");
+            buf.push(&src[..n]);
+            buf.push(b"z");
+            let want: Vec<u8> = b"ab".iter().chain(&src[..n]).chain(b"z").copied().collect();
+            assert_eq!(buf.as_bytes(), &want[..], "length {n}");
+        }
     }
 
     #[test]
