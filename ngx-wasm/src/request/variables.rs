@@ -61,22 +61,47 @@ impl Hasher for Fnv {
 type Names = HashMap<Box<[u8]>, Entry, BuildHasherDefault<Fnv>>;
 
 /// Name -> entry for one configuration, kept in its main conf (so a reload starts a new
-/// one); used by one worker thread only.
+/// one); used by one worker thread only. The first [`FEW`] names are searched linearly (a
+/// handler uses a handful, and comparing lengths first rejects most at once); later ones go
+/// to a hash map.
 #[derive(Default)]
-pub struct Cache(RefCell<Names>);
+pub struct Cache(RefCell<CacheInner>);
+
+#[derive(Default)]
+struct CacheInner {
+    few: Vec<(Box<[u8]>, Entry)>,
+    many: Names,
+}
+
+/// Names kept in the linear part of the cache.
+const FEW: usize = 16;
+
+impl CacheInner {
+    fn get(&self, name: &[u8]) -> Option<Entry> {
+        if let Some((_, e)) = self.few.iter().find(|(n, _)| **n == *name) {
+            return Some(*e);
+        }
+        self.many.get(name).copied()
+    }
+
+    fn insert(&mut self, name: &[u8], entry: Entry) {
+        if self.few.len() < FEW {
+            self.few.push((name.into(), entry));
+        } else if self.many.len() < CACHE_MAX - FEW {
+            self.many.insert(name.into(), entry);
+        }
+    }
+}
 
 fn lookup(r: &ngx_http_request_t, name: &[u8]) -> Entry {
     let Some(cache) = crate::Module::main_conf(r).map(|m| &m.variables) else {
         return Entry::Unknown;
     };
     if let Some(e) = cache.0.borrow().get(name) {
-        return *e;
+        return e;
     }
     let entry = resolve(r, name);
-    let mut names = cache.0.borrow_mut();
-    if names.len() < CACHE_MAX {
-        names.insert(name.into(), entry);
-    }
+    cache.0.borrow_mut().insert(name, entry);
     entry
 }
 
