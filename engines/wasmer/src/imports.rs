@@ -50,19 +50,6 @@ fn function(store: &mut Store, env: &FunctionEnv<HostState>, f: &'static HostFun
     }
 }
 
-/// The host functions a module imports, in its import order; `None` if it imports
-/// something that is not one (compilation has rejected such modules already).
-pub(crate) fn resolve(module: &wasmer::Module) -> Option<Vec<&'static HostFunction>> {
-    module
-        .imports()
-        .map(|i| {
-            (i.module() == abi::IMPORT_MODULE)
-                .then(|| abi::lookup(i.name()))
-                .flatten()
-        })
-        .collect()
-}
-
 /// The imports of one instance, in the module's import order: only the functions the
 /// module imports are made (wasmer has no pre-linking, so each store makes its own; a guest
 /// typically imports a handful of the table's functions).

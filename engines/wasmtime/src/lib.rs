@@ -164,22 +164,19 @@ struct Exports {
 
 impl Exports {
     fn of(module: &wasmtime::Module) -> Exports {
-        let handlers = module
-            .exports()
-            .filter(|e| {
-                e.ty()
-                    .func()
-                    .is_some_and(|f| f.params().len() == 0 && f.results().len() == 0)
-            })
-            .filter_map(|e| Some((e.name().into(), module.get_export_index(e.name())?)))
-            .collect();
+        let handler = ExternKind::Func(validate::handler_type());
+        let index_of = |name: &str, kind: &ExternKind| {
+            let ty = module.get_export(name)?;
+            (extern_kind(&ty) == *kind)
+                .then(|| module.get_export_index(name))
+                .flatten()
+        };
         Exports {
-            memory: module.get_export_index("memory").filter(|_| {
-                module
-                    .get_export("memory")
-                    .is_some_and(|t| t.memory().is_some())
-            }),
-            handlers,
+            memory: index_of("memory", &ExternKind::Memory),
+            handlers: module
+                .exports()
+                .filter_map(|e| Some((e.name().into(), index_of(e.name(), &handler)?)))
+                .collect(),
         }
     }
 

@@ -215,9 +215,7 @@ macro_rules! signed_piece {
                 if *self < 0 {
                     out.push(b"-");
                 }
-                let mut buf = [0; 20];
-                let start = decimal(self.unsigned_abs() as u64, &mut buf);
-                out.push(&buf[start..]);
+                self.unsigned_abs().put(out);
             }
         }
     )*};
