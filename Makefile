@@ -147,15 +147,20 @@ stop:
 	  echo "nginx stopped"; \
 	else echo "nginx is not running"; fi
 
-lint: ## rustfmt and clippy, warnings as errors
+# Crates whose modules must not use each other in a loop (scripts/check-module-cycles.py).
+CRATE_DIRS := abi-consts engine-api engines/wasmtime engines/wasmer engines/wasmi engines/bench ngx-wasm t/runner guests/sdk
+
+lint: ## no module cycles, rustfmt, and clippy with the workspace lints, warnings as errors
+	python3 scripts/check-module-cycles.py $(CRATE_DIRS)
 	$(CARGO) fmt --all --check
 	cd guests && $(CARGO) fmt --all --check
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) clippy --$(PROFILE) --locked --workspace --all-targets --all-features -- -D warnings
 
 GUESTS_HOST_TARGET ?= $(CACHE_DIR)/guests-host-target
-unit: ## nginx-free unit tests (engine-api ABI incl. 200,000 fuzz calls, budgets and limits, wasmi fuel slices, the runner's parser, the guest SDK's formatting)
-	$(CARGO) test --$(PROFILE) --locked -p engine-api -p engine-wasmi -p test-nginx
+unit: ## nginx-free unit tests (the ABIs incl. 200,000 fuzz calls, budgets and limits, every engine's resumable calls, the runner's parser, the guest SDK's formatting)
+	$(CARGO) test --$(PROFILE) --locked -p abi-consts -p engine-api -p engine-wasmi -p test-nginx
+	$(CARGO) test --$(PROFILE) --locked -p engine-bench --test steps
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_HOST_TARGET) $(CARGO) test --locked -p ngx-wasm-guest
 
 SOAK_PORT     ?= 18290
@@ -168,7 +173,7 @@ soak: build wasm ## 1M keep-alive requests (c=100) then 20 reloads under load: R
 FUZZ_CASES ?= 1000000
 fuzz: ## the seeded host-ABI fuzz test with more cases: make fuzz FUZZ_CASES=5000000 [FUZZ_SEED=n]
 	NGX_WASM_FUZZ_CASES=$(FUZZ_CASES) $(if $(FUZZ_SEED),NGX_WASM_FUZZ_SEED=$(FUZZ_SEED)) \
-	  $(CARGO) test --$(PROFILE) --locked -p engine-api abi::fuzz -- --nocapture
+	  $(CARGO) test --$(PROFILE) --locked -p engine-api abi::ngx::fuzz -- --nocapture
 
 # `make test TEST_NGINX_USE_VALGRIND=1`: the suite runs nginx under valgrind memcheck; any error
 # not suppressed by sanitizers/valgrind.supp (nginx-core and JIT guard-page entries) fails.
@@ -218,7 +223,7 @@ bench: bench-build ## callgrind instr/req table + chart in bench/results/; fails
 	  --engines "$(ENGINES)" --port $(BENCH_PORT) --requests $(BENCH_REQUESTS) \
 	  --wrk-rounds $(BENCH_WRK_ROUNDS) --work-dir $(BUILD)/bench --results bench/results
 
-bench-micro: ## criterion micro-figures per engine: instantiate, export call, host call (engines/bench)
+bench-micro: ## criterion micro-figures per engine: instantiate, export call, host call, suspend + resume (engines/bench)
 	$(CARGO) bench --locked -p engine-bench
 
 bench-ab: bench-build ## ab -k sweep: make bench-ab BENCH_AB_REQUESTS=50000 BENCH_AB_CONCURRENCIES="100 500 1000 2000"

@@ -43,7 +43,7 @@ __DATA__
 
 
 
-=== TEST 4: a module importing every host function links and runs
+=== TEST 4: the SDK's wrappers and a raw import with a zero-capacity buffer link and run
 --- config
     location /all {
         content_by_wasm $TEST_NGINX_GUESTS/abi_all.wasm on_content;

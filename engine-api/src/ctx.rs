@@ -1,7 +1,7 @@
 //! The per-request context (`ngx.ctx`): a small key/value store of bytes kept by the host for
 //! one request and shared by every phase of it.
 
-use crate::request::RequestError;
+use crate::error::RequestError;
 
 /// The most bytes (keys and values) one request's context may hold.
 pub const CTX_MAX_BYTES: usize = 1 << 20;

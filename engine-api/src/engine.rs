@@ -2,69 +2,24 @@
 //!
 //! The shape follows wasmtime's typed API: an [`Engine`] compiles bytes into a [`Module`]
 //! (shareable, compiled once per file at nginx configuration time); a module is instantiated
-//! into an [`Instance`] (per worker, or per request later), whose exports are called with the
-//! request they run for.
+//! into an [`Instance`] (per worker, or per call), whose exports are called with the request
+//! they run for.
+//!
+//! A call is made of steps. [`Instance::start`] runs the export until it returns
+//! ([`Step::Done`]) or until a host function asks to wait ([`Step::Suspended`]); then the
+//! guest's stack stays in the instance while the host carries the wait out, and
+//! [`Instance::resume`] runs the next step with the host's [`Reply`]. Budgets
+//! ([`crate::limits`]) count the steps' running time, not the time spent waiting.
 //!
 //! Instantiation goes through the module so that an engine can pre-link it once
-//! (wasmtime's `InstancePre`) and draw per-request instances from a pool
-//! ([`Isolation::Request`]). Budgets and limits ([`crate::limits`]) are passed at
-//! instantiation and at each call, so every engine enforces the same configuration.
-//! See `docs/design.md` for how a call will be able to suspend and resume.
+//! (wasmtime's `InstancePre`) and draw per-call instances from a pool
+//! ([`Isolation::Request`]).
 
 use crate::error::GuestError;
 use crate::limits::{Budget, InstanceLimits};
 use crate::request::HostRequest;
-
-/// A WebAssembly value type, as far as the host ABI cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValType {
-    /// `i32`
-    I32,
-    /// `i64`
-    I64,
-    /// `f32`
-    F32,
-    /// `f64`
-    F64,
-    /// `v128`
-    V128,
-    /// Any reference type.
-    Ref,
-}
-
-impl std::fmt::Display for ValType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            ValType::I32 => "i32",
-            ValType::I64 => "i64",
-            ValType::F32 => "f32",
-            ValType::F64 => "f64",
-            ValType::V128 => "v128",
-            ValType::Ref => "ref",
-        })
-    }
-}
-
-/// A function signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FuncType {
-    /// Parameter types, in order.
-    pub params: Vec<ValType>,
-    /// Result types, in order.
-    pub results: Vec<ValType>,
-}
-
-impl std::fmt::Display for FuncType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = |v: &[ValType]| {
-            v.iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        write!(f, "({}) -> ({})", list(&self.params), list(&self.results))
-    }
-}
+use crate::value::{FuncType, Val};
+use crate::wait::{Reply, Wait};
 
 /// What kind of item an import or export is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +69,25 @@ pub struct ExportType {
     pub kind: ExternKind,
 }
 
+/// What an engine can do beyond running code to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// It can suspend a call inside a host function and resume it later. A module that
+    /// imports a host function which may suspend is refused by an engine that cannot
+    /// ([`crate::validate::check_imports`]).
+    pub suspend: bool,
+}
+
+/// Where a call stands after one step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// The export returned these results.
+    Done(Vec<Val>),
+    /// A host function asked to wait for this; the guest is suspended until
+    /// [`Instance::resume`].
+    Suspended(Wait),
+}
+
 /// A WebAssembly runtime configured for ngx_wasm.
 pub trait Engine {
     /// The compiled-module type of this engine.
@@ -124,6 +98,9 @@ pub trait Engine {
 
     /// The runtime's version, e.g. `48.0.8`.
     fn version(&self) -> &'static str;
+
+    /// What the engine can do.
+    fn capabilities(&self) -> Capabilities;
 
     /// Compiles and validates `bytes` (a binary WebAssembly module).
     ///
@@ -158,13 +135,10 @@ pub trait Module {
     /// The instance type of this engine.
     type Instance: Instance;
 
-    /// The module's imports.
-    fn imports(&self) -> Vec<ImportType>;
-
     /// The module's exports.
     fn exports(&self) -> Vec<ExportType>;
 
-    /// Creates a fresh instance, linked to the host ABI, whose memories and tables stay
+    /// Creates a fresh instance, linked to the host ABIs, whose memories and tables stay
     /// within `limits`. A start function runs under `budget`.
     fn instantiate(
         &self,
@@ -174,20 +148,25 @@ pub trait Module {
     ) -> Result<Self::Instance, GuestError>;
 }
 
-/// A live instance: its own memory, globals and tables.
+/// A live instance: its own memory, globals and tables, and at most one call in progress.
+///
+/// An `Err` from a step means the guest trapped or was stopped, and the call is over; the
+/// caller should discard the instance, whose state may be inconsistent. Dropping an instance
+/// whose call is suspended cancels the call first ([`Reply::Cancel`]).
 pub trait Instance {
-    /// Calls the export `name`, of type `() -> ()`, for `request`, stopping it when
-    /// `budget` runs out ([`crate::GuestErrorKind::Budget`]).
-    ///
-    /// Host functions the guest calls reach `request` through the engine's
-    /// [`crate::RequestSlot`]. An `Err` means the guest trapped or was stopped; the caller
-    /// should discard the instance, whose state may be inconsistent.
-    fn call(
+    /// Starts a call of export `name` with `args` for `host`, under `budget` (the whole
+    /// call's: its steps share it).
+    fn start(
         &mut self,
         name: &str,
-        request: &mut dyn HostRequest,
+        args: &[Val],
+        host: &mut dyn HostRequest,
         budget: &Budget,
-    ) -> Result<(), GuestError>;
+    ) -> Result<Step, GuestError>;
+
+    /// Runs the next step of the suspended call: the waiting host function completes with
+    /// `reply` (or traps, for [`Reply::Cancel`]) and the guest goes on, for `host`.
+    fn resume(&mut self, reply: Reply, host: &mut dyn HostRequest) -> Result<Step, GuestError>;
 }
 
 /// Typed export handles an instance has looked up, by name: an instance calls a handful of

@@ -1,4 +1,5 @@
-//! Errors a guest can cause, shared by all engines.
+//! Errors, shared by all engines: what a guest can cause ([`GuestError`], [`HostTrap`]) and
+//! why a request operation was refused ([`RequestError`]).
 
 use std::fmt;
 
@@ -43,6 +44,9 @@ pub enum GuestErrorKind {
     /// A budget (`wasm_timeout`, `wasm_fuel`) ran out and the guest was stopped; see
     /// [`crate::Budget::exceeded`].
     Budget,
+    /// The host asked for what the instance cannot do now (a call while another is
+    /// suspended, a resume with nothing suspended): a bug on the host side.
+    Usage,
 }
 
 /// An error a guest caused, with a one-line reason. The nginx module adds the module path,
@@ -72,9 +76,37 @@ impl fmt::Display for GuestError {
             GuestErrorKind::Trap => "trapped",
             GuestErrorKind::Export => "bad export",
             GuestErrorKind::Budget => "stopped",
+            GuestErrorKind::Usage => "misused",
         };
         write!(f, "{what}: {}", self.reason)
     }
 }
 
 impl std::error::Error for GuestError {}
+
+/// Why a [`crate::HostRequest`] operation failed; each maps to an ABI status code
+/// ([`crate::abi::status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestError {
+    /// The item does not exist (e.g. an unknown variable).
+    NotFound,
+    /// The host rejects the value (e.g. an unknown method, a variable that cannot be set).
+    BadArgument,
+    /// The operation is not possible in the current state (e.g. headers already sent).
+    NotAllowed,
+    /// The host failed (e.g. out of memory in the request pool).
+    Internal,
+}
+
+impl RequestError {
+    /// The ABI status code of this error.
+    pub fn status(self) -> i32 {
+        use abi_consts::status;
+        match self {
+            RequestError::NotFound => status::NOT_FOUND,
+            RequestError::BadArgument => status::BAD_ARGUMENT,
+            RequestError::NotAllowed => status::NOT_ALLOWED,
+            RequestError::Internal => status::INTERNAL,
+        }
+    }
+}

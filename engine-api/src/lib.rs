@@ -1,16 +1,20 @@
-//! The engine trait and the host ABI of ngx_wasm.
+//! The engine trait and the host ABIs of ngx_wasm.
 //!
 //! This crate knows nothing about nginx and nothing about any particular WebAssembly runtime.
-//! It holds the two things every backend must agree on:
+//! It holds what every backend must agree on:
 //!
 //! * [`engine`]: the [`Engine`] / [`Module`] / [`Instance`] traits a runtime implements
-//!   (compile, inspect imports and exports, instantiate, call an export);
-//! * [`abi`]: the host functions guests import from the `ngx` module, declared **once** as a
-//!   table ([`abi::HOST_FUNCTIONS`]) and implemented once against two small interfaces:
+//!   (compile, inspect exports, instantiate, run a call in resumable steps);
+//! * [`abi`]: the host functions guests import, declared **once** per ABI ([`abi::HostAbi`],
+//!   every ABI in [`abi::ABIS`]) and implemented once against two small interfaces:
 //!   [`memory::GuestMemory`] (bounds-checked access to the guest's linear memory) and
-//!   [`request::HostRequest`] (the request a call runs for, implemented by the nginx module).
+//!   [`request::HostRequest`] (the request a call runs for, implemented by the nginx module);
+//! * what a suspended call waits for ([`wait`]), and the suspension helper of engines that
+//!   run calls on their own stacks ([`suspend`]);
+//! * budgets and limits ([`limits`]), trap names ([`trap`]), configuration-time checks
+//!   ([`validate`]) and crash-loop bookkeeping ([`health`]), the same on every engine.
 //!
-//! An engine crate only adapts the table to its linker: it never implements a host function.
+//! An engine crate only adapts the tables to its linker: it never implements a host function.
 
 pub mod abi;
 pub mod ctx;
@@ -21,18 +25,24 @@ pub mod limits;
 pub mod memory;
 pub mod phase;
 pub mod request;
+pub mod suspend;
 pub mod ticker;
 pub mod trap;
 pub mod validate;
+pub mod value;
+pub mod wait;
 
+pub use abi_consts::LogLevel;
 pub use ctx::CtxStore;
 pub use engine::{
-    Engine, ExportCache, ExportType, ExternKind, FuncType, ImportType, Instance, Isolation, Module,
-    ValType,
+    Capabilities, Engine, ExportCache, ExportType, ExternKind, ImportType, Instance, Isolation,
+    Module, Step,
 };
-pub use error::{GuestError, GuestErrorKind, HostTrap};
-pub use limits::{Budget, EngineOptions, InstanceLimits, MemoryLimiter};
+pub use error::{GuestError, GuestErrorKind, HostTrap, RequestError};
+pub use limits::{Budget, CallMeter, EngineOptions, InstanceLimits, MemoryLimiter};
 pub use memory::GuestMemory;
 pub use phase::{Phase, PhaseSet};
-pub use request::{Finish, HostRequest, LogLevel, RequestError, RequestSlot};
+pub use request::{Finish, HostRequest, RequestSlot};
 pub use trap::TrapKind;
+pub use value::{FuncType, Val, ValType};
+pub use wait::{Reply, Wait};

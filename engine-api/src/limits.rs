@@ -63,6 +63,47 @@ impl Budget {
     }
 }
 
+/// What is left of a call's [`Budget`] for its next step. A call that suspends runs in
+/// several steps; `wasm_timeout` counts the guest's own running time, so the time a call
+/// spends waiting is not charged. (Fuel needs no meter: an engine keeps what is left in the
+/// instance between steps.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallMeter {
+    budget: Budget,
+    ran: Duration,
+}
+
+impl CallMeter {
+    /// A meter for a call under `budget`.
+    pub fn new(budget: Budget) -> Self {
+        CallMeter {
+            budget,
+            ran: Duration::ZERO,
+        }
+    }
+
+    /// The call's budget.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// When a step starting at `now` must end: the timeout less what earlier steps ran.
+    pub fn step_deadline(&self, now: Instant) -> Option<Instant> {
+        let left = self.budget.timeout?.saturating_sub(self.ran);
+        now.checked_add(left)
+    }
+
+    /// Charges a step that ran from `start` to `end`.
+    pub fn charge(&mut self, start: Instant, end: Instant) {
+        self.ran += end.saturating_duration_since(start);
+    }
+
+    /// Running time charged so far.
+    pub fn ran(&self) -> Duration {
+        self.ran
+    }
+}
+
 /// A duration the way nginx configurations write it: `50ms`, `2s`, `1500ms`.
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
@@ -309,6 +350,25 @@ mod tests {
         assert_eq!(format_duration(Duration::from_secs(2)), "2s");
         assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
         assert!(Budget::UNLIMITED.deadline(Instant::now()).is_none());
+    }
+
+    #[test]
+    fn meter_charges_running_time_only() {
+        let budget = Budget {
+            timeout: Some(Duration::from_millis(50)),
+            fuel: None,
+        };
+        let mut m = CallMeter::new(budget);
+        let t0 = Instant::now();
+        assert_eq!(m.step_deadline(t0), Some(t0 + Duration::from_millis(50)));
+        m.charge(t0, t0 + Duration::from_millis(20));
+        // A second step, a second later (the call waited), has the 30 ms left.
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(m.step_deadline(t1), Some(t1 + Duration::from_millis(30)));
+        m.charge(t1, t1 + Duration::from_millis(40));
+        assert_eq!(m.step_deadline(t1), Some(t1), "overrun: no time left");
+        assert_eq!(m.ran(), Duration::from_millis(60));
+        assert_eq!(CallMeter::new(Budget::UNLIMITED).step_deadline(t0), None);
     }
 
     #[test]

@@ -49,20 +49,6 @@ impl Phase {
         }
     }
 
-    /// The directive configuring a handler for this phase, e.g. `access_by_wasm`.
-    pub fn directive(self) -> &'static str {
-        match self {
-            Phase::InitWorker => "init_worker_by_wasm",
-            Phase::ServerRewrite => "server_rewrite_by_wasm",
-            Phase::Rewrite => "rewrite_by_wasm",
-            Phase::Access => "access_by_wasm",
-            Phase::Content => "content_by_wasm",
-            Phase::HeaderFilter => "header_filter_by_wasm",
-            Phase::BodyFilter => "body_filter_by_wasm",
-            Phase::Log => "log_by_wasm",
-        }
-    }
-
     const fn bit(self) -> u16 {
         1 << self as u8
     }

@@ -7,64 +7,11 @@
 
 use std::ptr::NonNull;
 
+use abi_consts::LogLevel;
+
 use crate::ctx::CtxStore;
+use crate::error::RequestError;
 use crate::phase::Phase;
-
-/// nginx log levels, numbered as nginx (and OpenResty's `ngx.ERR`, `ngx.INFO`...) number them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum LogLevel {
-    /// `NGX_LOG_STDERR` (0).
-    Stderr = 0,
-    /// `NGX_LOG_EMERG` (1).
-    Emerg = 1,
-    /// `NGX_LOG_ALERT` (2).
-    Alert = 2,
-    /// `NGX_LOG_CRIT` (3).
-    Crit = 3,
-    /// `NGX_LOG_ERR` (4).
-    Err = 4,
-    /// `NGX_LOG_WARN` (5).
-    Warn = 5,
-    /// `NGX_LOG_NOTICE` (6).
-    Notice = 6,
-    /// `NGX_LOG_INFO` (7).
-    Info = 7,
-    /// `NGX_LOG_DEBUG` (8).
-    Debug = 8,
-}
-
-impl LogLevel {
-    /// The level for an ABI level number, if it is one.
-    pub fn from_abi(level: i32) -> Option<LogLevel> {
-        use LogLevel::*;
-        Some(match level {
-            0 => Stderr,
-            1 => Emerg,
-            2 => Alert,
-            3 => Crit,
-            4 => Err,
-            5 => Warn,
-            6 => Notice,
-            7 => Info,
-            8 => Debug,
-            _ => return None,
-        })
-    }
-}
-
-/// Why a [`HostRequest`] operation failed; each maps to an ABI status code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestError {
-    /// The item does not exist (e.g. an unknown variable).
-    NotFound,
-    /// The host rejects the value (e.g. an unknown method, a variable that cannot be set).
-    BadArgument,
-    /// The operation is not possible in the current state (e.g. headers already sent).
-    NotAllowed,
-    /// The host failed (e.g. out of memory in the request pool).
-    Internal,
-}
 
 /// What `exit`, `redirect` and `exec` ask the host to do once the export returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,8 +30,8 @@ pub type HeaderVisitor<'a, 'v> = &'v mut dyn FnMut(&'a [u8], &'a [u8]) -> bool;
 ///
 /// Host functions check the phase ([`HostRequest::phase`]) against their table entry and
 /// validate every argument before calling these methods; implementations check the state
-/// (e.g. whether the response header was already sent). Only `phase`, `log` and `now_ms` are
-/// required: the other methods refuse ([`RequestError::NotAllowed`]) or return nothing by
+/// (e.g. whether the response header was already sent). Only `phase`, `log` and
+/// `wall_clock_ms` are required: the other methods refuse ([`RequestError::NotAllowed`]) or return nothing by
 /// default, which suits a host without a request (init_worker); a request host implements
 /// them all.
 pub trait HostRequest {
@@ -93,8 +40,9 @@ pub trait HostRequest {
 
     /// Writes `msg` to the error log at `level`, in the request's log context.
     fn log(&mut self, level: LogLevel, msg: &[u8]);
-    /// nginx's cached current time, in milliseconds since the epoch (`ngx.now()`).
-    fn now_ms(&self) -> u64;
+    /// The wall-clock time, in milliseconds since the epoch, as `ngx.now()` gives it (nginx's
+    /// cached time, advanced once per event loop turn).
+    fn wall_clock_ms(&self) -> u64;
 
     /// The request method name, e.g. `GET`.
     fn method(&self) -> &[u8] {

@@ -27,8 +27,9 @@ pub enum TrapKind {
     /// The `unreachable` instruction.
     Unreachable,
     /// The call's wall-clock budget (`wasm_timeout`) ran out. Engines stop the guest in their
-    /// own way (wasmtime: epoch deadline; wasmi: a clock check between fuel slices; wasmer: a
-    /// metering budget and a clock check in host calls) and all report this kind.
+    /// own way (wasmtime: an epoch deadline; wasmi: a clock check between fuel slices;
+    /// wasmer: a stop flag in its metering that a watchdog thread raises at the deadline)
+    /// and all report this kind.
     Timeout,
     /// The call's instruction budget (`wasm_fuel`) ran out.
     OutOfFuel,

@@ -3,8 +3,9 @@
 
 use anyhow::bail;
 
-use crate::abi;
-use crate::engine::{ExportType, ExternKind, FuncType, ImportType};
+use crate::abi::{HostAbi, HostFunction};
+use crate::engine::{Capabilities, ExportType, ExternKind, ImportType};
+use crate::value::FuncType;
 
 /// Fails unless `bytes` start like a binary WebAssembly core module, with a message that is the
 /// same on every engine (engines report this case in very different words).
@@ -19,18 +20,26 @@ pub fn check_binary(bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fails unless every import of the module is a host function of [`abi::HOST_FUNCTIONS`] with
-/// the declared signature. The error names the first offending import.
-pub fn check_imports(imports: &[ImportType]) -> anyhow::Result<()> {
+/// Checks every import of a module against `abis`: each must be a host function of one of
+/// them, imported with its declared signature, and one that may suspend only when the engine
+/// can suspend (`caps`). Returns the host functions in import order. The error names the
+/// first offending import, with the same words on every engine.
+pub fn check_imports(
+    imports: &[ImportType],
+    abis: &[&'static HostAbi],
+    caps: Capabilities,
+) -> anyhow::Result<Vec<&'static HostFunction>> {
+    let mut funcs = Vec::with_capacity(imports.len());
     for import in imports {
         let what = format!("import \"{}\".\"{}\"", import.module, import.name);
-        if import.module != abi::IMPORT_MODULE {
+        let Some(abi) = abis.iter().find(|a| a.module == import.module) else {
+            let modules: Vec<String> = abis.iter().map(|a| format!("\"{}\"", a.module)).collect();
             bail!(
-                "{what} is not provided by the host (host functions are imported from \"{}\")",
-                abi::IMPORT_MODULE
+                "{what} is not provided by the host (host functions are imported from {})",
+                modules.join(", ")
             );
-        }
-        let Some(func) = abi::lookup(&import.name) else {
+        };
+        let Some(func) = abi.lookup(&import.name) else {
             bail!("{what} is not provided by the host (no such host function)");
         };
         let expected = func.func_type();
@@ -44,16 +53,18 @@ pub fn check_imports(imports: &[ImportType]) -> anyhow::Result<()> {
                 other.noun()
             ),
         }
+        if func.suspends() && !caps.suspend {
+            bail!("{what} may suspend the call, which this engine cannot do (choose another wasm_engine)");
+        }
+        funcs.push(func);
     }
-    Ok(())
+    Ok(funcs)
 }
 
-/// The signature every handler export must have: no parameters, no results.
-pub fn handler_type() -> FuncType {
-    FuncType {
-        params: vec![],
-        results: vec![],
-    }
+/// True when one of `funcs` may suspend the call: an engine then runs the module's calls in
+/// its resumable mode.
+pub fn may_suspend(funcs: &[&'static HostFunction]) -> bool {
+    funcs.iter().any(|f| f.suspends())
 }
 
 /// Fails unless `name` is exported as a function of type `() -> ()`.
@@ -73,11 +84,11 @@ pub fn check_handler_export(exports: &[ExportType], name: &str) -> anyhow::Resul
         bail!("export \"{name}\" not found (exported functions: {list})");
     };
     match &export.kind {
-        ExternKind::Func(ty) if *ty == handler_type() => Ok(()),
+        ExternKind::Func(ty) if *ty == FuncType::handler() => Ok(()),
         ExternKind::Func(ty) => {
             bail!(
                 "export \"{name}\" has signature {ty}, expected {}",
-                handler_type()
+                FuncType::handler()
             )
         }
         other => bail!(
@@ -90,7 +101,14 @@ pub fn check_handler_export(exports: &[ExportType], name: &str) -> anyhow::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::ValType::I32;
+    use crate::abi::ABIS;
+    use crate::value::ValType::{I32, I64};
+
+    const CAN_SUSPEND: Capabilities = Capabilities { suspend: true };
+
+    fn check(imports: &[ImportType]) -> anyhow::Result<Vec<&'static HostFunction>> {
+        check_imports(imports, ABIS, CAN_SUSPEND)
+    }
 
     fn func(params: usize, results: usize) -> ExternKind {
         ExternKind::Func(FuncType {
@@ -123,23 +141,49 @@ mod tests {
             import("ngx", "resp_print", func(2, 1)),
             import("ngx", "log", func(3, 1)),
         ];
-        check_imports(&imports).unwrap();
+        let funcs = check(&imports).unwrap();
+        assert_eq!(funcs[1].qualified, "ngx.log");
+        assert!(!may_suspend(&funcs));
+    }
+
+    #[test]
+    fn suspending_imports_need_an_engine_that_can_suspend() {
+        let suspend = import(
+            "ngx_test",
+            "suspend",
+            ExternKind::Func(FuncType {
+                params: vec![I32, I64],
+                results: vec![I64],
+            }),
+        );
+        let funcs = check(std::slice::from_ref(&suspend)).unwrap();
+        assert!(may_suspend(&funcs));
+        let e = check_imports(&[suspend], ABIS, Capabilities { suspend: false })
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "import \"ngx_test\".\"suspend\" may suspend the call, which this engine cannot do (choose another wasm_engine)"
+        );
     }
 
     #[test]
     fn names_the_bad_import() {
-        let e = check_imports(&[import("ngx", "nope", func(0, 0))])
+        let e = check(&[import("ngx", "nope", func(0, 0))])
             .unwrap_err()
             .to_string();
         assert_eq!(
             e,
             "import \"ngx\".\"nope\" is not provided by the host (no such host function)"
         );
-        let e = check_imports(&[import("env", "f", func(0, 0))])
+        let e = check(&[import("env", "f", func(0, 0))])
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("import \"env\".\"f\" is not provided"), "{e}");
-        let e = check_imports(&[import("ngx", "resp_print", func(3, 1))])
+        assert_eq!(
+            e,
+            "import \"env\".\"f\" is not provided by the host (host functions are imported from \"ngx\", \"ngx_test\")"
+        );
+        let e = check(&[import("ngx", "resp_print", func(3, 1))])
             .unwrap_err()
             .to_string();
         assert!(
@@ -148,7 +192,7 @@ mod tests {
             ),
             "{e}"
         );
-        let e = check_imports(&[import("ngx", "log", ExternKind::Memory)])
+        let e = check(&[import("ngx", "log", ExternKind::Memory)])
             .unwrap_err()
             .to_string();
         assert!(e.contains("is a memory"), "{e}");

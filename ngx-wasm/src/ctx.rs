@@ -1,9 +1,11 @@
-//! Per-request state kept across phases: the `ngx.ctx` store and the request-body read.
+//! Per-request state kept across phases: the `ngx.ctx` store, the request-body read, and a
+//! call that waits.
 //!
 //! Created on first use, stored in `r->ctx[ctx_index]` and dropped by a cleanup of the request
 //! pool. An internal redirect clears nginx's module contexts, so a request reached by `exec`
 //! starts with a fresh one (as in OpenResty); the old one is still freed with the pool.
 
+use std::any::Any;
 use std::ffi::c_void;
 use std::ptr::NonNull;
 
@@ -19,6 +21,12 @@ pub struct RequestCtx {
     pub body_read: bool,
     /// A handler returned `NGX_DONE` to wait for the body; the post-read handler resumes.
     pub waiting_body: bool,
+    /// A call of this request that is suspended, or that finished after being resumed and
+    /// waits for its phase handler to conclude it. Owned by `crate::suspend`, which knows
+    /// its type; opaque here, so that this module depends on nothing above it.
+    pub suspension: Option<Box<dyn Any>>,
+    /// The request cleanup that cancels a suspended call is registered.
+    pub cleanup_registered: bool,
 }
 
 unsafe extern "C" fn drop_ctx(data: *mut c_void) {
@@ -28,7 +36,7 @@ unsafe extern "C" fn drop_ctx(data: *mut c_void) {
 
 fn slot(r: &ngx_http_request_t) -> *mut *mut c_void {
     // SAFETY: r->ctx is an array of one pointer per HTTP module, indexed by ctx_index.
-    unsafe { r.ctx.add(crate::Module::ctx_index()) }
+    unsafe { r.ctx.add(crate::HttpWasmModule::ctx_index()) }
 }
 
 /// This module's context of `r`, if one was created.

@@ -18,10 +18,12 @@ use ngx::ffi::{
 };
 use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf};
 
-use crate::conf::Phase;
-use crate::handlers::call;
+use engine_api::Phase;
+
+use crate::call::run_to_end;
+use crate::conf::limits::Limits;
 use crate::request::{Chunk, NgxRequest};
-use crate::Module;
+use crate::HttpWasmModule;
 
 static mut NEXT_HEADER_FILTER: ngx_http_output_header_filter_pt = None;
 static mut NEXT_BODY_FILTER: ngx_http_output_body_filter_pt = None;
@@ -59,7 +61,7 @@ fn next_body(r: *mut ngx_http_request_t, cl: *mut ngx_chain_t) -> ngx_int_t {
 unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
     // SAFETY: nginx calls header filters with a live request.
     let req = unsafe { &mut *r };
-    let Some(lcf) = Module::location_conf(req) else {
+    let Some(lcf) = HttpWasmModule::location_conf(req) else {
         return next_header(r);
     };
     if req.filter_finalize() != 0 {
@@ -83,9 +85,12 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
         req.set_allow_ranges(0);
         req.set_filter_need_in_memory(1);
     }
-    if let (Some(h), Some(mcf)) = (lcf.header_filter.as_ref(), Module::main_conf(req)) {
+    if let (Some(h), Some(mcf)) = (lcf.header_filter.as_ref(), HttpWasmModule::main_conf(req)) {
+        let limits = Limits::of_request(req);
         let mut host = NgxRequest::new(req, Phase::HeaderFilter);
-        if let Err(status) = call(mcf, h, &mut host, Phase::HeaderFilter) {
+        let log = host.log_ptr();
+        if let Err(status) = run_to_end(mcf, h, limits, Phase::HeaderFilter, &mut host, log) {
+            host.discard_headers();
             // SAFETY: r is live; the nginx way for a filter to answer with an error instead.
             return unsafe {
                 ngx_http_filter_finalize_request(
@@ -140,7 +145,7 @@ fn replacement(r: &ngx_http_request_t, data: &[u8], last: bool, flush: bool) -> 
     // SAFETY: r->pool is the live request pool.
     let b = unsafe {
         if data.is_empty() {
-            ngx_pcalloc(r.pool, std::mem::size_of::<ngx_buf_t>()).cast::<ngx_buf_t>()
+            ngx_pcalloc(r.pool, size_of::<ngx_buf_t>()).cast::<ngx_buf_t>()
         } else {
             ngx_create_temp_buf(r.pool, data.len())
         }
@@ -174,7 +179,10 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, cl: *mut ngx_chain_
     if cl.is_null() {
         return next_body(r, cl);
     }
-    let (Some(lcf), Some(mcf)) = (Module::location_conf(req), Module::main_conf(req)) else {
+    let (Some(lcf), Some(mcf)) = (
+        HttpWasmModule::location_conf(req),
+        HttpWasmModule::main_conf(req),
+    ) else {
         return next_body(r, cl);
     };
     let Some(h) = lcf.body_filter.as_ref() else {
@@ -184,17 +192,19 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, cl: *mut ngx_chain_
         return next_body(r, cl);
     }
     let (data, last, flush) = gather(cl);
+    let limits = Limits::of_request(req);
     let mut host = NgxRequest::new(req, Phase::BodyFilter);
-    host.chunk = Some(Chunk {
+    let log = host.log_ptr();
+    host.set_chunk(Chunk {
         data,
         last,
         replaced: None,
     });
-    if call(mcf, h, &mut host, Phase::BodyFilter).is_err() {
+    if run_to_end(mcf, h, limits, Phase::BodyFilter, &mut host, log).is_err() {
         // The header is gone: nothing left but to cut the response short.
         return Status::NGX_ERROR.0;
     }
-    let Some(new) = host.chunk.take().and_then(|c| c.replaced) else {
+    let Some(new) = host.take_chunk().and_then(|c| c.replaced) else {
         return next_body(r, cl);
     };
     consume(cl);

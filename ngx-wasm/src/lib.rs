@@ -1,66 +1,115 @@
 //! ngx_wasm: an NGINX HTTP module running request handlers in WebAssembly.
 //!
-//! This file only declares the module and wires it to nginx; directive parsing and merging
-//! live in [`conf`], the phase handlers in [`handlers`], the host side of the ABI in
-//! [`request`], engine selection in [`runtime`] and compiled modules in [`registry`].
+//! This file declares the module and wires its lifecycle to nginx: `postconfiguration`
+//! loads the modules the directives named and installs the handlers and filters;
+//! `init_process` and `exit_process` go to [`worker`]. Everything else lives in one file per
+//! concern: directive parsing and merging in [`conf`], compiled modules and their instances
+//! in [`registry`], the engines compiled in in [`engines`], one guest call in [`call`] (with
+//! failure logging and backoff in [`supervise`]), the phase handlers in [`phases`], the
+//! filters in [`filters`], waiting calls in [`suspend`], the host side of the ABI in
+//! [`request`].
 
+mod call;
+mod clock;
 mod conf;
 mod ctx;
+mod engines;
 mod filters;
-mod handlers;
+mod phases;
 mod postpone;
 mod registry;
 mod request;
-mod runtime;
+mod site;
 mod supervise;
+mod suspend;
+mod worker;
 
 use std::ffi::c_char;
 use std::ptr;
 
+use engine_api::Phase;
+use ngx::core::Status;
 use ngx::ffi::{
     ngx_command_t, ngx_conf_t, ngx_cycle_t, ngx_http_module_t, ngx_int_t, ngx_module_t, ngx_uint_t,
     NGX_CONF_FLAG, NGX_CONF_TAKE1, NGX_CONF_TAKE2, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET,
     NGX_HTTP_MAIN_CONF, NGX_HTTP_MAIN_CONF_OFFSET, NGX_HTTP_MODULE, NGX_HTTP_SRV_CONF,
-    NGX_HTTP_SRV_CONF_OFFSET,
+    NGX_HTTP_SRV_CONF_OFFSET, NGX_LOG_EMERG,
 };
-use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, HttpModuleServerConf};
-use ngx::ngx_string;
+use ngx::http::{
+    HttpModule, HttpModuleLocationConf, HttpModuleMainConf, HttpModuleServerConf, NgxHttpCoreModule,
+};
+use ngx::{ngx_log_error, ngx_string};
 
-use crate::conf::{LocConf, MainConf, Phase, SrvConf};
+use crate::conf::limits::DEFAULT_TRAP_LOG_INTERVAL_MS;
+use crate::conf::{LocConf, MainConf, SrvConf};
+use crate::supervise::Supervisors;
 
-/// The module's configuration hooks.
-pub struct Module;
+/// This nginx module: its configuration types and lifecycle hooks.
+pub struct HttpWasmModule;
 
-impl Module {
+impl HttpWasmModule {
     /// This module's index in `r->ctx`.
     pub fn ctx_index() -> usize {
         <Self as HttpModule>::module().ctx_index
     }
 }
 
-impl HttpModule for Module {
+impl HttpModule for HttpWasmModule {
     fn module() -> &'static ngx_module_t {
         // SAFETY: the static is only written by nginx while it loads modules, before any hook
         // of this module runs.
         unsafe { &*ptr::addr_of!(ngx_http_wasm_module) }
     }
 
+    /// After the `http` block: compile every module, check every export, make the modules'
+    /// supervisors, install the phase handlers and filters the directives use.
     unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
         // SAFETY: nginx calls postconfiguration with a valid configuration context.
-        unsafe { conf::postconfiguration(cf) }
+        let cf = unsafe { &*cf };
+        let Some(mcf) = HttpWasmModule::main_conf_mut(cf) else {
+            return Status::NGX_ERROR.0;
+        };
+        if mcf.registry.is_empty() {
+            return Status::NGX_OK.0;
+        }
+        // The http level's own limits, for the instances workers make at start.
+        if let Some(lcf) = HttpWasmModule::location_conf(cf) {
+            mcf.default_limits = lcf.limits.resolved_here();
+        }
+        if let Err((site, reason)) = mcf.registry.load(mcf.engine_name.as_deref(), mcf.options) {
+            // The format of ngx_conf_log_error, for a directive parsed earlier.
+            ngx_log_error!(NGX_LOG_EMERG, cf.log, "{reason} in {site}");
+            return Status::NGX_ERROR.0;
+        }
+        let registry = &mcf.registry;
+        mcf.supervisors = Some(Supervisors::new(
+            (0..registry.len()).map(|id| registry.path(id).to_path_buf()),
+            mcf.trap_log_interval
+                .unwrap_or(DEFAULT_TRAP_LOG_INTERVAL_MS),
+        ));
+        let Some(cmcf) = NgxHttpCoreModule::main_conf_mut(cf) else {
+            return Status::NGX_ERROR.0;
+        };
+        if !phases::install(cmcf, mcf) {
+            return Status::NGX_ERROR.0;
+        }
+        if mcf.uses(Phase::HeaderFilter) || mcf.uses(Phase::BodyFilter) {
+            filters::install();
+        }
+        Status::NGX_OK.0
     }
 }
 
 // SAFETY: the configuration types below are the ones create_*_conf allocates for this module.
-unsafe impl HttpModuleMainConf for Module {
+unsafe impl HttpModuleMainConf for HttpWasmModule {
     type MainConf = MainConf;
 }
 // SAFETY: as above.
-unsafe impl HttpModuleServerConf for Module {
+unsafe impl HttpModuleServerConf for HttpWasmModule {
     type ServerConf = SrvConf;
 }
 // SAFETY: as above.
-unsafe impl HttpModuleLocationConf for Module {
+unsafe impl HttpModuleLocationConf for HttpWasmModule {
     type LocationConf = LocConf;
 }
 
@@ -216,28 +265,35 @@ static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 19] = [
 
 static NGX_HTTP_WASM_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
     preconfiguration: None,
-    postconfiguration: Some(Module::postconfiguration),
-    create_main_conf: Some(Module::create_main_conf),
+    postconfiguration: Some(HttpWasmModule::postconfiguration),
+    create_main_conf: Some(HttpWasmModule::create_main_conf),
     init_main_conf: None,
-    create_srv_conf: Some(Module::create_srv_conf),
-    merge_srv_conf: Some(Module::merge_srv_conf),
-    create_loc_conf: Some(Module::create_loc_conf),
-    merge_loc_conf: Some(Module::merge_loc_conf),
+    create_srv_conf: Some(HttpWasmModule::create_srv_conf),
+    merge_srv_conf: Some(HttpWasmModule::merge_srv_conf),
+    create_loc_conf: Some(HttpWasmModule::create_loc_conf),
+    merge_loc_conf: Some(HttpWasmModule::merge_loc_conf),
 };
 
 extern "C" fn init_process(cycle: *mut ngx_cycle_t) -> ngx_int_t {
     // SAFETY: nginx passes the live cycle to init_process.
-    unsafe { registry::init_worker(cycle) }
+    worker::start(unsafe { &*cycle });
+    Status::NGX_OK.0
 }
 
 extern "C" fn exit_process(cycle: *mut ngx_cycle_t) {
     // SAFETY: nginx passes the live cycle to exit_process.
-    unsafe { registry::exit_worker(cycle) }
+    worker::exit(unsafe { &*cycle });
 }
 
-// The `ngx_modules` table a `load_module` cdylib needs; nginx generates it for --add-module.
+/// The `ngx_modules` table a `load_module` cdylib needs (nginx generates it for
+/// --add-module). In a module of its own so the generated statics can go undocumented; the
+/// symbols keep their names (`#[no_mangle]`).
 #[cfg(feature = "export-modules")]
-ngx::ngx_modules!(ngx_http_wasm_module);
+#[allow(missing_docs)]
+mod exported {
+    use super::ngx_http_wasm_module;
+    ngx::ngx_modules!(ngx_http_wasm_module);
+}
 
 /// The nginx module descriptor.
 #[used]

@@ -9,8 +9,10 @@
 use ngx::ffi::{ngx_cycle_t, ngx_http_phase_handler_t};
 use ngx::http::{HttpModuleMainConf, NgxHttpCoreModule};
 
-use crate::conf::{MainConf, Phase};
-use crate::handlers;
+use engine_api::Phase;
+
+use crate::conf::MainConf;
+use crate::phases;
 
 /// Moves the handlers as configured. Called once per worker, before it serves requests.
 pub fn run(cycle: &ngx_cycle_t, mcf: &MainConf) {
@@ -41,7 +43,7 @@ pub fn run(cycle: &ngx_cycle_t, mcf: &MainConf) {
         }
         let Some(i) = engine
             .iter()
-            .position(|h| h.handler.is_some_and(|f| handlers::is_handler(f, phase)))
+            .position(|h| h.handler.is_some_and(|f| phases::is_handler(f, phase)))
         else {
             continue;
         };

@@ -1,5 +1,5 @@
 //! Crash-loop protection in nginx: logs and times what [`engine_api::health::Health`]
-//! decides for one module in one worker.
+//! decides for each module in one worker ([`Supervisors`]).
 //!
 //! The first failure of a quiet module is logged in full (`wasm guest trapped: ...`, the
 //! format `t/trap.t` checks); later ones within `wasm_trap_log_interval` are counted, and a
@@ -17,11 +17,7 @@ use engine_api::GuestError;
 use ngx::ffi::{ngx_add_timer, ngx_del_timer, ngx_event_t, ngx_log_t, NGX_LOG_ERR};
 use ngx::ngx_log_error;
 
-/// nginx's cached time, in milliseconds (advanced once per event loop iteration).
-pub fn now_ms() -> u64 {
-    // SAFETY: nginx's time cache; workers are single-threaded and only nginx writes it.
-    unsafe { ngx::ffi::ngx_current_msec as u64 }
-}
+use crate::clock::monotonic_ms;
 
 /// The cycle's log, for lines not tied to a request.
 fn cycle_log() -> *mut ngx_log_t {
@@ -48,8 +44,38 @@ pub struct Failure<'a> {
     pub engine: &'a str,
 }
 
+/// The health of every module of a configuration in this worker, by module index. Each
+/// supervisor is boxed so that it stays where its timer event points, whatever happens to
+/// the list.
+#[allow(clippy::vec_box)]
+pub struct Supervisors(Vec<Box<Supervisor>>);
+
+impl Supervisors {
+    /// One supervisor per module path, summarising every `interval_ms`.
+    pub fn new(paths: impl IntoIterator<Item = PathBuf>, interval_ms: u64) -> Self {
+        Supervisors(
+            paths
+                .into_iter()
+                .map(|p| Supervisor::new(p, interval_ms))
+                .collect(),
+        )
+    }
+
+    /// The supervisor of module `id`.
+    pub fn get(&self, id: usize) -> Option<&Supervisor> {
+        self.0.get(id).map(|s| &**s)
+    }
+
+    /// The worker exits: log the failure summaries still pending.
+    pub fn flush(&self) {
+        for s in &self.0 {
+            s.flush();
+        }
+    }
+}
+
 /// The health of one module in this worker, with the timer that ends its log window.
-/// Boxed by the registry: the timer event points at it.
+/// Boxed: the timer event points at it.
 pub struct Supervisor {
     path: PathBuf,
     health: RefCell<Health>,
@@ -71,15 +97,10 @@ impl Supervisor {
         })
     }
 
-    /// Changes the summary interval (configuration time only).
-    pub fn set_interval(&self, interval_ms: u64) {
-        *self.health.borrow_mut() = Health::new(interval_ms);
-    }
-
     /// Whether the module may run now; a refusal is counted or, if no window is open,
     /// announced once.
     pub fn admit(&self, log: *mut ngx_log_t, engine: &str) -> bool {
-        let admission = self.health.borrow_mut().admit(now_ms());
+        let admission = self.health.borrow_mut().admit(monotonic_ms());
         match admission {
             Admission::Run => true,
             Admission::Refuse { announce: None } => false,
@@ -109,7 +130,7 @@ impl Supervisor {
 
     /// A call failed: logs it in full, or counts it for the window's summary.
     pub fn failure(&self, log: *mut ngx_log_t, f: &Failure<'_>) {
-        let report = self.health.borrow_mut().failure(now_ms(), || {
+        let report = self.health.borrow_mut().failure(monotonic_ms(), || {
             format!("{}, export: \"{}\", phase: {}", f.error, f.export, f.phase)
         });
         if let Report::LogAndArm { interval_ms } = report {
@@ -194,7 +215,7 @@ impl Supervisor {
     /// The worker exits: logs what the open window counted and removes its timer.
     pub fn flush(&self) {
         self.cancel();
-        if let Some(s) = self.health.borrow_mut().close_window(now_ms()) {
+        if let Some(s) = self.health.borrow_mut().close_window(monotonic_ms()) {
             self.log_summary(&s, true);
         }
     }
@@ -223,7 +244,7 @@ extern "C" fn on_window_end(ev: *mut ngx_event_t) {
     // points at the supervisor, which deletes the timer before it is freed.
     let sup = unsafe { &*(*ev).data.cast::<Supervisor>() };
     // The window length is the configured interval (the timer's), not nginx's coarser clock.
-    let summary = sup.health.borrow_mut().close_window(now_ms());
+    let summary = sup.health.borrow_mut().close_window(monotonic_ms());
     if let Some(mut s) = summary {
         s.window_ms = sup.health.borrow().interval_ms();
         sup.log_summary(&s, false);

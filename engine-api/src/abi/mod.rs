@@ -1,47 +1,62 @@
-//! The host ABI: every function a guest can import, declared once.
+//! The host ABIs: every function a guest can import, declared once, one table per ABI.
 //!
-//! Guests import these from the module [`IMPORT_MODULE`] (`"ngx"`). Every parameter and every
-//! result is an `i32`; pointers are offsets into the guest's exported memory named `memory`.
-//! Each function returns a status ([`status`]) or, for getters, a length. A pointer or length
-//! outside the guest's memory is not a status: it stops the guest with a trap.
+//! An ABI ([`HostAbi`]) is an import module name and a table of host functions. Each entry
+//! ([`HostFunction`]) has its name, typed parameters and result, the phases it may be called
+//! in and its implementation; engines link every entry of every ABI in [`ABIS`] from the
+//! table alone ([`invoke`] is their one way in), so an engine crate never implements a host
+//! function. A module may import from several ABIs.
 //!
-//! Adding a host function means adding it to one group file and one line of
-//! [`HOST_FUNCTIONS`]; engines pick it up from the table (see `docs/design.md`).
+//! * [`ngx`]: the OpenResty-style request API, imported from `ngx`.
+//! * [`ngx_test`]: functions the test suite needs (a call that suspends), from `ngx_test`.
+//!
+//! A host function either returns at once or, if its entry says it may suspend
+//! ([`HostFn::Suspending`]), asks the engine to suspend the guest until the host has carried
+//! out a [`Wait`]; [`finish`] then completes it. See `docs/design.md` for the recipe for
+//! adding a host function or a whole ABI.
 
-mod body;
-mod body_filter;
-mod ctx;
-mod log;
-mod misc;
-mod name;
-mod req_headers;
-mod request;
-mod resp_headers;
-mod response;
-mod variables;
+pub mod ngx;
+pub mod ngx_test;
 
-use crate::engine::{FuncType, ValType};
+pub use abi_consts::status;
+
+use std::fmt;
+
 use crate::error::HostTrap;
 use crate::memory::GuestMemory;
 use crate::phase::PhaseSet;
-use crate::request::{HostRequest, RequestError, RequestSlot};
+use crate::request::{HostRequest, RequestSlot};
+use crate::value::{FuncType, Val, ValType};
+use crate::wait::{Reply, Wait};
 
-/// The import module name guests use for every host function.
-pub const IMPORT_MODULE: &str = "ngx";
+/// Every ABI the host provides. Validation and every engine's linker take this list.
+pub static ABIS: &[&HostAbi] = &[&ngx::NGX, &ngx_test::NGX_TEST];
 
-/// Status codes returned by host functions (getters return a length `>= 0` instead of `OK`).
-pub mod status {
-    /// Success.
-    pub const OK: i32 = 0;
-    /// The requested item (e.g. a header) does not exist.
-    pub const NOT_FOUND: i32 = -1;
-    /// An argument is invalid (unknown log level, status out of range, bad header name...).
-    pub const BAD_ARGUMENT: i32 = -2;
-    /// The operation is not allowed now: in this phase, after the response header was sent,
-    /// on a header nginx manages, on a variable that cannot be changed...
-    pub const NOT_ALLOWED: i32 = -3;
-    /// The host failed (e.g. out of memory).
-    pub const INTERNAL: i32 = -4;
+/// The most parameters a host function may have (a table test keeps every entry within it).
+pub const MAX_PARAMS: usize = 16;
+
+/// One ABI: the import module guests name and its host functions.
+#[derive(Debug)]
+pub struct HostAbi {
+    /// The import module, e.g. `ngx`.
+    pub module: &'static str,
+    /// The host functions, in ABI order.
+    pub functions: &'static [HostFunction],
+}
+
+impl HostAbi {
+    /// The function imported as `<module>.<name>`.
+    pub fn lookup(&self, name: &str) -> Option<&'static HostFunction> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+}
+
+/// The host function `module.name` among `abis`.
+pub fn lookup(
+    abis: &[&'static HostAbi],
+    module: &str,
+    name: &str,
+) -> Option<&'static HostFunction> {
+    abis.iter().find(|a| a.module == module)?.lookup(name)
 }
 
 /// What a host function sees of one call: the guest's memory and the request.
@@ -52,19 +67,104 @@ pub struct HostCall<'a> {
     pub request: &'a mut dyn HostRequest,
 }
 
-/// The implementation of a host function: arguments in, status (or length) out.
-pub type HostFn = fn(&mut HostCall<'_>, &[i32]) -> Result<i32, HostTrap>;
+/// The arguments of a host function call, typed as its table entry declares.
+#[derive(Debug, Clone, Copy)]
+pub struct Args<'a>(&'a [Val]);
 
-/// One entry of the ABI table.
+impl<'a> Args<'a> {
+    /// Wraps arguments an engine passes.
+    pub fn new(args: &'a [Val]) -> Self {
+        Args(args)
+    }
+
+    /// Argument `n` as an `i32` (0 if the entry declares another type there).
+    pub fn i32(self, n: usize) -> i32 {
+        match self.0.get(n) {
+            Some(Val::I32(v)) => *v,
+            _ => 0,
+        }
+    }
+
+    /// Argument `n` as an `i64` (0 if the entry declares another type there).
+    pub fn i64(self, n: usize) -> i64 {
+        match self.0.get(n) {
+            Some(Val::I64(v)) => *v,
+            _ => 0,
+        }
+    }
+
+    /// Argument `n` as an `f32` (0 if the entry declares another type there).
+    pub fn f32(self, n: usize) -> f32 {
+        match self.0.get(n) {
+            Some(Val::F32(v)) => *v,
+            _ => 0.0,
+        }
+    }
+
+    /// Argument `n` as an `f64` (0 if the entry declares another type there).
+    pub fn f64(self, n: usize) -> f64 {
+        match self.0.get(n) {
+            Some(Val::F64(v)) => *v,
+            _ => 0.0,
+        }
+    }
+
+    /// All arguments.
+    pub fn as_slice(self) -> &'a [Val] {
+        self.0
+    }
+}
+
+/// What a suspending host function decides when called.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Flow {
+    /// Return this result now (`None` for a function without results).
+    Return(Option<Val>),
+    /// Suspend the guest until the host has carried out this wait; then the entry's
+    /// `finish` produces the result.
+    Wait(Wait),
+}
+
+/// The implementation of a host function, by shape.
+#[derive(Clone, Copy)]
+pub enum HostFn {
+    /// Returns one `i32` (a status code or a length) at once: the shape of the `ngx` ABI.
+    Status(fn(&mut HostCall<'_>, Args<'_>) -> Result<i32, HostTrap>),
+    /// Returns its declared result (or nothing) at once.
+    Typed(fn(&mut HostCall<'_>, Args<'_>) -> Result<Option<Val>, HostTrap>),
+    /// May suspend the guest: `start` runs when the guest calls; after a [`Flow::Wait`],
+    /// `finish` runs with the same arguments once the host replies, and returns the result.
+    Suspending {
+        /// Runs when the guest calls.
+        start: fn(&mut HostCall<'_>, Args<'_>) -> Result<Flow, HostTrap>,
+        /// Completes the call after the wait.
+        finish: fn(&mut HostCall<'_>, Args<'_>) -> Result<Option<Val>, HostTrap>,
+    },
+}
+
+impl fmt::Debug for HostFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HostFn::Status(_) => "Status",
+            HostFn::Typed(_) => "Typed",
+            HostFn::Suspending { .. } => "Suspending",
+        })
+    }
+}
+
+/// One entry of an ABI table.
+#[derive(Debug)]
 pub struct HostFunction {
-    /// Import name inside [`IMPORT_MODULE`], e.g. `resp_write`.
+    /// Import name inside its ABI's module, e.g. `resp_print`.
     pub name: &'static str,
-    /// `ngx.<name>`, for messages.
+    /// `<module>.<name>`, for messages.
     pub qualified: &'static str,
-    /// Parameter names (all `i32`); their number is the arity. The result is one `i32`.
-    pub params: &'static [&'static str],
-    /// The phases it may be called in; elsewhere it returns [`status::NOT_ALLOWED`] without
-    /// looking at its arguments.
+    /// Parameter names and types, in order.
+    pub params: &'static [(&'static str, ValType)],
+    /// Result types: none or one.
+    pub results: &'static [ValType],
+    /// The phases it may be called in; elsewhere it returns [`status::NOT_ALLOWED`] (in its
+    /// result type) without looking at its arguments, and never suspends.
     pub phases: PhaseSet,
     /// The implementation.
     pub func: HostFn,
@@ -74,96 +174,122 @@ impl HostFunction {
     /// The WebAssembly signature guests must import it with.
     pub fn func_type(&self) -> FuncType {
         FuncType {
-            params: vec![ValType::I32; self.params.len()],
-            results: vec![ValType::I32],
+            params: self.params.iter().map(|(_, t)| *t).collect(),
+            results: self.results.to_vec(),
+        }
+    }
+
+    /// True if a call of it may suspend the guest.
+    pub fn suspends(&self) -> bool {
+        matches!(self.func, HostFn::Suspending { .. })
+    }
+
+    /// The signature as `docs/abi.md` writes it: `(level, msg_ptr, msg_len) -> i32` when
+    /// every parameter is an `i32`, `(delay_ms: i32, token: i64) -> i64` otherwise.
+    pub fn signature(&self) -> String {
+        let all_i32 = self.params.iter().all(|(_, t)| *t == ValType::I32);
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|(n, t)| {
+                if all_i32 {
+                    n.to_string()
+                } else {
+                    format!("{n}: {t}")
+                }
+            })
+            .collect();
+        let result = match self.results {
+            [] => "()".to_string(),
+            [t] => t.to_string(),
+            many => {
+                let names: Vec<String> = many.iter().map(|t| t.to_string()).collect();
+                format!("({})", names.join(", "))
+            }
+        };
+        format!("({}) -> {result}", params.join(", "))
+    }
+
+    /// What it returns when called outside its phases: [`status::NOT_ALLOWED`] as its
+    /// result type (a table test keeps phase-limited functions to integer results).
+    fn refused(&self) -> Option<Val> {
+        match self.results.first() {
+            Some(ValType::I64) => Some(Val::I64(status::NOT_ALLOWED.into())),
+            Some(_) => Some(Val::I32(status::NOT_ALLOWED)),
+            None => None,
         }
     }
 }
 
-macro_rules! host_functions {
-    ($( $name:ident ( $($param:ident),* ) [$phases:ident] => $func:path; )*) => {
-        /// Every host function, in ABI order. Engines link exactly these.
-        pub static HOST_FUNCTIONS: &[HostFunction] = &[
-            $( HostFunction {
-                name: stringify!($name),
-                qualified: concat!("ngx.", stringify!($name)),
-                params: &[$(stringify!($param)),*],
-                phases: PhaseSet::$phases,
-                func: $func,
-            }, )*
-        ];
-    };
+/// The arguments of a suspended host function, kept for its `finish`.
+#[derive(Clone, Copy)]
+struct SavedArgs {
+    vals: [Val; MAX_PARAMS],
+    len: usize,
 }
 
-host_functions! {
-    // logging, time, phase (log.rs, misc.rs)
-    log(level, msg_ptr, msg_len) [ALL] => log::log;
-    now(out_ptr) [ALL] => misc::now;
-    get_phase(out_ptr, out_cap) [ALL] => misc::get_phase;
-    // request line and arguments (request.rs)
-    req_get_method(out_ptr, out_cap) [REQUEST] => request::get_method;
-    req_set_method(method_ptr, method_len) [BEFORE_CONTENT_END] => request::set_method;
-    req_get_uri(out_ptr, out_cap) [REQUEST] => request::get_uri;
-    req_set_uri(uri_ptr, uri_len, jump) [BEFORE_CONTENT_END] => request::set_uri;
-    req_get_query(out_ptr, out_cap) [REQUEST] => request::get_query;
-    req_set_query(query_ptr, query_len) [BEFORE_CONTENT_END] => request::set_query;
-    req_get_arg(name_ptr, name_len, out_ptr, out_cap) [REQUEST] => request::get_arg;
-    req_http_version() [REQUEST] => request::http_version;
-    req_is_internal() [REQUEST] => request::is_internal;
-    req_start_time(out_ptr) [REQUEST] => request::start_time;
-    // request headers (req_headers.rs)
-    req_get_header(name_ptr, name_len, out_ptr, out_cap) [REQUEST] => req_headers::get;
-    req_get_headers(out_ptr, out_cap) [REQUEST] => req_headers::get_all;
-    req_set_header(name_ptr, name_len, value_ptr, value_len) [BEFORE_CONTENT_END] => req_headers::set;
-    req_add_header(name_ptr, name_len, value_ptr, value_len) [BEFORE_CONTENT_END] => req_headers::add;
-    req_clear_header(name_ptr, name_len) [BEFORE_CONTENT_END] => req_headers::clear;
-    // nginx variables (variables.rs)
-    var_get(name_ptr, name_len, out_ptr, out_cap) [REQUEST] => variables::get;
-    var_set(name_ptr, name_len, value_ptr, value_len) [REQUEST] => variables::set;
-    // request body (body.rs)
-    req_body_len() [BODY_READABLE] => body::len;
-    req_get_body(offset, out_ptr, out_cap) [BODY_READABLE] => body::get;
-    req_discard_body() [BEFORE_CONTENT_END] => body::discard;
-    // response status, body and control flow (response.rs)
-    resp_get_status() [REQUEST] => response::get_status;
-    resp_set_status(status) [HEADERS_WRITABLE] => response::set_status;
-    resp_print(data_ptr, data_len) [BEFORE_CONTENT_END] => response::print;
-    resp_say(data_ptr, data_len) [BEFORE_CONTENT_END] => response::say;
-    resp_flush() [BEFORE_CONTENT_END] => response::flush;
-    resp_exit(status) [BEFORE_CONTENT_END] => response::exit;
-    resp_redirect(uri_ptr, uri_len, status) [BEFORE_CONTENT_END] => response::redirect;
-    req_exec(uri_ptr, uri_len, args_ptr, args_len) [BEFORE_CONTENT_END] => response::exec;
-    // response headers (resp_headers.rs)
-    resp_get_header(name_ptr, name_len, out_ptr, out_cap) [REQUEST] => resp_headers::get;
-    resp_get_headers(out_ptr, out_cap) [REQUEST] => resp_headers::get_all;
-    resp_set_header(name_ptr, name_len, value_ptr, value_len) [HEADERS_WRITABLE] => resp_headers::set;
-    resp_add_header(name_ptr, name_len, value_ptr, value_len) [HEADERS_WRITABLE] => resp_headers::add;
-    resp_clear_header(name_ptr, name_len) [HEADERS_WRITABLE] => resp_headers::clear;
-    // body filter (body_filter.rs)
-    body_chunk_get(out_ptr, out_cap) [BODY_FILTER] => body_filter::get;
-    body_chunk_set(data_ptr, data_len) [BODY_FILTER] => body_filter::set;
-    body_chunk_is_last() [BODY_FILTER] => body_filter::is_last;
-    // per-request context (ctx.rs)
-    ctx_get(key_ptr, key_len, out_ptr, out_cap) [REQUEST] => ctx::get;
-    ctx_set(key_ptr, key_len, value_ptr, value_len) [REQUEST] => ctx::set;
-    ctx_delete(key_ptr, key_len) [REQUEST] => ctx::delete;
+impl SavedArgs {
+    fn of(args: &[Val]) -> SavedArgs {
+        let mut vals = [Val::I32(0); MAX_PARAMS];
+        let len = args.len().min(MAX_PARAMS);
+        vals[..len].copy_from_slice(&args[..len]);
+        SavedArgs { vals, len }
+    }
+
+    fn get(&self) -> Args<'_> {
+        Args(&self.vals[..self.len])
+    }
 }
 
-/// The host function imported as `ngx.<name>`.
-pub fn lookup(name: &str) -> Option<&'static HostFunction> {
-    HOST_FUNCTIONS.iter().find(|f| f.name == name)
+/// A host function call that suspended: what it waits for, and what [`finish`] needs to
+/// complete it. The engine keeps it while the guest is suspended.
+pub struct Pending {
+    func: &'static HostFunction,
+    wait: Wait,
+    args: SavedArgs,
+}
+
+impl Pending {
+    /// What the call waits for.
+    pub fn wait(&self) -> Wait {
+        self.wait
+    }
+
+    /// The host function that suspended.
+    pub fn function(&self) -> &'static HostFunction {
+        self.func
+    }
+}
+
+impl fmt::Debug for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending")
+            .field("func", &self.func.qualified)
+            .field("wait", &self.wait)
+            .finish()
+    }
+}
+
+/// The outcome of [`invoke`].
+#[derive(Debug)]
+pub enum Called {
+    /// The function returned this result (`None`: it has none).
+    Returned(Option<Val>),
+    /// The function asks to suspend the guest; resume it with [`finish`]. (Boxed: a host
+    /// call returns this on every call, and suspending is the rare case.)
+    Suspended(Box<Pending>),
 }
 
 /// Runs `func` for a guest: the one entry point engines use from their linker closures.
 ///
 /// `memory` is the guest's exported memory (if any) and `slot` the request bound for the
-/// current call. `args` must have `func.params.len()` items.
+/// current call. `args` must have `func.params.len()` values of the declared types.
 pub fn invoke(
     func: &'static HostFunction,
     memory: Option<&mut [u8]>,
     slot: &mut RequestSlot,
-    args: &[i32],
-) -> Result<i32, HostTrap> {
+    args: &[Val],
+) -> Result<Called, HostTrap> {
     if args.len() != func.params.len() {
         return Err(HostTrap::new(
             func.qualified,
@@ -177,101 +303,163 @@ pub fn invoke(
         ));
     };
     if !func.phases.contains(request.phase()) {
-        return Ok(status::NOT_ALLOWED);
+        return Ok(Called::Returned(func.refused()));
     }
     let mut call = HostCall {
         memory: GuestMemory::new(memory, func.qualified),
         request,
     };
-    (func.func)(&mut call, args)
+    let args = Args(args);
+    Ok(match func.func {
+        HostFn::Status(f) => Called::Returned(Some(Val::I32(f(&mut call, args)?))),
+        HostFn::Typed(f) => Called::Returned(f(&mut call, args)?),
+        HostFn::Suspending { start, .. } => match start(&mut call, args)? {
+            Flow::Return(v) => Called::Returned(v),
+            Flow::Wait(wait) => Called::Suspended(Box::new(Pending {
+                func,
+                wait,
+                args: SavedArgs::of(args.as_slice()),
+            })),
+        },
+    })
 }
 
-/// The status code of a [`RequestError`].
-fn code_of(e: RequestError) -> i32 {
-    match e {
-        RequestError::NotFound => status::NOT_FOUND,
-        RequestError::BadArgument => status::BAD_ARGUMENT,
-        RequestError::NotAllowed => status::NOT_ALLOWED,
-        RequestError::Internal => status::INTERNAL,
+/// Completes a suspended host function once the host replied: the result the guest's call
+/// of it returns. [`Reply::Cancel`] is a trap, which ends the guest's call.
+pub fn finish(
+    pending: Box<Pending>,
+    memory: Option<&mut [u8]>,
+    slot: &mut RequestSlot,
+    reply: Reply,
+) -> Result<Option<Val>, HostTrap> {
+    let func = pending.func;
+    if reply == Reply::Cancel {
+        return Err(HostTrap::new(
+            func.qualified,
+            "cancelled while it waited (the call was abandoned)",
+        ));
     }
+    let HostFn::Suspending { finish, .. } = func.func else {
+        return Err(HostTrap::new(
+            func.qualified,
+            "resumed, but it cannot suspend",
+        ));
+    };
+    let Some(request) = slot.get() else {
+        return Err(HostTrap::new(func.qualified, "resumed outside a request"));
+    };
+    let mut call = HostCall {
+        memory: GuestMemory::new(memory, func.qualified),
+        request,
+    };
+    finish(&mut call, pending.args.get())
 }
 
-/// Maps a [`RequestError`] to its status code.
-fn status_of(result: Result<(), RequestError>) -> i32 {
-    match result {
-        Ok(()) => status::OK,
-        Err(e) => code_of(e),
-    }
+/// Declares an ABI table: `host_abi!("module", { name(param: type, ...) -> type [phases] =>
+/// shape implementation; ... })`, where the shape is `status`, `typed` or `suspending` (then
+/// two implementations: start, finish) and the phases a [`PhaseSet`] constant.
+macro_rules! host_abi {
+    ($module:literal, {
+        $( $name:ident ( $($param:ident : $ty:ident),* ) $(-> $ret:ident)? [$phases:ident]
+            => $shape:ident $func:path $(, $finish:path)?; )*
+    }) => {
+        $crate::abi::HostAbi {
+            module: $module,
+            functions: &[
+                $( $crate::abi::HostFunction {
+                    name: stringify!($name),
+                    qualified: concat!($module, ".", stringify!($name)),
+                    params: &[$((stringify!($param), $crate::abi::host_abi!(@ty $ty))),*],
+                    results: &[$($crate::abi::host_abi!(@ty $ret))?],
+                    phases: $crate::phase::PhaseSet::$phases,
+                    func: $crate::abi::host_abi!(@fn $shape $func $(, $finish)?),
+                }, )*
+            ],
+        }
+    };
+    (@ty i32) => { $crate::value::ValType::I32 };
+    (@ty i64) => { $crate::value::ValType::I64 };
+    (@ty f32) => { $crate::value::ValType::F32 };
+    (@ty f64) => { $crate::value::ValType::F64 };
+    (@fn status $f:path) => { $crate::abi::HostFn::Status($f) };
+    (@fn typed $f:path) => { $crate::abi::HostFn::Typed($f) };
+    (@fn suspending $start:path, $finish:path) => {
+        $crate::abi::HostFn::Suspending { start: $start, finish: $finish }
+    };
 }
+pub(crate) use host_abi;
 
-/// Reads the `(name_ptr, name_len)` pair at `a[0..2]` as a header name; `None` if it is not an
-/// HTTP token.
-fn header_name<'m>(memory: &'m GuestMemory<'_>, a: &[i32]) -> Result<Option<&'m [u8]>, HostTrap> {
-    let name = memory.read(a[0], a[1])?;
-    Ok(resp_headers::is_token(name).then_some(name))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Which header list a getter reads.
-#[derive(Clone, Copy)]
-enum Headers {
-    Request,
-    Response,
-}
-
-fn visit<'r>(req: &'r dyn HostRequest, which: Headers, f: crate::request::HeaderVisitor<'r, '_>) {
-    match which {
-        Headers::Request => req.request_headers(f),
-        Headers::Response => req.response_headers(f),
-    }
-}
-
-/// The values of the `which` headers named `name` (case-insensitive), joined with `", "`,
-/// copied to the output buffer at `a[2..4]` by the getter convention; `NOT_FOUND` if none.
-fn get_joined(
-    call: &mut HostCall<'_>,
-    which: Headers,
-    name: &[u8],
-    a: &[i32],
-) -> Result<i32, HostTrap> {
-    let mut first: Option<&[u8]> = None;
-    let mut joined: Option<Vec<u8>> = None;
-    visit(&*call.request, which, &mut |n, v| {
-        if n.eq_ignore_ascii_case(name) {
-            match (first, joined.as_mut()) {
-                (None, _) => first = Some(v),
-                (Some(f), None) => joined = Some([f, b", ", v].concat()),
-                (Some(_), Some(j)) => {
-                    j.extend_from_slice(b", ");
-                    j.extend_from_slice(v);
+    #[test]
+    fn tables_are_consistent() {
+        let mut modules: Vec<&str> = ABIS.iter().map(|a| a.module).collect();
+        modules.dedup();
+        assert_eq!(modules.len(), ABIS.len(), "duplicate ABI module names");
+        for abi in ABIS {
+            let mut names: Vec<&str> = abi.functions.iter().map(|f| f.name).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(
+                names.len(),
+                abi.functions.len(),
+                "duplicate names in {}",
+                abi.module
+            );
+            for f in abi.functions {
+                assert_eq!(f.qualified, format!("{}.{}", abi.module, f.name));
+                assert!(
+                    f.params.len() <= MAX_PARAMS,
+                    "{}: too many parameters",
+                    f.qualified
+                );
+                assert!(f.results.len() <= 1, "{}: at most one result", f.qualified);
+                assert!(f.func_type().is_numeric(), "{}: numbers only", f.qualified);
+                assert!(f.phases != PhaseSet(0), "{} allowed nowhere", f.qualified);
+                if f.phases != PhaseSet::ALL {
+                    assert!(
+                        matches!(f.results, [] | [ValType::I32] | [ValType::I64]),
+                        "{}: a phase-limited function must return an integer status",
+                        f.qualified
+                    );
+                }
+                if let HostFn::Status(_) = f.func {
+                    assert_eq!(f.results, [ValType::I32], "{}: status shape", f.qualified);
                 }
             }
         }
-        true
-    });
-    match joined.as_deref().or(first) {
-        Some(v) => call.memory.write_out(a[2], a[3], v),
-        None => {
-            call.memory.write_out(a[2], a[3], b"")?;
-            Ok(status::NOT_FOUND)
-        }
+        assert_eq!(ngx::NGX.module, abi_consts::import::NGX);
+        assert_eq!(ngx_test::NGX_TEST.module, abi_consts::import::NGX_TEST);
+    }
+
+    #[test]
+    fn lookup_by_module_and_name() {
+        let f = lookup(ABIS, "ngx", "resp_say").expect("ngx.resp_say");
+        assert_eq!(f.qualified, "ngx.resp_say");
+        assert!(lookup(ABIS, "ngx_test", "resp_say").is_none());
+        assert!(lookup(ABIS, "env", "resp_say").is_none());
+        assert_eq!(f.signature(), "(data_ptr, data_len) -> i32");
+        let s = lookup(ABIS, "ngx_test", "suspend").expect("ngx_test.suspend");
+        assert!(s.suspends());
+        assert_eq!(s.signature(), "(delay_ms: i32, token: i64) -> i64");
+    }
+
+    #[test]
+    fn args_read_their_declared_types() {
+        let vals = [
+            Val::I32(-1),
+            Val::I64(1 << 40),
+            Val::F32(1.5),
+            Val::F64(-2.25),
+        ];
+        let a = Args::new(&vals);
+        assert_eq!(
+            (a.i32(0), a.i64(1), a.f32(2), a.f64(3)),
+            (-1, 1 << 40, 1.5, -2.25)
+        );
+        assert_eq!(a.i32(1), 0, "another type reads as zero");
+        assert_eq!(a.i64(9), 0, "a missing argument reads as zero");
     }
 }
-
-/// Every `which` header as `name\0value\0` pairs, copied to the output buffer at `a[0..2]`
-/// by the getter convention.
-fn get_all(call: &mut HostCall<'_>, which: Headers, a: &[i32]) -> Result<i32, HostTrap> {
-    let mut out = Vec::new();
-    visit(&*call.request, which, &mut |n, v| {
-        out.extend_from_slice(n);
-        out.push(0);
-        out.extend_from_slice(v);
-        out.push(0);
-        true
-    });
-    call.memory.write_out(a[0], a[1], &out)
-}
-
-#[cfg(test)]
-mod fuzz;
-#[cfg(test)]
-pub(crate) mod tests;

@@ -1,17 +1,31 @@
 //! Engine micro-figures: instantiation (worker and per-request), an empty export call with and
-//! without a timeout budget, and `HOST_CALLS` host calls from one export (the host-call cost
-//! is (host_loop - noop) / HOST_CALLS). Run with `make bench-micro`.
+//! without a timeout budget, `HOST_CALLS` host calls from one export (the host-call cost is
+//! (host_loop - noop) / HOST_CALLS), and a call that suspends once inside a host function and
+//! is resumed (suspend + resume = that figure less the resumable module's noop). Run with
+//! `make bench-micro`.
+
+// Benchmark code: a failed unwrap is a failed run; criterion's macros generate undocumented
+// functions.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use engine_api::{Budget, Engine, EngineOptions, Instance, InstanceLimits, Isolation, Module};
-use engine_bench::{BenchRequest, GUEST_WAT};
+use engine_api::abi::ABIS;
+use engine_api::{
+    Budget, Engine, EngineOptions, Instance, InstanceLimits, Isolation, Module, Reply, Step, Val,
+};
+use engine_bench::{for_each_engine, BenchRequest, GUEST_WAT, RESUMABLE_WAT};
 
 const TIMEOUT: Budget = Budget {
     timeout: Some(Duration::from_secs(1)),
     fuel: None,
 };
+
+fn call<I: Instance>(instance: &mut I, name: &str, budget: &Budget) {
+    let step = instance.start(name, &[], &mut BenchRequest, budget);
+    assert!(matches!(step, Ok(Step::Done(_))), "{name}: {step:?}");
+}
 
 fn bench_engine<E: Engine>(c: &mut Criterion, name: &str, make: impl Fn(EngineOptions) -> E) {
     let bytes = wat::parse_str(GUEST_WAT).expect("the guest is valid WAT");
@@ -31,10 +45,32 @@ fn bench_engine<E: Engine>(c: &mut Criterion, name: &str, make: impl Fn(EngineOp
         .instantiate(Isolation::Worker, &limits, &Budget::UNLIMITED)
         .expect("instantiates");
     group.bench_function("call noop", |b| {
-        b.iter(|| instance.call("noop", &mut BenchRequest, &Budget::UNLIMITED))
+        b.iter(|| call(&mut instance, "noop", &Budget::UNLIMITED))
     });
     group.bench_function("call host_loop (1000 host calls)", |b| {
-        b.iter(|| instance.call("host_loop", &mut BenchRequest, &Budget::UNLIMITED))
+        b.iter(|| call(&mut instance, "host_loop", &Budget::UNLIMITED))
+    });
+
+    let resumable = wat::parse_str(RESUMABLE_WAT).expect("the guest is valid WAT");
+    let module = plain.compile(&resumable).expect("compiles");
+    let mut instance = module
+        .instantiate(Isolation::Worker, &limits, &Budget::UNLIMITED)
+        .expect("instantiates");
+    group.bench_function("call noop (module that may suspend)", |b| {
+        b.iter(|| call(&mut instance, "noop", &Budget::UNLIMITED))
+    });
+    group.bench_function("call suspending once, resumed", |b| {
+        b.iter(|| {
+            let step = instance.start(
+                "suspend_n",
+                &[Val::I32(1)],
+                &mut BenchRequest,
+                &Budget::UNLIMITED,
+            );
+            assert!(matches!(step, Ok(Step::Suspended(_))), "{step:?}");
+            let step = instance.resume(Reply::Ready, &mut BenchRequest);
+            assert!(matches!(step, Ok(Step::Done(_))), "{step:?}");
+        })
     });
 
     let budgeted = make(EngineOptions {
@@ -47,31 +83,21 @@ fn bench_engine<E: Engine>(c: &mut Criterion, name: &str, make: impl Fn(EngineOp
         .instantiate(Isolation::Worker, &limits, &TIMEOUT)
         .expect("instantiates");
     group.bench_function("call noop (timeout 1s)", |b| {
-        b.iter(|| instance.call("noop", &mut BenchRequest, &TIMEOUT))
+        b.iter(|| call(&mut instance, "noop", &TIMEOUT))
     });
     group.bench_function("call host_loop (timeout 1s)", |b| {
-        b.iter(|| instance.call("host_loop", &mut BenchRequest, &TIMEOUT))
+        b.iter(|| call(&mut instance, "host_loop", &TIMEOUT))
     });
     group.finish();
 }
 
 fn engines(c: &mut Criterion) {
-    #[cfg(feature = "wasmtime")]
-    bench_engine(c, "wasmtime", |o| {
-        engine_wasmtime::Engine::new(o).expect("engine")
-    });
-    #[cfg(feature = "wasmer")]
-    bench_engine(c, "wasmer", |o| {
-        engine_wasmer::Engine::new(o).expect("engine")
-    });
-    #[cfg(feature = "wasmer-singlepass")]
-    bench_engine(c, "wasmer-singlepass", |o| {
-        engine_wasmer::Engine::singlepass(o).expect("engine")
-    });
-    #[cfg(feature = "wasmi")]
-    bench_engine(c, "wasmi", |o| {
-        engine_wasmi::Engine::new(o).expect("engine")
-    });
+    macro_rules! bench {
+        ($name:literal, $new:path) => {
+            bench_engine(c, $name, |o| $new(o, ABIS).expect("engine"));
+        };
+    }
+    for_each_engine!(bench);
 }
 
 criterion_group! {

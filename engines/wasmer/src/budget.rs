@@ -25,7 +25,7 @@ use engine_api::ticker::{CallGuard, Ticker};
 use engine_api::Budget;
 use wasmer::sys::vm::{VMExtern, VMGlobalDefinition};
 use wasmer::sys::ModuleMiddleware;
-use wasmer::{AsStoreMut as _, Extern, Global, Instance, Store, Value};
+use wasmer::{AsStoreMut, Extern, Global, Instance, Store, Value};
 
 use crate::metering::{Metering, EXHAUSTED, REMAINING, STOP};
 
@@ -93,7 +93,7 @@ impl Points {
     }
 
     /// Gives the next call `points`.
-    pub(crate) fn set(&self, store: &mut Store, points: u64) -> anyhow::Result<()> {
+    pub(crate) fn set(&self, store: &mut impl AsStoreMut, points: u64) -> anyhow::Result<()> {
         // The global is an i64 compared unsigned: u64::MAX is "unlimited".
         self.remaining
             .set(store, Value::I64(points as i64))
@@ -107,7 +107,7 @@ impl Points {
     }
 
     /// Whether the last call ran out of points.
-    pub(crate) fn exhausted(&self, store: &mut Store) -> bool {
+    pub(crate) fn exhausted(&self, store: &mut impl AsStoreMut) -> bool {
         matches!(self.exhausted.get(store), Value::I32(v) if v != 0)
     }
 }

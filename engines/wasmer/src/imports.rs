@@ -1,58 +1,125 @@
-//! Builds the `ngx` imports from the ABI table: one typed function per entry, by arity.
+//! Builds a module's imports from the host ABIs: one function per imported table entry, made
+//! from its signature, so no arity or type needs an adapter of its own. A function that may
+//! suspend is made async (`new_with_env_async`): a module importing one runs its calls on a
+//! coroutine ([`crate::call`]); every other module keeps plain calls.
 
-use engine_api::abi::{self, HostFunction};
-use wasmer::{Extern, Function, FunctionEnv, FunctionEnvMut, RuntimeError, Store};
+use std::sync::Arc;
+
+use engine_api::abi::{self, Called, HostFunction, MAX_PARAMS};
+use engine_api::suspend::Exchange;
+use engine_api::{FuncType, HostTrap, Val, ValType};
+use wasmer::{
+    AsyncFunctionEnvMut, Extern, Function, FunctionEnv, FunctionEnvMut, RuntimeError, Store, Value,
+};
 
 use crate::HostState;
 
-/// Hands the guest memory and the bound request to the shared implementation.
+/// Runs `f` with the guest memory and the bound request of `state`.
 fn invoke(
-    env: &mut FunctionEnvMut<'_, HostState>,
+    state: &mut HostState,
+    store: &impl wasmer::AsStoreRef,
     f: &'static HostFunction,
-    args: &[i32],
-) -> Result<i32, RuntimeError> {
-    let (state, store) = env.data_and_store_mut();
+    params: &[Value],
+) -> Result<Called, RuntimeError> {
+    let mut args = [Val::I32(0); MAX_PARAMS];
+    let n = params.len().min(MAX_PARAMS);
+    for (a, p) in args.iter_mut().zip(&params[..n]) {
+        *a = from_wasmer(p);
+    }
     let result = match &state.memory {
         Some(memory) => {
-            let view = memory.view(&store);
+            let view = memory.view(store);
             // SAFETY: the slice is used only during this host call, while the guest is
             // suspended in it; nothing else reads, writes or grows the memory meanwhile.
             let data = unsafe { view.data_unchecked_mut() };
-            abi::invoke(f, Some(data), &mut state.request, args)
+            abi::invoke(f, Some(data), &mut state.request, &args[..n])
         }
-        None => abi::invoke(f, None, &mut state.request, args),
+        None => abi::invoke(f, None, &mut state.request, &args[..n]),
     };
-    result.map_err(|t| RuntimeError::user(Box::new(t)))
+    result.map_err(trap)
 }
 
-macro_rules! wrap {
-    ($store:expr, $env:expr, $f:expr, $($a:ident),*) => {{
-        let f: &'static HostFunction = $f;
-        Function::new_typed_with_env($store, $env, move |mut env: FunctionEnvMut<'_, HostState>, $($a: i32),*| {
-            invoke(&mut env, f, &[$($a),*])
-        })
-    }};
+fn trap(t: HostTrap) -> RuntimeError {
+    RuntimeError::user(Box::new(t))
 }
 
-/// The host function `f` for one store.
+fn results(value: Option<Val>) -> Vec<Value> {
+    value.map(to_wasmer).into_iter().collect()
+}
+
+/// A plain host function for one store.
 fn function(store: &mut Store, env: &FunctionEnv<HostState>, f: &'static HostFunction) -> Function {
-    match f.params.len() {
-        0 => wrap!(store, env, f,),
-        1 => wrap!(store, env, f, a),
-        2 => wrap!(store, env, f, a, b),
-        3 => wrap!(store, env, f, a, b, c),
-        4 => wrap!(store, env, f, a, b, c, d),
-        5 => wrap!(store, env, f, a, b, c, d, e),
-        6 => wrap!(store, env, f, a, b, c, d, e, g),
-        7 => wrap!(store, env, f, a, b, c, d, e, g, h),
-        // The table test in engine-api keeps every entry at 8 parameters or fewer.
-        _ => wrap!(store, env, f, a, b, c, d, e, g, h, i),
-    }
+    Function::new_with_env(
+        store,
+        env,
+        func_type(&f.func_type()),
+        move |mut env: FunctionEnvMut<'_, HostState>, params: &[Value]| {
+            let (state, store) = env.data_and_store_mut();
+            match invoke(state, &store, f, params)? {
+                Called::Returned(value) => Ok(results(value)),
+                Called::Suspended(_) => Err(trap(HostTrap::new(
+                    f.qualified,
+                    "suspended, but it was not made as a function that may suspend",
+                ))),
+            }
+        },
+    )
+}
+
+/// A host function that may suspend, for one store: if it asks to wait, its future is
+/// pending (the coroutine returns to the instance, which returns `Suspended`) until the
+/// instance resumes the call through the store's [`Exchange`].
+fn async_function(
+    store: &mut Store,
+    env: &FunctionEnv<HostState>,
+    f: &'static HostFunction,
+) -> Function {
+    Function::new_with_env_async(
+        store,
+        env,
+        func_type(&f.func_type()),
+        move |env: AsyncFunctionEnvMut<HostState>, params: &[Value]| {
+            let params = params.to_vec();
+            async move {
+                let (pending, exchange): (_, Arc<Exchange>) = {
+                    let mut handle = env.write().await;
+                    let (state, store) = handle.data_and_store_mut();
+                    let pending = match invoke(state, &*store, f, &params)? {
+                        Called::Returned(value) => return Ok(results(value)),
+                        Called::Suspended(pending) => pending,
+                    };
+                    let Some(exchange) = state.exchange.clone() else {
+                        return Err(trap(HostTrap::new(f.qualified, "no resumable call")));
+                    };
+                    // The request of this step ends here; the next step's comes with the
+                    // resumption.
+                    state.request.unbind();
+                    (pending, exchange)
+                };
+                let resume = exchange.suspend(pending.wait()).await;
+                let mut handle = env.write().await;
+                let (state, store) = handle.data_and_store_mut();
+                state.request = resume.request;
+                let value = match &state.memory {
+                    Some(memory) => {
+                        let view = memory.view(&*store);
+                        // SAFETY: as in `invoke`: used only while the guest waits for this
+                        // call to complete.
+                        let data = unsafe { view.data_unchecked_mut() };
+                        abi::finish(pending, Some(data), &mut state.request, resume.reply)
+                    }
+                    None => abi::finish(pending, None, &mut state.request, resume.reply),
+                }
+                .map_err(trap)?;
+                Ok(results(value))
+            }
+        },
+    )
 }
 
 /// The imports of one instance, in the module's import order: only the functions the
 /// module imports are made (wasmer has no pre-linking, so each store makes its own; a guest
-/// typically imports a handful of the table's functions).
+/// typically imports a handful of the tables' functions).
 pub(crate) fn build(
     store: &mut Store,
     env: &FunctionEnv<HostState>,
@@ -60,6 +127,51 @@ pub(crate) fn build(
 ) -> Vec<Extern> {
     imports
         .iter()
-        .map(|f| Extern::Function(function(store, env, f)))
+        .map(|f| {
+            Extern::Function(if f.suspends() {
+                async_function(store, env, f)
+            } else {
+                function(store, env, f)
+            })
+        })
         .collect()
+}
+
+pub(crate) fn func_type(ty: &FuncType) -> wasmer::FunctionType {
+    wasmer::FunctionType::new(
+        ty.params.iter().map(|t| val_type(*t)).collect::<Vec<_>>(),
+        ty.results.iter().map(|t| val_type(*t)).collect::<Vec<_>>(),
+    )
+}
+
+fn val_type(t: ValType) -> wasmer::Type {
+    match t {
+        ValType::I32 => wasmer::Type::I32,
+        ValType::I64 => wasmer::Type::I64,
+        ValType::F32 => wasmer::Type::F32,
+        ValType::F64 => wasmer::Type::F64,
+        ValType::V128 => wasmer::Type::V128,
+        ValType::Ref => wasmer::Type::ExternRef,
+    }
+}
+
+/// A wasmer number as a [`Val`] (references and vectors never cross the host ABI: the
+/// tables declare numbers only).
+pub(crate) fn from_wasmer(v: &Value) -> Val {
+    match v {
+        Value::I32(v) => Val::I32(*v),
+        Value::I64(v) => Val::I64(*v),
+        Value::F32(v) => Val::F32(*v),
+        Value::F64(v) => Val::F64(*v),
+        _ => Val::I32(0),
+    }
+}
+
+pub(crate) fn to_wasmer(v: Val) -> Value {
+    match v {
+        Val::I32(v) => Value::I32(v),
+        Val::I64(v) => Value::I64(v),
+        Val::F32(v) => Value::F32(v),
+        Val::F64(v) => Value::F64(v),
+    }
 }

@@ -1,8 +1,9 @@
 //! Wasmer backend for ngx_wasm (the `sys` backend with Cranelift).
 //!
-//! This crate adapts [`engine_api`] to wasmer: it compiles modules, builds the `ngx` imports
-//! from the host ABI table ([`engine_api::abi::HOST_FUNCTIONS`]) and calls exports. It
-//! implements no host function itself.
+//! This crate adapts [`engine_api`] to wasmer: it compiles modules, builds their imports from
+//! the host ABIs ([`engine_api::abi::ABIS`]) and runs calls ([`call`]). It implements no host
+//! function itself. Calls of a module that imports a host function which may suspend run on
+//! a coroutine (wasmer's `experimental-async`); every other module's calls stay plain.
 //!
 //! Wasmer has no pre-linked instance (`InstancePre`) and no instance pool: functions belong
 //! to a store, so each instantiation builds its imports in the new store. That is why
@@ -13,23 +14,26 @@
 //! in its own engine. `wasm_max_memory` goes through per-instance tunables ([`limits`]).
 
 mod budget;
+mod call;
 mod imports;
 mod limits;
 mod metering;
 
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
 
 use anyhow::Context as _;
+use engine_api::abi::{HostAbi, HostFunction};
+use engine_api::suspend::Exchange;
 use engine_api::{
-    validate, Budget, EngineOptions, ExportCache, ExportType, ExternKind, FuncType, GuestError,
-    GuestErrorKind, HostRequest, HostTrap, ImportType, InstanceLimits, Isolation, MemoryLimiter,
-    RequestSlot, TrapKind, ValType,
+    validate, Budget, Capabilities, EngineOptions, ExportType, ExternKind, FuncType, GuestError,
+    GuestErrorKind, HostTrap, ImportType, InstanceLimits, Isolation, MemoryLimiter, RequestSlot,
+    TrapKind, ValType,
 };
 use wasmer::sys::{BaseTunables, CompilerConfig as _, NativeEngineExt as _};
-use wasmer::{FunctionEnv, Memory, RuntimeError, Store, TypedFunction};
+use wasmer::{FunctionEnv, Memory, RuntimeError, Store};
 
 use crate::budget::{Points, Watchdog};
+pub use crate::call::Instance;
 use crate::limits::{LimitingTunables, SharedLimiter};
 
 /// The name this engine is known by in directives and logs (Cranelift compiler).
@@ -41,24 +45,26 @@ pub const NAME_SINGLEPASS: &str = "wasmer-singlepass";
 /// The wasmer version this crate is built against (kept in step with Cargo.toml).
 pub const VERSION: &str = "7.3.0";
 
-/// Per-instance host state: the request slot host functions reach the request through, and
-/// the guest memory, looked up once per instance.
+/// Per-instance host state: the request slot host functions reach the request through, the
+/// guest memory, looked up once per instance, and, for a module whose calls may suspend, the
+/// exchange its suspending host functions talk to the instance through.
 #[derive(Default)]
 pub struct HostState {
     request: RequestSlot,
     memory: Option<Memory>,
+    exchange: Option<Arc<Exchange>>,
 }
 
 /// What a worker process adds to an engine made in the master: the watchdog thread that
 /// enforces timeouts (threads do not survive nginx's `fork`).
 #[derive(Default)]
-struct WorkerState {
+pub(crate) struct WorkerState {
     watchdog: OnceLock<Result<Watchdog, String>>,
 }
 
 impl WorkerState {
     /// The watchdog, started on first use.
-    fn watchdog(&self) -> Result<&Watchdog, GuestError> {
+    pub(crate) fn watchdog(&self) -> Result<&Watchdog, GuestError> {
         self.watchdog
             .get_or_init(|| {
                 Watchdog::start().map_err(|e| format!("cannot start the watchdog thread: {e}"))
@@ -108,28 +114,44 @@ pub struct Engine {
     compiler: Compiler,
     name: &'static str,
     options: EngineOptions,
+    abis: &'static [&'static HostAbi],
     worker: Arc<WorkerState>,
 }
 
 impl Engine {
-    /// Creates the engine with the Cranelift compiler. `options` says which budgets must be
-    /// enforced: with any, every module is compiled with metering.
-    pub fn new(options: EngineOptions) -> anyhow::Result<Self> {
-        Ok(Engine::with(Compiler::Cranelift, NAME, options))
+    /// Creates the engine with the Cranelift compiler, for modules importing from `abis`.
+    /// `options` says which budgets must be enforced: with any, every module is compiled with
+    /// metering.
+    pub fn new(options: EngineOptions, abis: &'static [&'static HostAbi]) -> anyhow::Result<Self> {
+        Ok(Engine::with(Compiler::Cranelift, NAME, options, abis))
     }
 
     /// Creates the engine with the single-pass compiler.
     #[cfg(feature = "singlepass")]
-    pub fn singlepass(options: EngineOptions) -> anyhow::Result<Self> {
-        Ok(Engine::with(Compiler::Singlepass, NAME_SINGLEPASS, options))
+    pub fn singlepass(
+        options: EngineOptions,
+        abis: &'static [&'static HostAbi],
+    ) -> anyhow::Result<Self> {
+        Ok(Engine::with(
+            Compiler::Singlepass,
+            NAME_SINGLEPASS,
+            options,
+            abis,
+        ))
     }
 
-    fn with(compiler: Compiler, name: &'static str, options: EngineOptions) -> Self {
+    fn with(
+        compiler: Compiler,
+        name: &'static str,
+        options: EngineOptions,
+        abis: &'static [&'static HostAbi],
+    ) -> Self {
         Engine {
             engine: compiler.engine(false),
             compiler,
             name,
             options,
+            abis,
             worker: Arc::new(WorkerState::default()),
         }
     }
@@ -148,6 +170,10 @@ impl engine_api::Engine for Engine {
 
     fn version(&self) -> &'static str {
         VERSION
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { suspend: true }
     }
 
     fn init_worker(&self, _request_isolation: bool) -> anyhow::Result<()> {
@@ -193,17 +219,11 @@ impl engine_api::Engine for Engine {
                 kind: extern_kind(i.ty()),
             })
             .collect();
-        validate::check_imports(&imports)?;
-        // check_imports accepted only host functions, so every name resolves.
-        let host_imports = imports
-            .iter()
-            .map(|i| engine_api::abi::lookup(&i.name))
-            .collect::<Option<Vec<_>>>()
-            .context("the module imports something other than a host function")?;
+        let host_imports = validate::check_imports(&imports, self.abis, self.capabilities())?;
         Ok(Module {
             engine,
             module,
-            imports,
+            resumable: validate::may_suspend(&host_imports),
             host_imports,
             metered: self.metered(),
             worker: self.worker.clone(),
@@ -215,19 +235,16 @@ impl engine_api::Engine for Engine {
 pub struct Module {
     engine: wasmer::Engine,
     module: wasmer::Module,
-    imports: Vec<ImportType>,
     /// The host functions it imports, in import order.
-    host_imports: Vec<&'static engine_api::abi::HostFunction>,
+    host_imports: Vec<&'static HostFunction>,
+    /// It imports a host function that may suspend: its calls run on a coroutine.
+    resumable: bool,
     metered: bool,
     worker: Arc<WorkerState>,
 }
 
 impl engine_api::Module for Module {
     type Instance = Instance;
-
-    fn imports(&self) -> Vec<ImportType> {
-        self.imports.clone()
-    }
 
     fn exports(&self) -> Vec<ExportType> {
         self.module
@@ -253,10 +270,16 @@ impl engine_api::Module for Module {
         let base = BaseTunables::for_target(engine.target());
         engine.set_tunables(LimitingTunables::new(base, limiter.clone()));
         let mut store = Store::new(engine);
-        let env = FunctionEnv::new(&mut store, HostState::default());
+        let exchange = self.resumable.then(|| Arc::new(Exchange::default()));
+        let state = HostState {
+            exchange: exchange.clone(),
+            ..HostState::default()
+        };
+        let env = FunctionEnv::new(&mut store, state);
         let externs = imports::build(&mut store, &env, &self.host_imports);
         // A start function runs with the metering global's initial points
-        // (budget::START_POINTS): the budget cannot reach it.
+        // (budget::START_POINTS): the budget cannot reach it. It runs before any request
+        // exists, so a host function that may suspend traps in it instead.
         let instance =
             wasmer::Instance::new_by_index(&mut store, &self.module, &externs).map_err(|e| {
                 limits::lock(&limiter)
@@ -271,97 +294,15 @@ impl engine_api::Module for Module {
         };
         let memory = instance.exports.get_memory("memory").ok().cloned();
         env.as_mut(&mut store).memory = memory;
-        Ok(Instance {
+        Ok(Instance::new(
             store,
             env,
             instance,
-            funcs: ExportCache::default(),
             limiter,
             points,
-            worker: self.worker.clone(),
-        })
-    }
-}
-
-/// A live wasmer instance with its store.
-pub struct Instance {
-    store: Store,
-    env: FunctionEnv<HostState>,
-    instance: wasmer::Instance,
-    /// Typed handles of the exports called so far.
-    funcs: ExportCache<TypedFunction<(), ()>>,
-    limiter: SharedLimiter,
-    /// The instance's metering globals, when metered.
-    points: Option<Points>,
-    worker: Arc<WorkerState>,
-}
-
-impl Instance {
-    /// The typed handle of export `name`, looked up once per instance (fields apart, so the
-    /// handle can be borrowed while the store is used mutably).
-    fn func<'a>(
-        funcs: &'a mut ExportCache<TypedFunction<(), ()>>,
-        instance: &wasmer::Instance,
-        store: &mut Store,
-        name: &str,
-    ) -> Result<&'a TypedFunction<(), ()>, GuestError> {
-        funcs.get_or_lookup(name, || {
-            instance
-                .exports
-                .get_typed_function::<(), ()>(&*store, name)
-                .map_err(|e| GuestError::new(GuestErrorKind::Export, e.to_string()))
-        })
-    }
-}
-
-impl engine_api::Instance for Instance {
-    fn call(
-        &mut self,
-        name: &str,
-        request: &mut dyn HostRequest,
-        budget: &Budget,
-    ) -> Result<(), GuestError> {
-        let func = Self::func(&mut self.funcs, &self.instance, &mut self.store, name)?;
-        let deadline = budget.deadline(Instant::now());
-        match &self.points {
-            Some(points) => points
-                .set(&mut self.store, budget::points(budget))
-                .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, e.to_string()))?,
-            None if *budget != Budget::UNLIMITED => {
-                return Err(GuestError::new(
-                    GuestErrorKind::Instantiate,
-                    "a budget is configured but the module was compiled without metering",
-                ));
-            }
-            None => {}
-        }
-        let worker = self.worker.clone();
-        let watch = match (deadline, &self.points) {
-            (Some(deadline), Some(points)) => Some(worker.watchdog()?.arm(points.flag(), deadline)),
-            _ => None,
-        };
-        limits::lock(&self.limiter).begin_call();
-        // SAFETY: the request is unbound right after the call, before `request`'s borrow ends;
-        // the build uses panic=abort, so no unwinding can skip the unbind.
-        unsafe { self.env.as_mut(&mut self.store).request.bind(request) };
-        let result = func.call(&mut self.store);
-        // Before anything else touches the counter: the watchdog writes it only until here.
-        let fired = watch.is_some_and(|w| w.disarm());
-        self.env.as_mut(&mut self.store).request.unbind();
-        let Err(e) = result else {
-            return Ok(());
-        };
-        if let Some(points) = &self.points {
-            if points.exhausted(&mut self.store) {
-                return Err(budget.exceeded(if fired {
-                    TrapKind::Timeout
-                } else {
-                    TrapKind::OutOfFuel
-                }));
-            }
-        }
-        Err(limits::lock(&self.limiter)
-            .call_error(GuestError::new(GuestErrorKind::Trap, describe(e))))
+            exchange,
+            self.worker.clone(),
+        ))
     }
 }
 

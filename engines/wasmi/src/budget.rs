@@ -3,17 +3,11 @@
 //! wasmi has no epochs and no threads, but a call that runs out of fuel can be resumed
 //! (`call_resumable` returns `OutOfFuel`, and the invocation resumes after more fuel is put
 //! in the store). A call with a `wasm_timeout` therefore runs in slices of [`SLICE`] fuel
-//! units, with a clock check between slices; `wasm_fuel` caps the slices' total. Precision:
-//! a guest is stopped at the first slice boundary after its deadline (a slice takes about
-//! 0.1-0.5 ms; see `docs/safety.md`).
+//! units, with a clock check between slices ([`crate::call`]); `wasm_fuel` caps the slices'
+//! total. Precision: a guest is stopped at the first slice boundary after its deadline (a
+//! slice takes about 0.1-0.5 ms; see `docs/safety.md`).
 
-use std::time::{Duration, Instant};
-
-use engine_api::limits::FuelPlan;
-use engine_api::{Budget, GuestError, GuestErrorKind, TrapKind};
-use wasmi::{Store, TypedFunc, TypedResumableCall};
-
-use crate::{describe, StoreData};
+use engine_api::Budget;
 
 /// Fuel per slice when a call has a timeout: the interpreter runs roughly 100-500 million
 /// units a second here, so a slice is a fraction of a millisecond, and the cost of a resume
@@ -37,75 +31,10 @@ pub(crate) fn start_fuel(budget: &Budget) -> u64 {
     }
 }
 
-fn store_error(e: wasmi::Error) -> GuestError {
-    GuestError::new(GuestErrorKind::Trap, describe(&e))
-}
-
-/// Calls `func` on a metered store under `budget`.
-pub(crate) fn call(
-    store: &mut Store<StoreData>,
-    func: &TypedFunc<(), ()>,
-    budget: &Budget,
-) -> Result<(), GuestError> {
-    let Some(timeout) = budget.timeout else {
-        // Fuel alone: one plain call with the whole budget.
-        store
-            .set_fuel(budget.fuel.unwrap_or(u64::MAX))
-            .map_err(store_error)?;
-        return func
-            .call(&mut *store, ())
-            .map_err(|e| match e.as_trap_code() {
-                Some(wasmi::TrapCode::OutOfFuel) => budget.exceeded(TrapKind::OutOfFuel),
-                _ => store_error(e),
-            });
-    };
-    sliced(store, func, budget, timeout)
-}
-
-fn sliced(
-    store: &mut Store<StoreData>,
-    func: &TypedFunc<(), ()>,
-    budget: &Budget,
-    timeout: Duration,
-) -> Result<(), GuestError> {
-    let start = Instant::now();
-    let deadline = start.checked_add(timeout);
-    let mut plan = FuelPlan::new(budget, SLICE);
-    let out_of_fuel = || budget.exceeded(TrapKind::OutOfFuel);
-    let first = plan.next_slice(0).ok_or_else(out_of_fuel)?;
-    store.set_fuel(first).map_err(store_error)?;
-    let mut state = func.call_resumable(&mut *store, ());
-    loop {
-        match state {
-            Ok(TypedResumableCall::Finished(())) => return Ok(()),
-            Ok(TypedResumableCall::HostTrap(invocation)) => {
-                // A host function refused (bad pointer...): not resumed, the call fails.
-                return Err(GuestError::new(
-                    GuestErrorKind::Trap,
-                    describe(invocation.host_error()),
-                ));
-            }
-            Ok(TypedResumableCall::OutOfFuel(invocation)) => {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    return Err(budget.exceeded(TrapKind::Timeout));
-                }
-                // Fuel the slice left unused (less than the next instruction needs) goes back
-                // to the budget before the next slice is taken from it.
-                plan.give_back(store.get_fuel().unwrap_or(0));
-                let next = plan
-                    .next_slice(invocation.required_fuel())
-                    .ok_or_else(out_of_fuel)?;
-                store.set_fuel(next).map_err(store_error)?;
-                state = invocation.resume(&mut *store);
-            }
-            Err(e) => return Err(store_error(e)),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn start_functions_get_fuel_in_proportion_to_the_timeout() {

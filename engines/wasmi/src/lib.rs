@@ -1,26 +1,32 @@
 //! wasmi backend for ngx_wasm: an interpreter, for builds without a JIT.
 //!
 //! This crate adapts [`engine_api`] to wasmi: it compiles (validates and translates) modules,
-//! links the host ABI table ([`engine_api::abi::HOST_FUNCTIONS`]) into a [`wasmi::Linker`]
-//! and calls exports. It implements no host function itself.
+//! links the host ABIs ([`engine_api::abi::ABIS`]) into a [`wasmi::Linker`] and runs calls. It
+//! implements no host function itself.
 //!
-//! Budgets: wasmi only meters fuel, but its calls are resumable when fuel runs out, so a
-//! `wasm_timeout` is enforced by running the guest in fuel slices with a clock check between
-//! them ([`budget`]); `wasm_max_memory` is a [`wasmi::ResourceLimiter`] over
-//! [`engine_api::MemoryLimiter`].
+//! Calls are resumable without a native stack: a host function that suspends makes wasmi's
+//! `call_resumable` return a host trap carrying the interpreter state, which [`call`] keeps
+//! and resumes with the function's result. Budgets: wasmi only meters fuel, but a call that
+//! runs out of fuel can be resumed too, so a `wasm_timeout` is enforced by running the guest
+//! in fuel slices with a clock check between them ([`budget`]); `wasm_max_memory` is a
+//! [`wasmi::ResourceLimiter`] over [`engine_api::MemoryLimiter`].
 
 mod budget;
+mod call;
 mod linker;
 
 use std::fmt;
 
 use anyhow::Context as _;
+use engine_api::abi::{HostAbi, Pending};
 use engine_api::{
-    validate, Budget, EngineOptions, ExportCache, ExportType, ExternKind, FuncType, GuestError,
-    GuestErrorKind, HostRequest, HostTrap, ImportType, InstanceLimits, Isolation, MemoryLimiter,
-    RequestSlot, TrapKind, ValType,
+    validate, Budget, Capabilities, EngineOptions, ExportCache, ExportType, ExternKind, FuncType,
+    GuestError, GuestErrorKind, HostRequest, HostTrap, InstanceLimits, Isolation, MemoryLimiter,
+    Reply, RequestSlot, Step, TrapKind, Val, ValType,
 };
 use wasmi::{Memory, Store, TypedFunc};
+
+use crate::call::Suspended;
 
 /// The name this engine is known by in directives and logs.
 pub const NAME: &str = "wasmi";
@@ -29,12 +35,14 @@ pub const NAME: &str = "wasmi";
 pub const VERSION: &str = "2.0.0";
 
 /// Per-store data: the request slot host functions reach the request through, the guest
-/// memory, looked up once per instance, and the memory limiter.
+/// memory, looked up once per instance, the memory limiter, and the pending half of a host
+/// function that just suspended.
 #[derive(Default)]
 pub struct StoreData {
     request: RequestSlot,
     memory: Option<Memory>,
     limiter: Limiter,
+    pending: Option<Box<Pending>>,
 }
 
 /// [`MemoryLimiter`] as wasmi's resource limiter.
@@ -87,17 +95,31 @@ impl fmt::Display for Trap {
 
 impl wasmi::errors::HostError for Trap {}
 
-/// A wasmi engine with the host ABI linked once.
+/// The error a suspending host function returns: a resumable call stops there, and the
+/// function's pending half is in [`StoreData::pending`].
+#[derive(Debug)]
+struct Suspend;
+
+impl fmt::Display for Suspend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a host function suspended the call outside a resumable call")
+    }
+}
+
+impl wasmi::errors::HostError for Suspend {}
+
+/// A wasmi engine with the host ABIs linked once.
 pub struct Engine {
     engine: wasmi::Engine,
     linker: wasmi::Linker<StoreData>,
+    abis: &'static [&'static HostAbi],
     metered: bool,
 }
 
 impl Engine {
-    /// Creates the engine and links the ABI table. Fuel metering is on when `options` has
-    /// timeouts or fuel budgets (wasmi meters time through fuel slices).
-    pub fn new(options: EngineOptions) -> anyhow::Result<Self> {
+    /// Creates the engine and links `abis`. Fuel metering is on when `options` has timeouts
+    /// or fuel budgets (wasmi meters time through fuel slices).
+    pub fn new(options: EngineOptions, abis: &'static [&'static HostAbi]) -> anyhow::Result<Self> {
         let metered = options.timeouts || options.fuel;
         let mut config = wasmi::Config::default();
         config.consume_fuel(metered);
@@ -109,10 +131,11 @@ impl Engine {
             config.compilation_mode(wasmi::CompilationMode::Eager);
         }
         let engine = wasmi::Engine::new(&config);
-        let linker = linker::build(&engine)?;
+        let linker = linker::build(&engine, abis)?;
         Ok(Engine {
             engine,
             linker,
+            abis,
             metered,
         })
     }
@@ -129,27 +152,42 @@ impl engine_api::Engine for Engine {
         VERSION
     }
 
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { suspend: true }
+    }
+
     fn compile(&self, bytes: &[u8]) -> anyhow::Result<Module> {
         let module = wasmi::Module::new(&self.engine, bytes)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("not a valid WebAssembly module")?;
-        let imports: Vec<ImportType> = module
+        let imports: Vec<engine_api::ImportType> = module
             .imports()
-            .map(|i| ImportType {
+            .map(|i| engine_api::ImportType {
                 module: i.module().to_string(),
                 name: i.name().to_string(),
                 kind: extern_kind(i.ty()),
             })
             .collect();
-        validate::check_imports(&imports)?;
+        let funcs = validate::check_imports(&imports, self.abis, self.capabilities())?;
         Ok(Module {
             engine: self.engine.clone(),
             linker: self.linker.clone(),
             module,
-            imports,
-            metered: self.metered,
+            mode: Mode {
+                metered: self.metered,
+                resumable: validate::may_suspend(&funcs),
+            },
         })
     }
+}
+
+/// How calls of a module run.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    /// Fuel metering is on (some budget is configured).
+    metered: bool,
+    /// The module imports a host function that may suspend.
+    resumable: bool,
 }
 
 /// A compiled module with the linker it instantiates against.
@@ -157,16 +195,11 @@ pub struct Module {
     engine: wasmi::Engine,
     linker: wasmi::Linker<StoreData>,
     module: wasmi::Module,
-    imports: Vec<ImportType>,
-    metered: bool,
+    mode: Mode,
 }
 
 impl engine_api::Module for Module {
     type Instance = Instance;
-
-    fn imports(&self) -> Vec<ImportType> {
-        self.imports.clone()
-    }
 
     fn exports(&self) -> Vec<ExportType> {
         self.module
@@ -193,7 +226,7 @@ impl engine_api::Module for Module {
         };
         let mut store = Store::new(&self.engine, data);
         store.limiter(|d| &mut d.limiter);
-        if self.metered {
+        if self.mode.metered {
             // A start function cannot be resumed, so it gets fuel only (see budget.rs).
             store
                 .set_fuel(budget::start_fuel(budget))
@@ -217,63 +250,111 @@ impl engine_api::Module for Module {
         Ok(Instance {
             store,
             instance,
-            funcs: ExportCache::default(),
-            metered: self.metered,
+            exports: ExportCache::default(),
+            mode: self.mode,
+            call: None,
         })
     }
+}
+
+/// An export an instance has looked up.
+struct Export {
+    func: wasmi::Func,
+    /// The typed handle, when the export is a handler (`() -> ()`): the fast path.
+    handler: Option<TypedFunc<(), ()>>,
+    /// Its result types, for the buffer its results are written to.
+    results: Vec<wasmi::ValType>,
 }
 
 /// A live wasmi instance with its store.
 pub struct Instance {
     store: Store<StoreData>,
     instance: wasmi::Instance,
-    /// Typed handles of the exports called so far.
-    funcs: ExportCache<TypedFunc<(), ()>>,
-    metered: bool,
+    /// The exports called so far.
+    exports: ExportCache<Export>,
+    mode: Mode,
+    /// The call in progress, while it is suspended.
+    call: Option<Suspended>,
 }
 
 impl Instance {
-    /// The typed handle of export `name`, looked up once per instance (fields apart, so the
-    /// handle can be borrowed while the store is used mutably).
-    fn func<'a>(
-        funcs: &'a mut ExportCache<TypedFunc<(), ()>>,
+    /// The export `name`, looked up once per instance (fields apart, so the handle can be
+    /// borrowed while the store is used mutably).
+    fn export<'a>(
+        exports: &'a mut ExportCache<Export>,
         instance: &wasmi::Instance,
-        store: &mut Store<StoreData>,
+        store: &Store<StoreData>,
         name: &str,
-    ) -> Result<&'a TypedFunc<(), ()>, GuestError> {
-        funcs.get_or_lookup(name, || {
-            instance
-                .get_typed_func::<(), ()>(&*store, name)
-                .map_err(|e| GuestError::new(GuestErrorKind::Export, describe(&e)))
+    ) -> Result<&'a Export, GuestError> {
+        exports.get_or_lookup(name, || {
+            let func = instance.get_func(store, name).ok_or_else(|| {
+                GuestError::new(
+                    GuestErrorKind::Export,
+                    format!("no exported function \"{name}\""),
+                )
+            })?;
+            let ty = func.ty(store);
+            let is_handler = ty.params().is_empty() && ty.results().is_empty();
+            Ok(Export {
+                func,
+                handler: is_handler.then(|| func.typed(store).ok()).flatten(),
+                results: ty.results().to_vec(),
+            })
         })
+    }
+
+    /// Runs `step` with `host` bound to the store's request slot.
+    fn with_host<R>(&mut self, host: &mut dyn HostRequest, step: impl FnOnce(&mut Self) -> R) -> R {
+        // SAFETY: the request is unbound right after the step, before `host`'s borrow ends;
+        // the build uses panic=abort, so no unwinding can skip the unbind.
+        unsafe { self.store.data_mut().request.bind(host) };
+        let r = step(self);
+        self.store.data_mut().request.unbind();
+        r
     }
 }
 
 impl engine_api::Instance for Instance {
-    fn call(
+    fn start(
         &mut self,
         name: &str,
-        request: &mut dyn HostRequest,
+        args: &[Val],
+        host: &mut dyn HostRequest,
         budget: &Budget,
-    ) -> Result<(), GuestError> {
-        let func = Self::func(&mut self.funcs, &self.instance, &mut self.store, name)?;
-        if !self.metered && *budget != Budget::UNLIMITED {
+    ) -> Result<Step, GuestError> {
+        if self.call.is_some() {
+            return Err(GuestError::new(
+                GuestErrorKind::Usage,
+                "a call is already suspended in this instance",
+            ));
+        }
+        if !self.mode.metered && *budget != Budget::UNLIMITED {
             return Err(GuestError::new(
                 GuestErrorKind::Instantiate,
                 "a budget is configured but the engine was made without fuel metering",
             ));
         }
+        let export = Self::export(&mut self.exports, &self.instance, &self.store, name)?;
+        let (func, handler, result_types) = (export.func, export.handler, export.results.clone());
         self.store.data_mut().limiter.0.begin_call();
-        // SAFETY: the request is unbound right after the call, before `request`'s borrow ends;
-        // the build uses panic=abort, so no unwinding can skip the unbind.
-        unsafe { self.store.data_mut().request.bind(request) };
-        let result = if self.metered {
-            budget::call(&mut self.store, func, budget)
-        } else {
-            func.call(&mut self.store, ())
-                .map_err(|e| GuestError::new(GuestErrorKind::Trap, describe(&e)))
+        let result = self.with_host(host, |this| {
+            if this.mode.metered || this.mode.resumable {
+                call::start(this, func, args, result_types, budget)
+            } else {
+                call::plain(&mut this.store, func, handler, args, &result_types)
+            }
+        });
+        result.map_err(|e| self.store.data().limiter.0.call_error(e))
+    }
+
+    fn resume(&mut self, reply: Reply, host: &mut dyn HostRequest) -> Result<Step, GuestError> {
+        let Some(suspended) = self.call.take() else {
+            return Err(GuestError::new(
+                GuestErrorKind::Usage,
+                "no call is suspended in this instance",
+            ));
         };
-        self.store.data_mut().request.unbind();
+        let result = self.with_host(host, |this| call::resume(this, suspended, reply));
         result.map_err(|e| self.store.data().limiter.0.call_error(e))
     }
 }

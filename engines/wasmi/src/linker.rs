@@ -1,56 +1,109 @@
-//! Adapts the ABI table to a wasmi [`Linker`]: one typed closure per entry, by arity.
+//! Links the host ABIs into a wasmi [`Linker`]: one function per table entry, made from its
+//! signature, so no arity or type needs an adapter of its own.
 
-use engine_api::abi::{self, HostFunction, HOST_FUNCTIONS};
+use engine_api::abi::{self, Called, HostAbi, HostFunction, MAX_PARAMS};
+use engine_api::{FuncType, Val, ValType};
 use wasmi::{Caller, Linker};
 
-use crate::{StoreData, Trap};
+use crate::{StoreData, Suspend, Trap};
 
-/// Hands the guest memory and the bound request to the shared implementation.
-fn invoke(
-    caller: &mut Caller<'_, StoreData>,
-    f: &'static HostFunction,
-    args: &[i32],
-) -> Result<i32, wasmi::Error> {
-    let result = match caller.data().memory {
-        Some(memory) => {
-            let (data, store) = memory.data_and_store_mut(&mut *caller);
-            abi::invoke(f, Some(data), &mut store.request, args)
-        }
-        None => abi::invoke(f, None, &mut caller.data_mut().request, args),
-    };
-    result.map_err(|t| wasmi::Error::host(Trap(t)))
-}
-
-macro_rules! wrap {
-    ($linker:expr, $f:expr, $($a:ident),*) => {{
-        let f: &'static HostFunction = $f;
-        $linker
-            .func_wrap(abi::IMPORT_MODULE, f.name, move |mut caller: Caller<'_, StoreData>, $($a: i32),*| {
-                invoke(&mut caller, f, &[$($a),*])
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-    }};
-}
-
-/// A linker holding every host function of the ABI table.
-pub(crate) fn build(engine: &wasmi::Engine) -> anyhow::Result<Linker<StoreData>> {
+/// A linker holding every host function of `abis`.
+pub(crate) fn build(
+    engine: &wasmi::Engine,
+    abis: &[&'static HostAbi],
+) -> anyhow::Result<Linker<StoreData>> {
     let mut linker = Linker::new(engine);
-    for f in HOST_FUNCTIONS {
-        match f.params.len() {
-            0 => wrap!(linker, f,),
-            1 => wrap!(linker, f, a),
-            2 => wrap!(linker, f, a, b),
-            3 => wrap!(linker, f, a, b, c),
-            4 => wrap!(linker, f, a, b, c, d),
-            5 => wrap!(linker, f, a, b, c, d, e),
-            6 => wrap!(linker, f, a, b, c, d, e, g),
-            7 => wrap!(linker, f, a, b, c, d, e, g, h),
-            8 => wrap!(linker, f, a, b, c, d, e, g, h, i),
-            n => anyhow::bail!(
-                "{}: {n} parameters is more than this engine adapts",
-                f.qualified
-            ),
+    for abi in abis {
+        for f in abi.functions {
+            linker
+                .func_new(
+                    abi.module,
+                    f.name,
+                    func_type(&f.func_type()),
+                    move |mut caller, params, results| invoke(&mut caller, f, params, results),
+                )
+                .map_err(|e| anyhow::anyhow!("{}: {e}", f.qualified))?;
         }
     }
     Ok(linker)
+}
+
+/// Hands the guest memory, the bound request and the arguments to the shared implementation.
+/// A function that suspends leaves its pending half in the store and returns [`Suspend`],
+/// which a resumable call reports as a host trap that can be resumed.
+fn invoke(
+    caller: &mut Caller<'_, StoreData>,
+    f: &'static HostFunction,
+    params: &[wasmi::Val],
+    results: &mut [wasmi::Val],
+) -> Result<(), wasmi::Error> {
+    let mut args = [Val::I32(0); MAX_PARAMS];
+    let n = params.len().min(MAX_PARAMS);
+    for (a, p) in args.iter_mut().zip(&params[..n]) {
+        *a = from_wasmi(p);
+    }
+    let called = match caller.data().memory {
+        Some(memory) => {
+            let (data, store) = memory.data_and_store_mut(&mut *caller);
+            abi::invoke(f, Some(data), &mut store.request, &args[..n])
+        }
+        None => abi::invoke(f, None, &mut caller.data_mut().request, &args[..n]),
+    };
+    match called {
+        Ok(Called::Returned(value)) => {
+            set_result(results, value);
+            Ok(())
+        }
+        Ok(Called::Suspended(pending)) => {
+            caller.data_mut().pending = Some(pending);
+            Err(wasmi::Error::host(Suspend))
+        }
+        Err(trap) => Err(wasmi::Error::host(Trap(trap))),
+    }
+}
+
+/// Writes a host function's result into wasmi's result slot.
+pub(crate) fn set_result(results: &mut [wasmi::Val], value: Option<Val>) {
+    if let (Some(v), Some(slot)) = (value, results.first_mut()) {
+        *slot = to_wasmi(v);
+    }
+}
+
+pub(crate) fn func_type(ty: &FuncType) -> wasmi::FuncType {
+    wasmi::FuncType::new(
+        ty.params.iter().map(|t| val_type(*t)),
+        ty.results.iter().map(|t| val_type(*t)),
+    )
+}
+
+fn val_type(t: ValType) -> wasmi::ValType {
+    match t {
+        ValType::I32 => wasmi::ValType::I32,
+        ValType::I64 => wasmi::ValType::I64,
+        ValType::F32 => wasmi::ValType::F32,
+        ValType::F64 => wasmi::ValType::F64,
+        ValType::V128 => wasmi::ValType::V128,
+        ValType::Ref => wasmi::ValType::ExternRef,
+    }
+}
+
+/// A wasmi number as a [`Val`] (references and vectors never cross the host ABI: the tables
+/// declare numbers only).
+pub(crate) fn from_wasmi(v: &wasmi::Val) -> Val {
+    match v {
+        wasmi::Val::I32(v) => Val::I32(*v),
+        wasmi::Val::I64(v) => Val::I64(*v),
+        wasmi::Val::F32(v) => Val::F32(v.to_float()),
+        wasmi::Val::F64(v) => Val::F64(v.to_float()),
+        _ => Val::I32(0),
+    }
+}
+
+pub(crate) fn to_wasmi(v: Val) -> wasmi::Val {
+    match v {
+        Val::I32(v) => wasmi::Val::I32(v),
+        Val::I64(v) => wasmi::Val::I64(v),
+        Val::F32(v) => wasmi::Val::from(v),
+        Val::F64(v) => wasmi::Val::from(v),
+    }
 }

@@ -1,15 +1,18 @@
 //! Wasmtime backend for ngx_wasm.
 //!
-//! This crate adapts [`engine_api`] to wasmtime: it compiles modules, links the host ABI table
-//! ([`engine_api::abi::HOST_FUNCTIONS`]) into a [`wasmtime::Linker`] and calls exports. It
+//! This crate adapts [`engine_api`] to wasmtime: it compiles modules, links the host ABIs
+//! ([`engine_api::abi::ABIS`]) into a [`wasmtime::Linker`] and runs calls ([`call`]). It
 //! implements no host function itself.
 //!
-//! Budgets: `wasm_timeout` uses epoch interruption (an epoch ticker thread per worker, see
-//! [`engine_api::ticker`], and a deadline callback that checks the clock), `wasm_fuel` uses wasmtime's
-//! fuel; `wasm_max_memory` is a [`wasmtime::ResourceLimiter`] over
-//! [`engine_api::MemoryLimiter`]. Per-request instances come from a pooling allocator made in
-//! the worker ([`worker`]).
+//! Calls that may suspend (a module importing a host function that may) run on a fiber
+//! with `call_async`, polled with a no-op waker; every other module's calls stay plain
+//! typed calls. Budgets: `wasm_timeout` uses epoch interruption (an epoch ticker thread per
+//! worker, see [`engine_api::ticker`], and a deadline callback that checks the clock),
+//! `wasm_fuel` uses wasmtime's fuel; `wasm_max_memory` is a [`wasmtime::ResourceLimiter`]
+//! over [`engine_api::MemoryLimiter`]. Per-request instances come from a pooling allocator
+//! made in the worker ([`worker`]).
 
+mod call;
 mod linker;
 mod worker;
 
@@ -17,13 +20,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
+use engine_api::abi::HostAbi;
+use engine_api::suspend::{poll_once, Exchange};
 use engine_api::{
-    validate, Budget, EngineOptions, ExportCache, ExportType, ExternKind, FuncType, GuestError,
-    GuestErrorKind, HostRequest, HostTrap, ImportType, InstanceLimits, Isolation, MemoryLimiter,
-    RequestSlot, TrapKind, ValType,
+    validate, Budget, Capabilities, EngineOptions, ExportType, ExternKind, FuncType, GuestError,
+    GuestErrorKind, HostTrap, ImportType, InstanceLimits, Isolation, MemoryLimiter, RequestSlot,
+    TrapKind, ValType,
 };
-use wasmtime::{InstancePre, Memory, Store, Trap, TypedFunc, UpdateDeadline};
+use wasmtime::{InstancePre, Memory, Store, Trap, UpdateDeadline};
 
+pub use crate::call::Instance;
 use crate::worker::WorkerState;
 
 /// The name this engine is known by in directives and logs.
@@ -38,14 +44,22 @@ const NO_DEADLINE: u64 = u64::MAX / 2;
 
 /// Per-store data: the request slot host functions reach the request through, the guest
 /// memory, looked up once per instance (looking it up on every host call costs 10x), the
-/// memory limiter and the running call's deadline.
+/// memory limiter, the running step's deadline and, for a module whose calls may suspend,
+/// the exchange its suspending host functions talk to the instance through.
 #[derive(Default)]
 pub struct StoreData {
     request: RequestSlot,
     memory: Option<Memory>,
     limiter: Limiter,
     deadline: Option<Instant>,
+    exchange: Option<Arc<Exchange>>,
 }
+
+// SAFETY: wasmtime requires the data of a store that runs async calls to be `Send`. The
+// `RequestSlot` holds a pointer to the request only while a call step runs on the thread
+// that owns the instance (nginx workers are single-threaded); stores are never shared with
+// or moved to another thread.
+unsafe impl Send for StoreData {}
 
 /// [`MemoryLimiter`] as wasmtime's resource limiter.
 #[derive(Default)]
@@ -88,23 +102,25 @@ fn config(options: EngineOptions) -> wasmtime::Config {
 /// can name guest code instead of showing bare addresses.
 pub const PERF_MAP_ENV: &str = "NGX_WASM_PERF_MAP";
 
-/// A wasmtime engine with the host ABI linked once.
+/// A wasmtime engine with the host ABIs linked once.
 pub struct Engine {
     engine: wasmtime::Engine,
     linker: Arc<wasmtime::Linker<StoreData>>,
+    abis: &'static [&'static HostAbi],
     worker: Arc<WorkerState>,
 }
 
 impl Engine {
-    /// Creates the engine and links the ABI table. `options` says which budgets compiled
-    /// code must support.
-    pub fn new(options: EngineOptions) -> anyhow::Result<Self> {
+    /// Creates the engine and links `abis`. `options` says which budgets compiled code must
+    /// support.
+    pub fn new(options: EngineOptions, abis: &'static [&'static HostAbi]) -> anyhow::Result<Self> {
         let engine = wasmtime::Engine::new(&config(options)).map_err(anyhow::Error::from)?;
-        let linker = linker::build(&engine)?;
+        let linker = linker::build(&engine, abis)?;
         Ok(Engine {
-            worker: Arc::new(WorkerState::new(engine.clone(), options)),
+            worker: Arc::new(WorkerState::new(engine.clone(), options, abis)),
             engine,
             linker: Arc::new(linker),
+            abis,
         })
     }
 }
@@ -118,6 +134,10 @@ impl engine_api::Engine for Engine {
 
     fn version(&self) -> &'static str {
         VERSION
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { suspend: true }
     }
 
     fn init_worker(&self, request_isolation: bool) -> anyhow::Result<()> {
@@ -136,7 +156,7 @@ impl engine_api::Engine for Engine {
                 kind: extern_kind(&i.ty()),
             })
             .collect();
-        validate::check_imports(&imports)?;
+        let funcs = validate::check_imports(&imports, self.abis, self.capabilities())?;
         let pre = self
             .linker
             .instantiate_pre(&module)
@@ -147,10 +167,20 @@ impl engine_api::Engine for Engine {
             module,
             pre,
             pooled: std::sync::OnceLock::new(),
-            imports,
+            resumable: validate::may_suspend(&funcs),
             worker: self.worker.clone(),
         })
     }
+}
+
+/// One exported function, resolved once per module.
+struct ExportFunc {
+    name: Box<str>,
+    index: wasmtime::ModuleExport,
+    /// Of type `() -> ()`: a handler, called through a typed handle.
+    handler: bool,
+    /// Its result types, for the buffer its results are written to.
+    results: Vec<wasmtime::ValType>,
 }
 
 /// The exports of one loaded module that calls use, resolved once: lookups by name hash the
@@ -158,54 +188,49 @@ impl engine_api::Engine for Engine {
 /// straight into the instance.
 struct Exports {
     memory: Option<wasmtime::ModuleExport>,
-    /// Every exported function of type `() -> ()` (the only handlers a directive accepts).
-    handlers: Vec<(Box<str>, wasmtime::ModuleExport)>,
+    funcs: Vec<ExportFunc>,
 }
 
 impl Exports {
     fn of(module: &wasmtime::Module) -> Exports {
-        let handler = ExternKind::Func(validate::handler_type());
-        let index_of = |name: &str, kind: &ExternKind| {
-            let ty = module.get_export(name)?;
-            (extern_kind(&ty) == *kind)
-                .then(|| module.get_export_index(name))
-                .flatten()
-        };
+        let index = |name: &str| module.get_export_index(name);
         Exports {
-            memory: index_of("memory", &ExternKind::Memory),
-            handlers: module
+            memory: module
+                .get_export("memory")
+                .filter(|t| extern_kind(t) == ExternKind::Memory)
+                .and_then(|_| index("memory")),
+            funcs: module
                 .exports()
-                .filter_map(|e| Some((e.name().into(), index_of(e.name(), &handler)?)))
+                .filter_map(|e| {
+                    let wasmtime::ExternType::Func(ty) = e.ty() else {
+                        return None;
+                    };
+                    let ExternKind::Func(our) = extern_kind(&e.ty()) else {
+                        return None;
+                    };
+                    Some(ExportFunc {
+                        name: e.name().into(),
+                        index: index(e.name())?,
+                        handler: our == FuncType::handler(),
+                        results: ty.results().collect(),
+                    })
+                })
                 .collect(),
         }
     }
 
-    /// The typed handle of handler `name` in `instance`.
-    fn handler(
-        &self,
-        instance: &wasmtime::Instance,
-        store: &mut Store<StoreData>,
-        name: &str,
-    ) -> Result<TypedFunc<(), ()>, GuestError> {
-        let func = self
-            .handlers
-            .iter()
-            .find(|(n, _)| &**n == name)
-            .and_then(|(_, e)| instance.get_module_export(&mut *store, e))
-            .and_then(wasmtime::Extern::into_func)
-            .ok_or_else(|| {
-                GuestError::new(
-                    GuestErrorKind::Export,
-                    format!("no exported function \"{name}\" of type () -> ()"),
-                )
-            })?;
-        // SAFETY: `handlers` holds only exports whose type is `() -> ()` (checked in `of`), of
-        // the module `instance` was made from.
-        Ok(unsafe { TypedFunc::new_unchecked(&*store, func) })
+    /// The exported function `name`.
+    fn func(&self, name: &str) -> Result<&ExportFunc, GuestError> {
+        self.funcs.iter().find(|f| &*f.name == name).ok_or_else(|| {
+            GuestError::new(
+                GuestErrorKind::Export,
+                format!("no exported function \"{name}\""),
+            )
+        })
     }
 }
 
-/// A compiled module, pre-linked to the host ABI.
+/// A compiled module, pre-linked to the host ABIs.
 pub struct Module {
     engine: wasmtime::Engine,
     module: wasmtime::Module,
@@ -213,7 +238,8 @@ pub struct Module {
     exports: Arc<Exports>,
     /// The same module loaded into the worker's pooling engine, for per-request instances.
     pooled: std::sync::OnceLock<Result<Pooled, String>>,
-    imports: Vec<ImportType>,
+    /// The module imports a host function that may suspend: its calls run on a fiber.
+    resumable: bool,
     worker: Arc<WorkerState>,
 }
 
@@ -225,58 +251,35 @@ struct Pooled {
 }
 
 impl Module {
-    /// The engine, pre-linked module and exports an instance of `isolation` comes from:
-    /// per-request instances from the worker's pool when there is one, otherwise on demand.
-    fn source(
-        &self,
-        isolation: Isolation,
-    ) -> (&wasmtime::Engine, &InstancePre<StoreData>, &Arc<Exports>) {
-        if isolation == Isolation::Request {
-            if let Some(pool) = self.worker.pool() {
-                let pooled = self.pooled.get_or_init(|| {
-                    let (engine, pre) = pool.load(&self.module).map_err(|e| format!("{e:#}"))?;
-                    let exports = Arc::new(Exports::of(pre.module()));
-                    Ok(Pooled {
-                        engine,
-                        pre,
-                        exports,
-                    })
-                });
-                if let Ok(p) = pooled {
-                    return (&p.engine, &p.pre, &p.exports);
-                }
-            }
-        }
-        (&self.engine, &self.pre, &self.exports)
-    }
-}
-
-impl engine_api::Module for Module {
-    type Instance = Instance;
-
-    fn imports(&self) -> Vec<ImportType> {
-        self.imports.clone()
-    }
-
-    fn exports(&self) -> Vec<ExportType> {
-        self.module
-            .exports()
-            .map(|e| ExportType {
-                name: e.name().to_string(),
-                kind: extern_kind(&e.ty()),
+    /// The pooling engine's copy of the module, loaded on first use, if the worker has a
+    /// pool.
+    fn pooled(&self) -> Option<&Pooled> {
+        let pool = self.worker.pool()?;
+        let pooled = self.pooled.get_or_init(|| {
+            let (engine, pre) = pool.load(&self.module).map_err(|e| format!("{e:#}"))?;
+            let exports = Arc::new(Exports::of(pre.module()));
+            Ok(Pooled {
+                engine,
+                pre,
+                exports,
             })
-            .collect()
+        });
+        pooled.as_ref().ok()
     }
 
-    fn instantiate(
+    fn new_instance(
         &self,
+        engine: &wasmtime::Engine,
+        pre: &InstancePre<StoreData>,
+        exports: &Arc<Exports>,
         isolation: Isolation,
         limits: &InstanceLimits,
         budget: &Budget,
-    ) -> Result<Instance, GuestError> {
-        let (engine, pre, exports) = self.source(isolation);
+    ) -> Result<Instance, (GuestError, bool)> {
+        let exchange = self.resumable.then(|| Arc::new(Exchange::default()));
         let data = StoreData {
             limiter: Limiter(MemoryLimiter::new(*limits)),
+            exchange: exchange.clone(),
             ..StoreData::default()
         };
         let mut store = Store::new(engine, data);
@@ -291,76 +294,87 @@ impl engine_api::Module for Module {
             });
         }
         let worker = self.worker.clone();
-        let _running = worker.begin(&mut store, budget)?;
-        let instance = pre.instantiate(&mut store).map_err(|e| {
+        let _running = worker.begin(&mut store, budget).map_err(|e| (e, false))?;
+        let made = if self.resumable {
+            // Instantiation of a module whose imports may suspend goes through wasmtime's
+            // async entry point; a start function runs before any request exists, so its
+            // host calls trap instead of suspending, and one poll finishes it.
+            let mut future = Box::pin(pre.instantiate_async(&mut store));
+            match poll_once(future.as_mut()) {
+                std::task::Poll::Ready(r) => r,
+                std::task::Poll::Pending => Err(wasmtime::Error::msg(
+                    "the start function suspended (no request exists yet)",
+                )),
+            }
+        } else {
+            pre.instantiate(&mut store)
+        };
+        let instance = made.map_err(|e| {
+            let pool_full = e
+                .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+                .is_some();
             let limiter = &store.data().limiter.0;
-            match budget_stop(&e, budget) {
+            let error = match budget_stop(&e, budget) {
                 Some(stop) => stop,
                 None => limiter
                     .instantiate_error(GuestError::new(GuestErrorKind::Instantiate, describe(&e))),
-            }
+            };
+            (error, pool_full)
         })?;
         store.data_mut().memory = exports
             .memory
             .as_ref()
             .and_then(|e| instance.get_module_export(&mut store, e))
             .and_then(wasmtime::Extern::into_memory);
-        Ok(Instance {
+        Ok(Instance::new(
             store,
             instance,
-            exports: exports.clone(),
-            funcs: ExportCache::default(),
-            cache_funcs: isolation == Isolation::Worker,
-            worker: self.worker.clone(),
-        })
+            exports.clone(),
+            isolation == Isolation::Worker,
+            exchange,
+            self.worker.clone(),
+        ))
     }
 }
 
-/// A live wasmtime instance with its store.
-pub struct Instance {
-    store: Store<StoreData>,
-    instance: wasmtime::Instance,
-    exports: Arc<Exports>,
-    /// Typed handles of the exports called so far (worker instances, which serve many calls).
-    funcs: ExportCache<TypedFunc<(), ()>>,
-    cache_funcs: bool,
-    worker: Arc<WorkerState>,
-}
+impl engine_api::Module for Module {
+    type Instance = Instance;
 
-impl engine_api::Instance for Instance {
-    fn call(
-        &mut self,
-        name: &str,
-        request: &mut dyn HostRequest,
+    fn exports(&self) -> Vec<ExportType> {
+        self.module
+            .exports()
+            .map(|e| ExportType {
+                name: e.name().to_string(),
+                kind: extern_kind(&e.ty()),
+            })
+            .collect()
+    }
+
+    /// Per-request instances come from the worker's pool when there is one; when every slot
+    /// is taken (by suspended calls), from on-demand allocation, like worker instances.
+    fn instantiate(
+        &self,
+        isolation: Isolation,
+        limits: &InstanceLimits,
         budget: &Budget,
-    ) -> Result<(), GuestError> {
-        let (instance, store, exports) = (&self.instance, &mut self.store, &self.exports);
-        // A per-request instance makes one call: looking the export up is cheaper than caching.
-        let fresh;
-        let func = if self.cache_funcs {
-            self.funcs
-                .get_or_lookup(name, || exports.handler(instance, store, name))?
-        } else {
-            fresh = exports.handler(instance, store, name)?;
-            &fresh
-        };
-        let worker = self.worker.clone();
-        let _running = worker.begin(&mut self.store, budget)?;
-        self.store.data_mut().limiter.0.begin_call();
-        // SAFETY: the request is unbound right after the call, before `request`'s borrow ends;
-        // the build uses panic=abort, so no unwinding can skip the unbind.
-        unsafe { self.store.data_mut().request.bind(request) };
-        let result = func.call(&mut self.store, ());
-        self.store.data_mut().request.unbind();
-        result.map_err(|e| match budget_stop(&e, budget) {
-            Some(stop) => stop,
-            None => self
-                .store
-                .data()
-                .limiter
-                .0
-                .call_error(GuestError::new(GuestErrorKind::Trap, describe(&e))),
-        })
+    ) -> Result<Instance, GuestError> {
+        if isolation == Isolation::Request {
+            if let Some(p) = self.pooled() {
+                match self.new_instance(&p.engine, &p.pre, &p.exports, isolation, limits, budget) {
+                    Err((_, true)) => {}
+                    other => return other.map_err(|(e, _)| e),
+                }
+            }
+        }
+        self.new_instance(
+            &self.engine,
+            &self.pre,
+            &self.exports,
+            isolation,
+            limits,
+            budget,
+        )
+        .map_err(|(e, _)| e)
     }
 }
 

@@ -1,56 +1,163 @@
-//! Adapts the ABI table to a wasmtime [`Linker`]: one typed closure per entry, by arity.
+//! Links the host ABIs into a wasmtime [`Linker`]: one function per table entry, made from
+//! its signature (`func_new`), so no arity or type needs an adapter of its own. A function
+//! that may suspend is linked as an async function (`func_new_async`): a module importing one
+//! runs its calls on a fiber ([`crate::call`]); every other module keeps plain calls.
 
-use engine_api::abi::{self, HostFunction, HOST_FUNCTIONS};
-use wasmtime::{Caller, Linker};
+use std::sync::Arc;
+
+use engine_api::abi::{self, Called, HostAbi, HostFunction, MAX_PARAMS};
+use engine_api::suspend::Exchange;
+use engine_api::{FuncType, Val, ValType};
+use wasmtime::{AsContextMut as _, Caller, Linker};
 
 use crate::StoreData;
 
-/// Hands the guest memory and the bound request to the shared implementation.
-fn invoke(
-    caller: &mut Caller<'_, StoreData>,
-    f: &'static HostFunction,
-    args: &[i32],
-) -> wasmtime::Result<i32> {
-    let result = match caller.data().memory {
-        Some(memory) => {
-            let (data, store) = memory.data_and_store_mut(&mut *caller);
-            abi::invoke(f, Some(data), &mut store.request, args)
-        }
-        None => abi::invoke(f, None, &mut caller.data_mut().request, args),
-    };
-    result.map_err(wasmtime::Error::new)
-}
-
-macro_rules! wrap {
-    ($linker:expr, $f:expr, $($a:ident),*) => {{
-        let f: &'static HostFunction = $f;
-        $linker
-            .func_wrap(abi::IMPORT_MODULE, f.name, move |mut caller: Caller<'_, StoreData>, $($a: i32),*| {
-                invoke(&mut caller, f, &[$($a),*])
-            })
-            .map_err(anyhow::Error::from)?;
-    }};
-}
-
-/// A linker holding every host function of the ABI table.
-pub(crate) fn build(engine: &wasmtime::Engine) -> anyhow::Result<Linker<StoreData>> {
+/// A linker holding every host function of `abis`.
+pub(crate) fn build(
+    engine: &wasmtime::Engine,
+    abis: &[&'static HostAbi],
+) -> anyhow::Result<Linker<StoreData>> {
     let mut linker = Linker::new(engine);
-    for f in HOST_FUNCTIONS {
-        match f.params.len() {
-            0 => wrap!(linker, f,),
-            1 => wrap!(linker, f, a),
-            2 => wrap!(linker, f, a, b),
-            3 => wrap!(linker, f, a, b, c),
-            4 => wrap!(linker, f, a, b, c, d),
-            5 => wrap!(linker, f, a, b, c, d, e),
-            6 => wrap!(linker, f, a, b, c, d, e, g),
-            7 => wrap!(linker, f, a, b, c, d, e, g, h),
-            8 => wrap!(linker, f, a, b, c, d, e, g, h, i),
-            n => anyhow::bail!(
-                "{}: {n} parameters is more than this engine adapts",
-                f.qualified
-            ),
+    for abi in abis {
+        for f in abi.functions {
+            let ty = func_type(engine, &f.func_type());
+            let linked = if f.suspends() {
+                linker.func_new_async(abi.module, f.name, ty, move |caller, params, results| {
+                    Box::new(invoke_async(caller, f, params, results))
+                })
+            } else {
+                linker.func_new(
+                    abi.module,
+                    f.name,
+                    ty,
+                    move |mut caller, params, results| match invoke(&mut caller, f, params)? {
+                        Called::Returned(value) => {
+                            set_result(results, value);
+                            Ok(())
+                        }
+                        Called::Suspended(_) => Err(suspended_outside(f)),
+                    },
+                )
+            };
+            linked.map_err(|e| anyhow::anyhow!("{}: {e}", f.qualified))?;
         }
     }
     Ok(linker)
+}
+
+/// The error for a function that suspended where it was not linked to (cannot happen: only
+/// functions declared as suspending may return a wait, and those are linked async).
+fn suspended_outside(f: &HostFunction) -> wasmtime::Error {
+    wasmtime::Error::new(engine_api::HostTrap::new(
+        f.qualified,
+        "suspended, but it was not linked as a function that may suspend",
+    ))
+}
+
+/// Hands the guest memory, the bound request and the arguments to the shared implementation.
+fn invoke(
+    caller: &mut Caller<'_, StoreData>,
+    f: &'static HostFunction,
+    params: &[wasmtime::Val],
+) -> wasmtime::Result<Called> {
+    let mut args = [Val::I32(0); MAX_PARAMS];
+    let n = params.len().min(MAX_PARAMS);
+    for (a, p) in args.iter_mut().zip(&params[..n]) {
+        *a = from_wasmtime(p);
+    }
+    let called = match caller.data().memory {
+        Some(memory) => {
+            let (data, store) = memory.data_and_store_mut(&mut *caller);
+            abi::invoke(f, Some(data), &mut store.request, &args[..n])
+        }
+        None => abi::invoke(f, None, &mut caller.data_mut().request, &args[..n]),
+    };
+    called.map_err(wasmtime::Error::new)
+}
+
+/// A host function that may suspend: if it asks to wait, the future is pending (the fiber
+/// returns to the instance, which returns `Suspended`) until the instance resumes the call
+/// through the store's [`Exchange`]; then the function completes with the host's reply.
+async fn invoke_async(
+    mut caller: Caller<'_, StoreData>,
+    f: &'static HostFunction,
+    params: &[wasmtime::Val],
+    results: &mut [wasmtime::Val],
+) -> wasmtime::Result<()> {
+    let pending = match invoke(&mut caller, f, params)? {
+        Called::Returned(value) => {
+            set_result(results, value);
+            return Ok(());
+        }
+        Called::Suspended(pending) => pending,
+    };
+    let exchange: Arc<Exchange> = caller
+        .data()
+        .exchange
+        .clone()
+        .ok_or_else(|| suspended_outside(f))?;
+    // The request of this step ends here; the next step's comes with the resumption.
+    caller.data_mut().request.unbind();
+    let resume = exchange.suspend(pending.wait()).await;
+    caller.data_mut().request = resume.request;
+    caller.data_mut().deadline = resume.deadline;
+    if resume.deadline.is_some() {
+        caller.as_context_mut().set_epoch_deadline(1);
+    }
+    let value = match caller.data().memory {
+        Some(memory) => {
+            let (data, store) = memory.data_and_store_mut(&mut caller);
+            abi::finish(pending, Some(data), &mut store.request, resume.reply)
+        }
+        None => abi::finish(pending, None, &mut caller.data_mut().request, resume.reply),
+    }
+    .map_err(wasmtime::Error::new)?;
+    set_result(results, value);
+    Ok(())
+}
+
+fn set_result(results: &mut [wasmtime::Val], value: Option<Val>) {
+    if let (Some(v), Some(slot)) = (value, results.first_mut()) {
+        *slot = to_wasmtime(v);
+    }
+}
+
+pub(crate) fn func_type(engine: &wasmtime::Engine, ty: &FuncType) -> wasmtime::FuncType {
+    wasmtime::FuncType::new(
+        engine,
+        ty.params.iter().map(|t| val_type(*t)),
+        ty.results.iter().map(|t| val_type(*t)),
+    )
+}
+
+fn val_type(t: ValType) -> wasmtime::ValType {
+    match t {
+        ValType::I32 => wasmtime::ValType::I32,
+        ValType::I64 => wasmtime::ValType::I64,
+        ValType::F32 => wasmtime::ValType::F32,
+        ValType::F64 => wasmtime::ValType::F64,
+        ValType::V128 => wasmtime::ValType::V128,
+        ValType::Ref => wasmtime::ValType::EXTERNREF,
+    }
+}
+
+/// A wasmtime number as a [`Val`] (references and vectors never cross the host ABI: the
+/// tables declare numbers only).
+pub(crate) fn from_wasmtime(v: &wasmtime::Val) -> Val {
+    match v {
+        wasmtime::Val::I32(v) => Val::I32(*v),
+        wasmtime::Val::I64(v) => Val::I64(*v),
+        wasmtime::Val::F32(bits) => Val::F32(f32::from_bits(*bits)),
+        wasmtime::Val::F64(bits) => Val::F64(f64::from_bits(*bits)),
+        _ => Val::I32(0),
+    }
+}
+
+pub(crate) fn to_wasmtime(v: Val) -> wasmtime::Val {
+    match v {
+        Val::I32(v) => wasmtime::Val::I32(v),
+        Val::I64(v) => wasmtime::Val::I64(v),
+        Val::F32(v) => wasmtime::Val::F32(v.to_bits()),
+        Val::F64(v) => wasmtime::Val::F64(v.to_bits()),
+    }
 }

@@ -10,6 +10,8 @@ use engine_api::ticker::{CallGuard, Ticker};
 use engine_api::{Budget, EngineOptions, GuestError, GuestErrorKind};
 use wasmtime::{InstancePre, Store};
 
+use engine_api::abi::HostAbi;
+
 use crate::{config, linker, StoreData, NO_DEADLINE};
 
 /// The epoch ticker and the engines whose epoch it advances (the master's engine, and the
@@ -39,10 +41,10 @@ impl EpochTicker {
     }
 }
 
-/// Per-request instances alive at once in one worker. Calls are synchronous, so one is in
-/// use at a time today; the margin is for nested phases (a content handler flushing through
-/// this module's filters) and for suspended calls later. Each reserves 4 GiB of address
-/// space: 16 did not fit under valgrind (`make bench`), 8 do.
+/// Per-request instances alive at once in one worker: one per call in progress, nested (a
+/// content handler flushing through this module's filters) or suspended. When all are
+/// taken, instances come from on-demand allocation instead (`Module::instantiate`). Each
+/// reserves 4 GiB of address space: 16 did not fit under valgrind (`make bench`), 8 do.
 pub(crate) const POOL_INSTANCES: u32 = 8;
 
 /// Table elements a pooled instance may have (wasmtime's default is 20 000).
@@ -55,17 +57,18 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
-    fn new(options: EngineOptions) -> anyhow::Result<Pool> {
+    fn new(options: EngineOptions, abis: &'static [&'static HostAbi]) -> anyhow::Result<Pool> {
         let mut pooling = wasmtime::PoolingAllocationConfig::new();
         pooling
             .total_core_instances(POOL_INSTANCES)
             .total_memories(POOL_INSTANCES)
             .total_tables(POOL_INSTANCES)
+            .total_stacks(POOL_INSTANCES)
             .table_elements(POOL_TABLE_ELEMENTS);
         let mut config = config(options);
         config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
         let engine = wasmtime::Engine::new(&config).map_err(anyhow::Error::from)?;
-        let linker = linker::build(&engine)?;
+        let linker = linker::build(&engine, abis)?;
         Ok(Pool { engine, linker })
     }
 
@@ -92,15 +95,21 @@ impl Pool {
 pub(crate) struct WorkerState {
     engine: wasmtime::Engine,
     options: EngineOptions,
+    abis: &'static [&'static HostAbi],
     ticker: OnceLock<Result<EpochTicker, String>>,
     pool: OnceLock<Result<Pool, String>>,
 }
 
 impl WorkerState {
-    pub(crate) fn new(engine: wasmtime::Engine, options: EngineOptions) -> Self {
+    pub(crate) fn new(
+        engine: wasmtime::Engine,
+        options: EngineOptions,
+        abis: &'static [&'static HostAbi],
+    ) -> Self {
         WorkerState {
             engine,
             options,
+            abis,
             ticker: OnceLock::new(),
             pool: OnceLock::new(),
         }
@@ -116,7 +125,7 @@ impl WorkerState {
             let mut made = false;
             let pool = self.pool.get_or_init(|| {
                 made = true;
-                Pool::new(self.options).map_err(|e| format!("{e:#}"))
+                Pool::new(self.options, self.abis).map_err(|e| format!("{e:#}"))
             });
             match pool {
                 Err(e) => anyhow::bail!("cannot create the instance pool: {e}"),
@@ -154,8 +163,14 @@ impl WorkerState {
             .map_err(|e| GuestError::new(GuestErrorKind::Instantiate, e.clone()))
     }
 
-    /// Applies `budget` to `store` before a call (or an instantiation); the guard, when the
-    /// budget has a timeout, keeps the ticker running until the call ends.
+    /// Keeps the ticker running while a step with a deadline runs (the guard's life).
+    pub(crate) fn watch(&self) -> Result<CallGuard<'_>, GuestError> {
+        Ok(self.ticker()?.ticker.enter())
+    }
+
+    /// Applies `budget` to `store` before a call (or an instantiation): its fuel, and its
+    /// timeout as the first step's deadline. The guard, when the budget has a timeout, keeps
+    /// the ticker running until the step ends.
     pub(crate) fn begin(
         &self,
         store: &mut Store<StoreData>,

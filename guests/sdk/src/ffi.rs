@@ -1,5 +1,6 @@
 //! Raw imports from the `ngx` module, exactly as `docs/abi.md` and `ngx_wasm_guest_abi.h`
-//! declare them (generated from the same table). Prefer the safe modules of this crate.
+//! declare them; a test in the host (`engine-api/tests/abi_bindings.rs`) checks every
+//! declaration against the host's table. Prefer the safe modules of this crate.
 
 #[link(wasm_import_module = "ngx")]
 extern "C" {

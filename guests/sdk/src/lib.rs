@@ -43,12 +43,13 @@ pub enum Error {
 pub type Result<T> = core::result::Result<T, Error>;
 
 fn check(rc: i32) -> Result<i32> {
+    use abi_consts::status;
     match rc {
         0.. => Ok(rc),
-        -1 => Err(Error::NotFound),
-        -2 => Err(Error::BadArgument),
-        -3 => Err(Error::NotAllowed),
-        -4 => Err(Error::Internal),
+        status::NOT_FOUND => Err(Error::NotFound),
+        status::BAD_ARGUMENT => Err(Error::BadArgument),
+        status::NOT_ALLOWED => Err(Error::NotAllowed),
+        status::INTERNAL => Err(Error::Internal),
         n => Err(Error::Other(n)),
     }
 }
@@ -173,27 +174,29 @@ macro_rules! log {
 
 /// Logging to the nginx error log (`ngx.log`).
 pub mod log {
+    use abi_consts::LogLevel;
+
     /// nginx log levels (same numbers as `ngx.ERR`, `ngx.INFO`... in OpenResty).
     #[allow(clippy::upper_case_acronyms)]
     #[derive(Debug, Clone, Copy)]
     #[repr(i32)]
     pub enum Level {
         /// `emerg`
-        Emerg = 1,
+        Emerg = LogLevel::Emerg.to_abi(),
         /// `alert`
-        Alert = 2,
+        Alert = LogLevel::Alert.to_abi(),
         /// `crit`
-        Crit = 3,
+        Crit = LogLevel::Crit.to_abi(),
         /// `error`
-        Err = 4,
+        Err = LogLevel::Err.to_abi(),
         /// `warn`
-        Warn = 5,
+        Warn = LogLevel::Warn.to_abi(),
         /// `notice`
-        Notice = 6,
+        Notice = LogLevel::Notice.to_abi(),
         /// `info`
-        Info = 7,
+        Info = LogLevel::Info.to_abi(),
         /// `debug`
-        Debug = 8,
+        Debug = LogLevel::Debug.to_abi(),
     }
 
     #[allow(non_upper_case_globals, missing_docs)]

@@ -3,21 +3,22 @@
 //! inherited) and `wasm_trap_log_interval` (http).
 //!
 //! Values are checked here, so `nginx -t` rejects a bad one at its `file:line`. Each
-//! directive that switches a budget on also tells the registry (`EngineOptions`), since the
-//! engine compiles the checks into the code.
+//! directive that switches a budget on also records it in the main conf (`EngineOptions`),
+//! since the engine compiles the checks into the code.
 
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
 use engine_api::{Budget, InstanceLimits, Isolation};
 use ngx::ffi::{
-    ngx_command_t, ngx_conf_t, ngx_parse_offset, ngx_parse_time, ngx_str_t, NGX_LOG_EMERG,
+    ngx_command_t, ngx_conf_t, ngx_http_request_t, ngx_parse_offset, ngx_parse_time, ngx_str_t,
+    NGX_LOG_EMERG,
 };
-use ngx::http::HttpModuleMainConf;
+use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf};
 use ngx::ngx_conf_log_error;
 
 use super::{str_bytes, LocConf, MainConf};
-use crate::{conf_error, Module};
+use crate::{conf_error, HttpWasmModule};
 
 /// The status answered when a budget runs out, unless `wasm_budget_status` says otherwise.
 pub const DEFAULT_BUDGET_STATUS: u16 = 500;
@@ -36,6 +37,15 @@ pub struct Limits {
     pub instance: InstanceLimits,
     /// `wasm_isolation`.
     pub isolation: Isolation,
+}
+
+impl Limits {
+    /// The budgets and limits of `r`'s location (the server's, before a location is chosen).
+    pub fn of_request(r: &ngx_http_request_t) -> Limits {
+        HttpWasmModule::location_conf(r)
+            .map(|l| l.limits.get())
+            .unwrap_or_default()
+    }
 }
 
 impl Default for Limits {
@@ -154,8 +164,8 @@ pub extern "C" fn set_wasm_timeout(
     };
     if timeout.is_some() {
         // SAFETY: cf is a valid configuration context.
-        match Module::main_conf_mut(unsafe { &*cf }) {
-            Some(mcf) => mcf.registry.options_mut().timeouts = true,
+        match HttpWasmModule::main_conf_mut(unsafe { &*cf }) {
+            Some(mcf) => mcf.options.timeouts = true,
             None => return conf_error(),
         }
     }
@@ -199,8 +209,8 @@ pub extern "C" fn set_wasm_fuel(
     };
     if fuel.is_some() {
         // SAFETY: cf is a valid configuration context.
-        match Module::main_conf_mut(unsafe { &*cf }) {
-            Some(mcf) => mcf.registry.options_mut().fuel = true,
+        match HttpWasmModule::main_conf_mut(unsafe { &*cf }) {
+            Some(mcf) => mcf.options.fuel = true,
             None => return conf_error(),
         }
     }
@@ -298,8 +308,8 @@ pub extern "C" fn set_wasm_isolation(
         b"worker" => Isolation::Worker,
         b"request" => {
             // SAFETY: cf is a valid configuration context.
-            match Module::main_conf_mut(unsafe { &*cf }) {
-                Some(mcf) => mcf.registry.set_request_isolation(),
+            match HttpWasmModule::main_conf_mut(unsafe { &*cf }) {
+                Some(mcf) => mcf.request_isolation = true,
                 None => return conf_error(),
             }
             Isolation::Request
@@ -341,9 +351,9 @@ pub extern "C" fn set_wasm_trap_log_interval(
             return conf_error();
         }
     };
-    let ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
-    if !mcf.registry.set_trap_log_interval(ms) {
+    if mcf.trap_log_interval.is_some() {
         return c"is duplicate".as_ptr().cast_mut();
     }
+    mcf.trap_log_interval = Some(u64::try_from(interval.as_millis()).unwrap_or(u64::MAX));
     std::ptr::null_mut()
 }

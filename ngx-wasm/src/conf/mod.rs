@@ -1,10 +1,10 @@
-//! Directive parsing, configuration merge and the configuration-time checks.
+//! Directive parsing and configuration merge, nothing else.
 //!
-//! Directives only record what they name (module path, export, file:line). Modules are
-//! compiled and exports checked once the whole `http` block is parsed ([`postconfiguration`]),
-//! so an engine choice made anywhere in `http` applies to every module, and every error still
-//! names the directive's file and line. Budget, limit and isolation directives live in
-//! [`limits`].
+//! Directives only record what they name (module path, export, file:line) and check their
+//! own arguments. Modules are compiled and exports checked once the whole `http` block is
+//! parsed (`postconfiguration`, wired in `lib.rs`), so an engine choice made anywhere in
+//! `http` applies to every module, and every error still names the directive's file and
+//! line. Budget, limit and isolation directives live in [`limits`].
 
 pub mod limits;
 
@@ -12,81 +12,28 @@ use std::ffi::{c_char, c_void, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
+use engine_api::EngineOptions;
 use ngx::core::Status;
-use ngx::ffi::{
-    ngx_array_push, ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_http_handler_pt,
-    ngx_http_phases, ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_http_phases_NGX_HTTP_CONTENT_PHASE,
-    ngx_http_phases_NGX_HTTP_LOG_PHASE, ngx_http_phases_NGX_HTTP_REWRITE_PHASE,
-    ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE, ngx_int_t, ngx_str_t, NGX_LOG_EMERG,
-};
-use ngx::http::{
-    HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError, NgxHttpCoreModule,
-};
-use ngx::{ngx_conf_log_error, ngx_log_error};
+use ngx::ffi::{ngx_command_t, ngx_conf_full_name, ngx_conf_t, ngx_str_t, NGX_LOG_EMERG};
+use ngx::http::{HttpModuleMainConf, Merge, MergeConfigError};
+use ngx::ngx_conf_log_error;
 
-use crate::handlers;
-use crate::registry::Registry;
-use crate::{conf_error, Module};
+use crate::registry::{Handler, Registry};
+use crate::request::{bytes as str_bytes, VariableCache};
+use crate::site::ConfSite;
+use crate::supervise::Supervisors;
+use crate::{conf_error, HttpWasmModule};
 
-/// Where a directive stands in the configuration, for error messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfSite {
-    /// Configuration file path.
-    pub file: String,
-    /// Line number in it.
-    pub line: usize,
-}
+use engine_api::Phase;
 
-impl ConfSite {
-    /// The directive being parsed now.
-    ///
-    /// # Safety
-    /// `cf` must be nginx's configuration context while a directive is parsed.
-    unsafe fn current(cf: *mut ngx_conf_t) -> ConfSite {
-        // SAFETY: nginx sets conf_file while it parses a file.
-        let file = unsafe { &*(*cf).conf_file };
-        ConfSite {
-            file: String::from_utf8_lossy(str_bytes(&file.file.name)).into_owned(),
-            line: file.line,
-        }
-    }
-}
-
-impl std::fmt::Display for ConfSite {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
-    }
-}
-
-/// One phase handler: a guest export of a module in the [`Registry`].
-#[derive(Debug, Clone)]
-pub struct Handler {
-    /// Index of the module in the registry.
-    pub module: usize,
-    /// The export to call, of type `() -> ()`.
-    pub export: String,
-}
-
-pub use engine_api::Phase;
-
-/// The nginx phase a request-phase handler is installed in (`None` for init_worker and the
-/// filters, which are not phase handlers).
-fn nginx_phase(phase: Phase) -> Option<ngx_http_phases> {
-    Some(match phase {
-        Phase::ServerRewrite => ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE,
-        Phase::Rewrite => ngx_http_phases_NGX_HTTP_REWRITE_PHASE,
-        Phase::Access => ngx_http_phases_NGX_HTTP_ACCESS_PHASE,
-        Phase::Content => ngx_http_phases_NGX_HTTP_CONTENT_PHASE,
-        Phase::Log => ngx_http_phases_NGX_HTTP_LOG_PHASE,
-        Phase::InitWorker | Phase::HeaderFilter | Phase::BodyFilter => return None,
-    })
-}
-
-/// `http`-level state: the compiled modules, which phases are in use, http-only directives.
+/// `http`-level state: what the directives declared, and the per-cycle state built from it
+/// (the compiled modules and their instances, their supervisors, the variable cache).
 #[derive(Default)]
 pub struct MainConf {
-    /// Every module the configuration names, compiled once each.
+    /// Every module the configuration names, compiled once each (at postconfiguration).
     pub registry: Registry,
+    /// Failure logging and backoff per module, made once the modules are loaded.
+    pub supervisors: Option<Supervisors>,
     used: [bool; 8],
     /// `init_worker_by_wasm`
     pub init_worker: Option<Handler>,
@@ -94,8 +41,19 @@ pub struct MainConf {
     pub rewrite_no_postpone: Option<bool>,
     /// `wasm_access_no_postpone on`: the same for access handlers.
     pub access_no_postpone: Option<bool>,
+    /// `wasm_engine`: the engine every module runs on (`None`: the default).
+    pub engine_name: Option<String>,
+    /// The budgets some directive switched on: compiled code must enforce them.
+    pub options: EngineOptions,
+    /// Some directive set `wasm_isolation request`.
+    pub request_isolation: bool,
+    /// `wasm_trap_log_interval`, if set.
+    pub trap_log_interval: Option<u64>,
+    /// The `http` level's own budgets and limits, for what runs outside a request (the
+    /// instances a worker makes at start, init_worker); set at postconfiguration.
+    pub default_limits: limits::Limits,
     /// Variable names guests asked for, resolved (`ngx.var`).
-    pub variables: crate::request::VariableCache,
+    pub variables: VariableCache,
 }
 
 impl MainConf {
@@ -190,14 +148,6 @@ impl Merge for LocConf {
     }
 }
 
-fn str_bytes(s: &ngx_str_t) -> &[u8] {
-    if s.len == 0 || s.data.is_null() {
-        return &[];
-    }
-    // SAFETY: nginx strings point at `len` initialized bytes.
-    unsafe { std::slice::from_raw_parts(s.data, s.len) }
-}
-
 /// Parses `<module.wasm> <export>` and records the module in the registry.
 ///
 /// # Safety
@@ -231,12 +181,11 @@ unsafe fn parse_handler(cf: *mut ngx_conf_t, phase: Phase) -> Result<Handler, *m
     // SAFETY: cf is a valid configuration context.
     let site = unsafe { ConfSite::current(cf) };
     // SAFETY: the http main conf exists while http directives are parsed.
-    let Some(mcf) = Module::main_conf_mut(unsafe { &*cf }) else {
+    let Some(mcf) = HttpWasmModule::main_conf_mut(unsafe { &*cf }) else {
         return Err(conf_error());
     };
-    let module = mcf.registry.add(path, &export, site);
     mcf.used[phase as usize] = true;
-    Ok(Handler { module, export })
+    Ok(mcf.registry.add(path, &export, site))
 }
 
 /// Every `*_by_wasm <module.wasm> <export>;` directive. The command's `offset` holds the
@@ -252,15 +201,24 @@ pub extern "C" fn set_phase_handler(
     };
     // The slot is reached again after parsing: parse_handler borrows the main configuration,
     // which for init_worker is `conf` itself.
-    // SAFETY (all three): main-conf commands (NGX_HTTP_MAIN_CONF_OFFSET) get this module's
-    // MainConf, server-conf commands its SrvConf, the others its LocConf.
     let slot = |conf: *mut c_void| -> Option<&mut Option<Handler>> {
         match phase {
-            Phase::InitWorker => Some(&mut unsafe { &mut *conf.cast::<MainConf>() }.init_worker),
-            Phase::ServerRewrite => {
-                Some(&mut unsafe { &mut *conf.cast::<SrvConf>() }.server_rewrite)
+            Phase::InitWorker => {
+                // SAFETY: main-conf commands (NGX_HTTP_MAIN_CONF_OFFSET) get this module's
+                // MainConf.
+                let mcf = unsafe { &mut *conf.cast::<MainConf>() };
+                Some(&mut mcf.init_worker)
             }
-            _ => unsafe { &mut *conf.cast::<LocConf>() }.slot(phase),
+            Phase::ServerRewrite => {
+                // SAFETY: server-conf commands (NGX_HTTP_SRV_CONF_OFFSET) get its SrvConf.
+                let scf = unsafe { &mut *conf.cast::<SrvConf>() };
+                Some(&mut scf.server_rewrite)
+            }
+            _ => {
+                // SAFETY: the other phase directives are location-conf commands.
+                let lcf = unsafe { &mut *conf.cast::<LocConf>() };
+                lcf.slot(phase)
+            }
         }
     };
     match slot(conf) {
@@ -350,60 +308,13 @@ pub extern "C" fn set_wasm_engine(
     // SAFETY: nginx checked the argument count (TAKE1).
     let args: &[ngx_str_t] = unsafe { (*(*cf).args).as_slice() };
     let name = String::from_utf8_lossy(str_bytes(&args[1])).into_owned();
-    if let Some(reason) = crate::runtime::engine_name_error(&name) {
+    if let Some(reason) = crate::engines::engine_name_error(&name) {
         ngx_conf_log_error!(NGX_LOG_EMERG, cf, "{reason}");
         return conf_error();
     }
-    if !mcf.registry.set_engine(&name) {
+    if mcf.engine_name.is_some() {
         return c"is duplicate".as_ptr().cast_mut();
     }
+    mcf.engine_name = Some(name);
     std::ptr::null_mut()
-}
-
-/// After the `http` block: compile every module, check every export, install phase handlers.
-///
-/// # Safety
-/// `cf` must be nginx's configuration context at postconfiguration.
-pub unsafe fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
-    // SAFETY: postconfiguration runs with the http configuration context.
-    let cf_ref = unsafe { &*cf };
-    let Some(mcf) = Module::main_conf_mut(cf_ref) else {
-        return Status::NGX_ERROR.0;
-    };
-    if mcf.registry.is_empty() {
-        return Status::NGX_OK.0;
-    }
-    // The http level's own limits, for the instances workers make at start.
-    if let Some(lcf) = Module::location_conf(cf_ref) {
-        mcf.registry.set_default_limits(lcf.limits.resolved_here());
-    }
-    if let Err((site, reason)) = mcf.registry.load() {
-        // The format of ngx_conf_log_error, for a directive parsed earlier.
-        ngx_log_error!(NGX_LOG_EMERG, cf_ref.log, "{reason} in {site}");
-        return Status::NGX_ERROR.0;
-    }
-    let Some(cmcf) = NgxHttpCoreModule::main_conf_mut(cf_ref) else {
-        return Status::NGX_ERROR.0;
-    };
-    for phase in Phase::ALL {
-        let Some(nginx_phase) = nginx_phase(phase) else {
-            continue;
-        };
-        if !mcf.used[phase as usize] {
-            continue;
-        }
-        // SAFETY: the phase handler arrays are initialized by the core module before
-        // postconfiguration; ngx_array_push returns room for one element or NULL.
-        let h = unsafe { ngx_array_push(&mut cmcf.phases[nginx_phase as usize].handlers) }
-            .cast::<ngx_http_handler_pt>();
-        if h.is_null() {
-            return Status::NGX_ERROR.0;
-        }
-        // SAFETY: h points at the element just pushed.
-        unsafe { *h = Some(handlers::for_phase(phase)) };
-    }
-    if mcf.used[Phase::HeaderFilter as usize] || mcf.used[Phase::BodyFilter as usize] {
-        crate::filters::install();
-    }
-    Status::NGX_OK.0
 }

@@ -1,7 +1,7 @@
 //! The request body read before a handler (`wasm_need_request_body on`): its length, and its
 //! bytes from the in-memory buffers or the temporary file nginx wrote it to.
 
-use engine_api::request::RequestError;
+use engine_api::RequestError;
 use ngx::ffi::{ngx_buf_t, ngx_http_request_t, ngx_read_file};
 
 use crate::ctx;

@@ -4,7 +4,8 @@
 
 use std::ptr;
 
-use engine_api::request::{HeaderVisitor, RequestError};
+use engine_api::request::HeaderVisitor;
+use engine_api::RequestError;
 use ngx::ffi::{
     ngx_hash_key, ngx_http_request_t, ngx_list_part_t, ngx_list_push, ngx_list_t, ngx_table_elt_t,
 };

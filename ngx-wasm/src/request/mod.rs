@@ -15,11 +15,10 @@ pub use variables::Cache as VariableCache;
 
 use std::ptr;
 
-use engine_api::request::{Finish, HeaderVisitor, RequestError};
-use engine_api::{CtxStore, HostRequest, LogLevel, Phase};
+use engine_api::request::HeaderVisitor;
+use engine_api::{CtxStore, Finish, HostRequest, LogLevel, Phase, RequestError};
 use ngx::ffi::{
-    ngx_cached_time, ngx_http_request_t, ngx_http_set_exten, ngx_log_t, ngx_palloc, ngx_str_t,
-    ngx_table_elt_t,
+    ngx_http_request_t, ngx_http_set_exten, ngx_log_t, ngx_palloc, ngx_str_t, ngx_table_elt_t,
 };
 use ngx::ngx_log_error;
 
@@ -45,9 +44,9 @@ pub struct Chunk {
     pub replaced: Option<Vec<u8>>,
 }
 
-/// One guest call's view of a request.
-pub struct NgxRequest<'r> {
-    r: &'r mut ngx_http_request_t,
+/// What one guest call builds up over its steps, carried out when the export returns: kept
+/// in the request context while the call is suspended.
+pub struct CallState {
     phase: Phase,
     status: Option<u16>,
     out: output::Pending,
@@ -56,27 +55,57 @@ pub struct NgxRequest<'r> {
     /// Response header entries this call added: hidden again if the guest fails.
     added: Vec<*mut ngx_table_elt_t>,
     /// The body-filter chunk, in that phase.
-    pub chunk: Option<Chunk>,
+    chunk: Option<Chunk>,
+}
+
+impl CallState {
+    /// The phase of the call.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+}
+
+/// One guest call's view of a request.
+pub struct NgxRequest<'r> {
+    r: &'r mut ngx_http_request_t,
+    call: CallState,
 }
 
 impl<'r> NgxRequest<'r> {
-    /// Wraps `r` for one guest call in `phase`.
+    /// Wraps `r` for a new guest call in `phase`.
     pub fn new(r: &'r mut ngx_http_request_t, phase: Phase) -> Self {
         NgxRequest {
             r,
-            phase,
-            status: None,
-            out: output::Pending::default(),
-            finish: None,
-            exec: None,
-            added: Vec::new(),
-            chunk: None,
+            call: CallState {
+                phase,
+                status: None,
+                out: output::Pending::default(),
+                finish: None,
+                exec: None,
+                added: Vec::new(),
+                chunk: None,
+            },
         }
     }
 
-    /// The request (for its configuration, e.g. the location's budgets).
-    pub fn request(&self) -> &ngx_http_request_t {
-        self.r
+    /// Wraps `r` for the next step of a call that was suspended with `state`.
+    pub fn resumed(r: &'r mut ngx_http_request_t, state: CallState) -> Self {
+        NgxRequest { r, call: state }
+    }
+
+    /// The request and what the call built so far, to keep while it is suspended.
+    pub fn into_parts(self) -> (&'r mut ngx_http_request_t, CallState) {
+        (self.r, self.call)
+    }
+
+    /// Hands the body filter's chunk to the call.
+    pub fn set_chunk(&mut self, chunk: Chunk) {
+        self.call.chunk = Some(chunk);
+    }
+
+    /// Takes the body filter's chunk back after the call.
+    pub fn take_chunk(&mut self) -> Option<Chunk> {
+        self.call.chunk.take()
     }
 
     /// The request's connection log.
@@ -87,7 +116,7 @@ impl<'r> NgxRequest<'r> {
 
     /// Undoes what a failed call did to the response headers.
     pub fn discard_headers(&mut self) {
-        for &h in &self.added {
+        for &h in &self.call.added {
             // SAFETY: entries this call pushed into headers_out, still allocated in r->pool.
             unsafe { (*h).hash = 0 };
         }
@@ -110,7 +139,7 @@ impl<'r> NgxRequest<'r> {
     }
 
     fn finished(&self) -> bool {
-        matches!(self.finish, Some(Finish::Status(_))) || self.exec.is_some()
+        matches!(self.call.finish, Some(Finish::Status(_))) || self.call.exec.is_some()
     }
 }
 
@@ -135,14 +164,6 @@ pub fn pool_copy(r: &ngx_http_request_t, data: &[u8]) -> Result<ngx_str_t, Reque
     })
 }
 
-/// nginx's cached time in milliseconds.
-pub fn now_ms() -> u64 {
-    // SAFETY: ngx_cached_time always points at a valid slot, updated by nginx's timer code in
-    // this (single) thread.
-    let t = unsafe { &*ngx_cached_time };
-    t.sec as u64 * 1000 + t.msec as u64
-}
-
 /// Request methods nginx knows, with their `NGX_HTTP_*` bits.
 const METHODS: [(&[u8], u32); 15] = [
     (b"GET", ngx::ffi::NGX_HTTP_GET),
@@ -164,7 +185,7 @@ const METHODS: [(&[u8], u32); 15] = [
 
 impl HostRequest for NgxRequest<'_> {
     fn phase(&self) -> Phase {
-        self.phase
+        self.call.phase
     }
 
     fn log(&mut self, level: LogLevel, msg: &[u8]) {
@@ -176,8 +197,8 @@ impl HostRequest for NgxRequest<'_> {
         );
     }
 
-    fn now_ms(&self) -> u64 {
-        now_ms()
+    fn wall_clock_ms(&self) -> u64 {
+        crate::clock::wall_clock_ms()
     }
 
     fn method(&self) -> &[u8] {
@@ -276,7 +297,7 @@ impl HostRequest for NgxRequest<'_> {
     }
 
     fn status(&self) -> u16 {
-        match self.status {
+        match self.call.status {
             Some(s) => s,
             None => u16::try_from(self.r.headers_out.status).unwrap_or(0),
         }
@@ -286,11 +307,11 @@ impl HostRequest for NgxRequest<'_> {
         if self.header_sent() {
             return Err(RequestError::NotAllowed);
         }
-        if self.phase == Phase::HeaderFilter {
+        if self.call.phase == Phase::HeaderFilter {
             self.r.headers_out.status = status.into();
             self.r.headers_out.status_line.len = 0;
         } else {
-            self.status = Some(status);
+            self.call.status = Some(status);
         }
         Ok(())
     }
@@ -303,22 +324,22 @@ impl HostRequest for NgxRequest<'_> {
         if self.header_sent() {
             return Err(RequestError::NotAllowed);
         }
-        headers::set_response(self.r, name, value, false, &mut self.added)
+        headers::set_response(self.r, name, value, false, &mut self.call.added)
     }
 
     fn add_header(&mut self, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
         if self.header_sent() {
             return Err(RequestError::NotAllowed);
         }
-        headers::set_response(self.r, name, value, true, &mut self.added)
+        headers::set_response(self.r, name, value, true, &mut self.call.added)
     }
 
     fn write(&mut self, data: &[u8]) -> Result<(), RequestError> {
         if self.finished() {
             return Err(RequestError::NotAllowed);
         }
-        self.out.append(self.r, data)?;
-        if self.out.len() >= output::AUTO_FLUSH {
+        self.call.out.append(self.r, data)?;
+        if self.call.out.len() >= output::AUTO_FLUSH {
             self.flush()?;
         }
         Ok(())
@@ -328,15 +349,15 @@ impl HostRequest for NgxRequest<'_> {
         if self.finished() {
             return Err(RequestError::NotAllowed);
         }
-        let status = self.status.unwrap_or(200);
-        output::flush(self.r, &mut self.out, status)
+        let status = self.call.status.unwrap_or(200);
+        output::flush(self.r, &mut self.call.out, status)
     }
 
     fn finish(&mut self, finish: Finish) -> Result<(), RequestError> {
         if self.finished() {
             return Err(RequestError::NotAllowed);
         }
-        self.finish = Some(finish);
+        self.call.finish = Some(finish);
         Ok(())
     }
 
@@ -344,8 +365,8 @@ impl HostRequest for NgxRequest<'_> {
         if self.finished() || self.header_sent() {
             return Err(RequestError::NotAllowed);
         }
-        headers::set_response(self.r, b"Location", location, false, &mut self.added)?;
-        self.finish = Some(Finish::Status(status));
+        headers::set_response(self.r, b"Location", location, false, &mut self.call.added)?;
+        self.call.finish = Some(Finish::Status(status));
         Ok(())
     }
 
@@ -355,19 +376,19 @@ impl HostRequest for NgxRequest<'_> {
         }
         let uri = self.pool_copy(uri)?;
         let args = self.pool_copy(args)?;
-        self.exec = Some((uri, args));
+        self.call.exec = Some((uri, args));
         Ok(())
     }
 
     fn body_chunk(&mut self) -> Result<&[u8], RequestError> {
-        match &self.chunk {
+        match &self.call.chunk {
             Some(c) => Ok(c.replaced.as_deref().unwrap_or(&c.data)),
             None => Err(RequestError::NotAllowed),
         }
     }
 
     fn set_body_chunk(&mut self, data: &[u8]) -> Result<(), RequestError> {
-        match &mut self.chunk {
+        match &mut self.call.chunk {
             Some(c) => {
                 c.replaced = Some(data.to_vec());
                 Ok(())
@@ -377,7 +398,7 @@ impl HostRequest for NgxRequest<'_> {
     }
 
     fn body_chunk_is_last(&self) -> bool {
-        self.chunk.as_ref().is_some_and(|c| c.last)
+        self.call.chunk.as_ref().is_some_and(|c| c.last)
     }
 
     fn ctx(&mut self) -> Result<&mut CtxStore, RequestError> {
@@ -412,7 +433,7 @@ impl HostRequest for InitWorker {
         );
     }
 
-    fn now_ms(&self) -> u64 {
-        now_ms()
+    fn wall_clock_ms(&self) -> u64 {
+        crate::clock::wall_clock_ms()
     }
 }

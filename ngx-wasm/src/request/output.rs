@@ -8,8 +8,7 @@
 
 use std::ptr;
 
-use engine_api::request::{Finish, RequestError};
-use engine_api::Phase;
+use engine_api::{Finish, Phase, RequestError};
 use ngx::core::Status;
 use ngx::ffi::{
     ngx_alloc_chain_link, ngx_buf_t, ngx_chain_t, ngx_create_temp_buf, ngx_http_finalize_request,
@@ -117,8 +116,7 @@ impl Pending {
     fn append_mark(&mut self, r: &ngx_http_request_t, end: bool) -> Result<(), RequestError> {
         let b = if self.last.is_null() {
             // SAFETY: r->pool is the live request pool.
-            let b = unsafe { ngx_pcalloc(r.pool, std::mem::size_of::<ngx_buf_t>()) }
-                .cast::<ngx_buf_t>();
+            let b = unsafe { ngx_pcalloc(r.pool, size_of::<ngx_buf_t>()) }.cast::<ngx_buf_t>();
             if b.is_null() {
                 return Err(RequestError::Internal);
             }
@@ -200,8 +198,8 @@ pub enum Outcome {
 impl NgxRequest<'_> {
     /// Carries out what the guest asked for once its export returned.
     pub fn conclude(mut self) -> Outcome {
-        let phase = self.phase;
-        if let Some((mut uri, mut args)) = self.exec.take() {
+        let phase = self.call.phase;
+        if let Some((mut uri, mut args)) = self.call.exec.take() {
             let r = &mut *self.r;
             // SAFETY: r is a live request; uri and args live in its pool.
             let rc = unsafe {
@@ -223,23 +221,25 @@ impl NgxRequest<'_> {
             unsafe { ngx_http_finalize_request(r, Status::NGX_DONE.0) };
             return Outcome::Return(Status::NGX_DONE.0);
         }
-        let finish_status = match self.finish {
+        let finish_status = match self.call.finish {
             Some(Finish::Status(s)) => Some(s),
             _ => None,
         };
         let sent = self.header_sent();
-        let answered =
-            sent || self.out.len() > 0 || self.status.is_some() || finish_status.is_some();
+        let answered = sent
+            || self.call.out.len() > 0
+            || self.call.status.is_some()
+            || finish_status.is_some();
         if phase != Phase::Content && !answered {
             return Outcome::Declined;
         }
-        let status = finish_status.or(self.status).unwrap_or(200);
+        let status = finish_status.or(self.call.status).unwrap_or(200);
         let r = &mut *self.r;
         let rc = if sent {
-            if self.out.append_mark(r, true).is_err() {
+            if self.call.out.append_mark(r, true).is_err() {
                 return Outcome::Return(Status::NGX_ERROR.0);
             }
-            self.out.send(r)
+            self.call.out.send(r)
         } else {
             if phase != Phase::Content {
                 // SAFETY: r is a live request; a no-op if the body was read or discarded.
@@ -248,18 +248,19 @@ impl NgxRequest<'_> {
                     return Outcome::Return(rc);
                 }
             }
-            if self.out.len() == 0 && usize::from(status) >= NGX_HTTP_SPECIAL_RESPONSE as usize {
+            if self.call.out.len() == 0 && usize::from(status) >= NGX_HTTP_SPECIAL_RESPONSE as usize
+            {
                 // nginx answers with its page for the status (or error_page), like
                 // `return 404;` or `ngx.exit(404)`; headers set by the guest stay.
                 return Outcome::Return(status as ngx_int_t);
             }
-            let rc = send_header(r, status, self.out.len() as i64);
+            let rc = send_header(r, status, self.call.out.len() as i64);
             if rc == Status::NGX_ERROR.0 || rc > Status::NGX_OK.0 || r.header_only() != 0 {
                 rc
-            } else if self.out.append_mark(r, true).is_err() {
+            } else if self.call.out.append_mark(r, true).is_err() {
                 Status::NGX_ERROR.0
             } else {
-                self.out.send(r)
+                self.call.out.send(r)
             }
         };
         if phase == Phase::Access {

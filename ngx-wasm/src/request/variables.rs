@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr;
 
-use engine_api::request::RequestError;
+use engine_api::RequestError;
 use ngx::ffi::{
     ngx_hash_find, ngx_hash_key, ngx_http_get_flushed_variable, ngx_http_request_t,
     ngx_http_variable_t, ngx_http_variable_value_t, ngx_palloc, ngx_str_t, NGX_HTTP_VAR_CHANGEABLE,
@@ -94,7 +94,7 @@ impl CacheInner {
 }
 
 fn lookup(r: &ngx_http_request_t, name: &[u8]) -> Entry {
-    let Some(cache) = crate::Module::main_conf(r).map(|m| &m.variables) else {
+    let Some(cache) = crate::HttpWasmModule::main_conf(r).map(|m| &m.variables) else {
         return Entry::Unknown;
     };
     if let Some(e) = cache.0.borrow().get(name) {
@@ -201,7 +201,7 @@ pub fn get<'r>(
 
 fn alloc_value(r: &ngx_http_request_t) -> Result<*mut ngx_http_variable_value_t, RequestError> {
     // SAFETY: r->pool is the live request pool.
-    let vv = unsafe { ngx_palloc(r.pool, std::mem::size_of::<ngx_http_variable_value_t>()) }
+    let vv = unsafe { ngx_palloc(r.pool, size_of::<ngx_http_variable_value_t>()) }
         .cast::<ngx_http_variable_value_t>();
     if vv.is_null() {
         return Err(RequestError::Internal);

@@ -27,6 +27,18 @@ impl Response {
     }
 }
 
+/// The response did not come within the timeout (`--- timeout`); the connection was closed.
+#[derive(Debug)]
+pub struct TimedOut;
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("client socket timed out")
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
 /// Sends `request_line` ("GET /t" or "GET /t HTTP/1.1") with extra headers and body to
 /// 127.0.0.1:`port` and reads the whole response.
 pub fn send(
@@ -58,9 +70,16 @@ pub fn send(
     stream.write_all(req.as_bytes())?;
     stream.write_all(body)?;
     let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .context("reading the response (timeout?)")?;
+    if let Err(e) = stream.read_to_end(&mut raw) {
+        if matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ) {
+            // Dropping the stream closes the connection, as Test::Nginx does on a timeout.
+            return Err(anyhow::Error::new(TimedOut));
+        }
+        return Err(anyhow::Error::new(e).context("reading the response"));
+    }
     parse(&raw, method == "HEAD")
 }
 

@@ -105,6 +105,8 @@ impl Env {
 /// Replaces `$TEST_NGINX_NAME` (and `${TEST_NGINX_NAME}`) with the environment variable's
 /// value, plus `$TEST_NGINX_SERVER_PORT`, `$TEST_NGINX_SERVROOT` and `$TEST_NGINX_HTML_DIR`.
 pub fn expand(text: &str, port: u16, servroot: &Path) -> String {
+    // A constant pattern, checked by every block that uses a variable.
+    #[allow(clippy::expect_used)]
     let re = regex::Regex::new(r"\$\{?(TEST_NGINX_[A-Z0-9_]+)\}?").expect("static regex");
     re.replace_all(text, |c: &regex::Captures| match &c[1] {
         "TEST_NGINX_SERVER_PORT" | "TEST_NGINX_PORT" => port.to_string(),

@@ -1,27 +1,37 @@
 //! Phase handlers: find the configured export, read the request body if asked to, call the
-//! guest, turn the result into nginx's answer.
+//! guest, turn the result into nginx's answer; and their installation in nginx's phases.
 //!
 //! server_rewrite, rewrite, access: a guest that set a status, wrote a body, or called
 //! `exit(status)`/`redirect`/`exec` answers the request; otherwise the request goes on (its
 //! header changes stay). Content: the guest's response is sent (200 and an empty body unless
 //! it set others). Log: the guest runs after the response. A failed call answers 500 (a
 //! budget stop: `wasm_budget_status`; a module backing off after repeated failures: 503),
-//! or closes the connection if the header already went out; the registry logs module,
-//! export, engine, phase and reason (or counts it, see `supervise.rs`).
+//! or closes the connection if the header already went out; the call's supervisor logs
+//! module, export, engine, phase and reason (or counts it, see `supervise.rs`).
+//!
+//! A call that waits parks the request (`suspend.rs`); when it has finished, nginx enters the
+//! same handler again, which concludes it as it concludes a call that never waited.
 
+use engine_api::Phase;
 use ngx::core::Status;
 use ngx::ffi::{
-    ngx_http_core_run_phases, ngx_http_finalize_request, ngx_http_read_client_request_body,
-    ngx_http_request_t, ngx_int_t, NGX_HTTP_SPECIAL_RESPONSE,
+    ngx_array_push, ngx_http_core_main_conf_t, ngx_http_core_run_phases, ngx_http_finalize_request,
+    ngx_http_handler_pt, ngx_http_phases, ngx_http_phases_NGX_HTTP_ACCESS_PHASE,
+    ngx_http_phases_NGX_HTTP_CONTENT_PHASE, ngx_http_phases_NGX_HTTP_LOG_PHASE,
+    ngx_http_phases_NGX_HTTP_REWRITE_PHASE, ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE,
+    ngx_http_read_client_request_body, ngx_http_request_t, ngx_int_t, NGX_HTTP_SPECIAL_RESPONSE,
 };
 use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, HttpModuleServerConf};
 
-use crate::conf::{Handler, MainConf, Phase};
+use crate::call::{self, Call};
+use crate::conf::limits::Limits;
+use crate::conf::MainConf;
+use crate::registry::Handler;
 use crate::request::{NgxRequest, Outcome};
-use crate::{ctx, Module};
+use crate::{ctx, suspend, HttpWasmModule};
 
 /// The nginx handler function for a request `phase`.
-pub fn for_phase(phase: Phase) -> unsafe extern "C" fn(*mut ngx_http_request_t) -> ngx_int_t {
+fn for_phase(phase: Phase) -> unsafe extern "C" fn(*mut ngx_http_request_t) -> ngx_int_t {
     match phase {
         Phase::ServerRewrite => server_rewrite_handler,
         Phase::Rewrite => rewrite_handler,
@@ -54,55 +64,55 @@ phase_handler!(access_handler, Phase::Access);
 phase_handler!(content_handler, Phase::Content);
 phase_handler!(log_handler, Phase::Log);
 
+/// The nginx phase a request-phase handler is installed in (`None` for init_worker and the
+/// filters, which are not phase handlers).
+fn nginx_phase(phase: Phase) -> Option<ngx_http_phases> {
+    Some(match phase {
+        Phase::ServerRewrite => ngx_http_phases_NGX_HTTP_SERVER_REWRITE_PHASE,
+        Phase::Rewrite => ngx_http_phases_NGX_HTTP_REWRITE_PHASE,
+        Phase::Access => ngx_http_phases_NGX_HTTP_ACCESS_PHASE,
+        Phase::Content => ngx_http_phases_NGX_HTTP_CONTENT_PHASE,
+        Phase::Log => ngx_http_phases_NGX_HTTP_LOG_PHASE,
+        Phase::InitWorker | Phase::HeaderFilter | Phase::BodyFilter => return None,
+    })
+}
+
+/// Installs a handler in each nginx phase some directive of `mcf` uses (at
+/// postconfiguration); false if nginx is out of memory.
+pub fn install(cmcf: &mut ngx_http_core_main_conf_t, mcf: &MainConf) -> bool {
+    for phase in Phase::ALL {
+        let Some(nginx_phase) = nginx_phase(phase) else {
+            continue;
+        };
+        if !mcf.uses(phase) {
+            continue;
+        }
+        // SAFETY: the phase handler arrays are initialized by the core module before
+        // postconfiguration; ngx_array_push returns room for one element or NULL.
+        let h = unsafe { ngx_array_push(&mut cmcf.phases[nginx_phase as usize].handlers) }
+            .cast::<ngx_http_handler_pt>();
+        if h.is_null() {
+            return false;
+        }
+        // SAFETY: h points at the element just pushed.
+        unsafe { *h = Some(for_phase(phase)) };
+    }
+    true
+}
+
 fn handler_for(r: &ngx_http_request_t, phase: Phase) -> Option<&'static Handler> {
     match phase {
-        Phase::ServerRewrite => Module::server_conf(r)?.server_rewrite.as_ref(),
-        _ => Module::location_conf(r)?.handler(phase),
+        Phase::ServerRewrite => HttpWasmModule::server_conf(r)?.server_rewrite.as_ref(),
+        _ => HttpWasmModule::location_conf(r)?.handler(phase),
     }
 }
 
-/// Calls `handler` for `host` under the budgets and limits of the request's location (the
-/// server's, before a location is chosen). On failure the registry has logged the error (or
-/// counted it, for a module failing repeatedly) and the call's header changes are undone;
-/// `Err` carries the status to answer: 500, `wasm_budget_status` after a budget stop, 503
-/// while the module backs off.
-pub fn call(
-    mcf: &MainConf,
-    handler: &Handler,
-    host: &mut NgxRequest<'_>,
-    phase: Phase,
-) -> Result<(), u16> {
-    let log = host.log_ptr();
-    let limits = Module::location_conf(host.request())
-        .map(|l| l.limits.get())
-        .unwrap_or_default();
-    mcf.registry
-        .call(handler, &limits, host, log, phase.name())
-        .inspect_err(|_| host.discard_headers())
-}
-
-fn run(r: &mut ngx_http_request_t, phase: Phase) -> Status {
-    let Some(handler) = handler_for(r, phase) else {
-        return Status::NGX_DECLINED;
-    };
-    let Some(mcf) = Module::main_conf(r) else {
-        return Status::NGX_DECLINED;
-    };
-    let need_body = matches!(phase, Phase::Rewrite | Phase::Access | Phase::Content)
-        && Module::location_conf(r).is_some_and(|l| l.need_request_body == Some(true));
-    if need_body {
-        if let Err(rc) = read_body(r, phase) {
-            return rc;
-        }
-    } else if phase == Phase::Content {
-        // SAFETY: r is a live request.
-        let rc = unsafe { ngx::ffi::ngx_http_discard_request_body(r) };
-        if rc != Status::NGX_OK.0 {
-            return Status(rc);
-        }
-    }
-    let mut host = NgxRequest::new(r, phase);
-    if let Err(status) = call(mcf, handler, &mut host, phase) {
+/// What a phase handler returns once its call is over: the guest's answer, or, on failure,
+/// the status to answer (the call's header changes undone), or `NGX_ERROR` to cut a response
+/// whose header already went out.
+fn conclude(mut host: NgxRequest<'_>, phase: Phase, result: Result<(), u16>) -> Status {
+    if let Err(status) = result {
+        host.discard_headers();
         if phase == Phase::Log {
             return Status::NGX_OK;
         }
@@ -117,6 +127,51 @@ fn run(r: &mut ngx_http_request_t, phase: Phase) -> Status {
     match host.conclude() {
         Outcome::Declined => Status::NGX_DECLINED,
         Outcome::Return(rc) => Status(rc),
+    }
+}
+
+fn run(r: &mut ngx_http_request_t, phase: Phase) -> Status {
+    let Some(handler) = handler_for(r, phase) else {
+        return Status::NGX_DECLINED;
+    };
+    let Some(mcf) = HttpWasmModule::main_conf(r) else {
+        return Status::NGX_DECLINED;
+    };
+    if let Some(done) = suspend::take_completed(r, phase) {
+        return conclude(NgxRequest::resumed(r, done.state), phase, done.result);
+    }
+    if suspend::is_parked(r) {
+        // nginx entered the phase while the call still waits (the request's write handler
+        // does nothing meanwhile, so it should not): keep waiting.
+        if phase == Phase::Content {
+            suspend::hold(r);
+        }
+        return Status::NGX_DONE;
+    }
+    let need_body = matches!(phase, Phase::Rewrite | Phase::Access | Phase::Content)
+        && HttpWasmModule::location_conf(r).is_some_and(|l| l.need_request_body == Some(true));
+    if need_body {
+        if let Err(rc) = read_body(r, phase) {
+            return rc;
+        }
+    } else if phase == Phase::Content {
+        // SAFETY: r is a live request.
+        let rc = unsafe { ngx::ffi::ngx_http_discard_request_body(r) };
+        if rc != Status::NGX_OK.0 {
+            return Status(rc);
+        }
+    }
+    let limits = Limits::of_request(r);
+    let mut host = NgxRequest::new(r, phase);
+    let log = host.log_ptr();
+    if phase == Phase::Log {
+        let result = call::run_to_end(mcf, handler, limits, phase, &mut host, log);
+        return conclude(host, phase, result);
+    }
+    match Call::start(mcf, handler, limits, phase, &mut host, log) {
+        call::Outcome::Done => conclude(host, phase, Ok(())),
+        call::Outcome::Failed(status) => conclude(host, phase, Err(status)),
+        call::Outcome::Suspended(call, wait) => suspend::park(host, call, wait),
     }
 }
 

@@ -1,19 +1,19 @@
 //! The request line and arguments: method, URI, query string, one argument, HTTP version,
 //! internal flag, start time.
 
-use super::{status, status_of, HostCall};
+use super::{status, status_of, Args, HostCall};
 use crate::error::HostTrap;
 
 /// `req_get_method(out_ptr, out_cap) -> len`: the request method (`GET`...).
-pub(super) fn get_method(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
+pub(super) fn get_method(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let m = call.request.method();
-    call.memory.write_out(a[0], a[1], m)
+    call.memory.write_out(a.i32(0), a.i32(1), m)
 }
 
 /// `req_set_method(method_ptr, method_len) -> status`: changes the method to one nginx knows
 /// (`GET`, `HEAD`, `POST`, `PUT`, `DELETE`, `OPTIONS`, `PATCH`...).
-pub(super) fn set_method(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let m = call.memory.read(a[0], a[1])?;
+pub(super) fn set_method(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let m = call.memory.read(a.i32(0), a.i32(1))?;
     if m.is_empty() || !m.iter().all(u8::is_ascii_uppercase) {
         return Ok(status::BAD_ARGUMENT);
     }
@@ -21,9 +21,9 @@ pub(super) fn set_method(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, Host
 }
 
 /// `req_get_uri(out_ptr, out_cap) -> len`: the request URI (nginx's `$uri`).
-pub(super) fn get_uri(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
+pub(super) fn get_uri(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let uri = call.request.uri();
-    call.memory.write_out(a[0], a[1], uri)
+    call.memory.write_out(a.i32(0), a.i32(1), uri)
 }
 
 /// True for a URI path the host accepts: starts with `/`, no control characters or spaces.
@@ -33,9 +33,9 @@ fn is_uri_path(uri: &[u8]) -> bool {
 
 /// `req_set_uri(uri_ptr, uri_len, jump) -> status`: changes the URI; with `jump` = 1 (rewrite
 /// phase only) nginx looks the location up again, like `ngx.req.set_uri(uri, true)`.
-pub(super) fn set_uri(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let uri = call.memory.read(a[0], a[1])?;
-    let jump = match a[2] {
+pub(super) fn set_uri(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let uri = call.memory.read(a.i32(0), a.i32(1))?;
+    let jump = match a.i32(2) {
         0 => false,
         1 => true,
         _ => return Ok(status::BAD_ARGUMENT),
@@ -50,14 +50,14 @@ pub(super) fn set_uri(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTra
 }
 
 /// `req_get_query(out_ptr, out_cap) -> len`: the raw query string (`$args`), without `?`.
-pub(super) fn get_query(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
+pub(super) fn get_query(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let q = call.request.query();
-    call.memory.write_out(a[0], a[1], q)
+    call.memory.write_out(a.i32(0), a.i32(1), q)
 }
 
 /// `req_set_query(query_ptr, query_len) -> status`: replaces the query string.
-pub(super) fn set_query(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let q = call.memory.read(a[0], a[1])?;
+pub(super) fn set_query(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let q = call.memory.read(a.i32(0), a.i32(1))?;
     if q.iter().any(|&c| c <= b' ' || c == b'#' || c == 0x7f) {
         return Ok(status::BAD_ARGUMENT);
     }
@@ -115,31 +115,31 @@ pub fn find_arg(query: &[u8], name: &[u8]) -> Option<Vec<u8>> {
 /// `req_get_arg(name_ptr, name_len, out_ptr, out_cap) -> len`: the decoded value of the first
 /// query argument named `name` (decoded names compared exactly, as OpenResty's
 /// `ngx.req.get_uri_args()`), or -1.
-pub(super) fn get_arg(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let name = call.memory.read(a[0], a[1])?;
+pub(super) fn get_arg(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let name = call.memory.read(a.i32(0), a.i32(1))?;
     match find_arg(call.request.query(), name) {
-        Some(v) => call.memory.write_out(a[2], a[3], &v),
+        Some(v) => call.memory.write_out(a.i32(2), a.i32(3), &v),
         None => {
-            call.memory.write_out(a[2], a[3], b"")?;
+            call.memory.write_out(a.i32(2), a.i32(3), b"")?;
             Ok(status::NOT_FOUND)
         }
     }
 }
 
 /// `req_http_version() -> i32`: the HTTP version times ten (9, 10, 11, 20, 30).
-pub(super) fn http_version(call: &mut HostCall<'_>, _a: &[i32]) -> Result<i32, HostTrap> {
+pub(super) fn http_version(call: &mut HostCall<'_>, _a: Args<'_>) -> Result<i32, HostTrap> {
     Ok(call.request.http_version() as i32)
 }
 
 /// `req_is_internal() -> i32`: 1 for a request reached by an internal redirect, else 0.
-pub(super) fn is_internal(call: &mut HostCall<'_>, _a: &[i32]) -> Result<i32, HostTrap> {
+pub(super) fn is_internal(call: &mut HostCall<'_>, _a: Args<'_>) -> Result<i32, HostTrap> {
     Ok(i32::from(call.request.is_internal()))
 }
 
 /// `req_start_time(out_ptr) -> status`: when the request started, in milliseconds since the
 /// epoch, as a little-endian `u64` at `out_ptr`.
-pub(super) fn start_time(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
+pub(super) fn start_time(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let ms = call.request.start_time_ms();
-    call.memory.write(a[0], &ms.to_le_bytes())?;
+    call.memory.write(a.i32(0), &ms.to_le_bytes())?;
     Ok(status::OK)
 }

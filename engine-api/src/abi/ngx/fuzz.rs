@@ -15,8 +15,9 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::tests::MockRequest;
-use super::{invoke, status, HostFunction, HOST_FUNCTIONS};
+use super::tests::{i32_args, i32_result, MockRequest};
+use super::{status, NGX};
+use crate::abi::{invoke, HostFunction};
 use crate::phase::Phase;
 use crate::request::RequestSlot;
 
@@ -121,14 +122,14 @@ struct Span {
 /// `x_cap`; an `out_ptr` without a capacity is an 8-byte output, e.g. `now`).
 fn spans(f: &HostFunction) -> Vec<Span> {
     let mut out = Vec::new();
-    for (i, p) in f.params.iter().enumerate() {
+    for (i, (p, _)) in f.params.iter().enumerate() {
         let Some(stem) = p.strip_suffix("_ptr") else {
             continue;
         };
         let len = f
             .params
             .iter()
-            .position(|q| *q == format!("{stem}_len") || *q == format!("{stem}_cap"));
+            .position(|(q, _)| *q == format!("{stem}_len") || *q == format!("{stem}_cap"));
         out.push(Span {
             ptr: i,
             len,
@@ -197,7 +198,7 @@ fn length(rng: &mut Rng, size: usize, hint: Option<i32>) -> i32 {
 }
 
 fn case(rng: &mut Rng, size: usize, planted: &[(usize, usize)]) -> Case {
-    let func = rng.pick(HOST_FUNCTIONS);
+    let func = rng.pick(NGX.functions);
     // Mostly the phases the function runs in, so that the deep paths are reached.
     let phase = if rng.chance(80) {
         let allowed: Vec<Phase> = Phase::ALL
@@ -270,7 +271,13 @@ fn check(case: &Case, mem: &mut Option<Vec<u8>>, req: &mut MockRequest) -> Resul
     // SAFETY: unbound below, before `req`'s borrow ends.
     unsafe { slot.bind(req) };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        invoke(case.func, mem.as_deref_mut(), &mut slot, &case.args)
+        invoke(
+            case.func,
+            mem.as_deref_mut(),
+            &mut slot,
+            &i32_args(&case.args),
+        )
+        .map(i32_result)
     }));
     slot.unbind();
     let result = result.map_err(|_| "panicked".to_string())?;

@@ -1,7 +1,7 @@
 //! nginx variables: `ngx.var.NAME` get and set.
 
 use super::name::NameBuf;
-use super::{code_of, status, status_of, HostCall};
+use super::{status, status_of, Args, HostCall};
 use crate::error::HostTrap;
 
 /// How a name a guest passed reads as a variable name.
@@ -34,9 +34,9 @@ fn name_case(name: &[u8]) -> NameCase {
 /// `var_get(name_ptr, name_len, out_ptr, out_cap) -> len`: the value of `$name` (names are
 /// case-insensitive), -1 when the variable is not set for this request (OpenResty's `nil`),
 /// -2 when no variable of that name exists.
-pub(super) fn get(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    call.memory.slice_mut(a[2], a[3])?;
-    let raw = call.memory.read(a[0], a[1])?;
+pub(super) fn get(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    call.memory.slice_mut(a.i32(2), a.i32(3))?;
+    let raw = call.memory.read(a.i32(0), a.i32(1))?;
     // Names are usually lower case already: then nginx reads them where the guest put them.
     let lowered;
     let name = match name_case(raw) {
@@ -48,23 +48,23 @@ pub(super) fn get(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
         }
     };
     match call.request.variable(name) {
-        Ok(Some(v)) => call.memory.write_out(a[2], a[3], v),
+        Ok(Some(v)) => call.memory.write_out(a.i32(2), a.i32(3), v),
         Ok(None) => Ok(status::NOT_FOUND),
-        Err(crate::request::RequestError::NotFound) => Ok(status::BAD_ARGUMENT),
-        Err(e) => Ok(code_of(e)),
+        Err(crate::error::RequestError::NotFound) => Ok(status::BAD_ARGUMENT),
+        Err(e) => Ok(e.status()),
     }
 }
 
 /// `var_set(name_ptr, name_len, value_ptr, value_len) -> status`: sets `$name`; -2 when no such
 /// variable exists, -3 when it cannot be changed (declare it with `set $name "";`).
-pub(super) fn set(call: &mut HostCall<'_>, a: &[i32]) -> Result<i32, HostTrap> {
-    let name = NameBuf::lowercase(call.memory.read(a[0], a[1])?);
-    let value = call.memory.read(a[2], a[3])?;
+pub(super) fn set(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let name = NameBuf::lowercase(call.memory.read(a.i32(0), a.i32(1))?);
+    let value = call.memory.read(a.i32(2), a.i32(3))?;
     if name_case(&name) == NameCase::Invalid {
         return Ok(status::BAD_ARGUMENT);
     }
     match call.request.set_variable(&name, value) {
-        Err(crate::request::RequestError::NotFound) => Ok(status::BAD_ARGUMENT),
+        Err(crate::error::RequestError::NotFound) => Ok(status::BAD_ARGUMENT),
         r => Ok(status_of(r)),
     }
 }

@@ -1,0 +1,116 @@
+//! The constants of the ngx_wasm host ABI that both sides use: the host (`engine-api`) and
+//! the Rust guest SDK (`guests/sdk`, built for `wasm32`). Written once here; the C header
+//! (`guests/include/ngx_wasm_guest_abi.h`) repeats them for C guests, and a test in
+//! `engine-api` keeps it in step.
+//!
+//! `no_std`, no dependencies: it builds for every target a guest may use.
+
+#![no_std]
+
+/// Import module names: the WebAssembly module name under which each ABI's host functions
+/// are imported.
+pub mod import {
+    /// The OpenResty-style request API (`ngx.*`).
+    pub const NGX: &str = "ngx";
+    /// Functions that exist for the test suite (`docs/abi.md`, "The ngx_test ABI").
+    pub const NGX_TEST: &str = "ngx_test";
+}
+
+/// Status codes returned by host functions. Getters return a length (`>= 0`) instead of
+/// [`status::OK`].
+pub mod status {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// The requested item (e.g. a header) does not exist.
+    pub const NOT_FOUND: i32 = -1;
+    /// An argument is invalid (unknown log level, status out of range, bad header name...).
+    pub const BAD_ARGUMENT: i32 = -2;
+    /// The operation is not allowed now: in this phase, after the response header was sent,
+    /// on a header nginx manages, on a variable that cannot be changed...
+    pub const NOT_ALLOWED: i32 = -3;
+    /// The host failed (e.g. out of memory).
+    pub const INTERNAL: i32 = -4;
+}
+
+/// nginx log levels, numbered as nginx (and OpenResty's `ngx.ERR`, `ngx.INFO`...) number them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum LogLevel {
+    /// `NGX_LOG_STDERR` (0).
+    Stderr = 0,
+    /// `NGX_LOG_EMERG` (1).
+    Emerg = 1,
+    /// `NGX_LOG_ALERT` (2).
+    Alert = 2,
+    /// `NGX_LOG_CRIT` (3).
+    Crit = 3,
+    /// `NGX_LOG_ERR` (4).
+    Err = 4,
+    /// `NGX_LOG_WARN` (5).
+    Warn = 5,
+    /// `NGX_LOG_NOTICE` (6).
+    Notice = 6,
+    /// `NGX_LOG_INFO` (7).
+    Info = 7,
+    /// `NGX_LOG_DEBUG` (8).
+    Debug = 8,
+}
+
+impl LogLevel {
+    /// Every level, in ABI order.
+    pub const ALL: [LogLevel; 9] = [
+        LogLevel::Stderr,
+        LogLevel::Emerg,
+        LogLevel::Alert,
+        LogLevel::Crit,
+        LogLevel::Err,
+        LogLevel::Warn,
+        LogLevel::Notice,
+        LogLevel::Info,
+        LogLevel::Debug,
+    ];
+
+    /// The level for an ABI level number, if it is one.
+    pub const fn from_abi(level: i32) -> Option<LogLevel> {
+        if level >= 0 && level < LogLevel::ALL.len() as i32 {
+            Some(LogLevel::ALL[level as usize])
+        } else {
+            None
+        }
+    }
+
+    /// The ABI number of the level.
+    pub const fn to_abi(self) -> i32 {
+        self as i32
+    }
+
+    /// nginx's name for the level, as its error log shows it (`error`, `warn`...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            LogLevel::Stderr => "stderr",
+            LogLevel::Emerg => "emerg",
+            LogLevel::Alert => "alert",
+            LogLevel::Crit => "crit",
+            LogLevel::Err => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Notice => "notice",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogLevel;
+
+    #[test]
+    fn levels_round_trip() {
+        for (n, level) in LogLevel::ALL.iter().enumerate() {
+            assert_eq!(LogLevel::from_abi(n as i32), Some(*level));
+            assert_eq!(level.to_abi(), n as i32);
+        }
+        assert_eq!(LogLevel::from_abi(-1), None);
+        assert_eq!(LogLevel::from_abi(9), None);
+    }
+}

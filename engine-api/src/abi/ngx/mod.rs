@@ -1,0 +1,159 @@
+//! The `ngx` ABI: OpenResty's `ngx.*` request API.
+//!
+//! Every parameter and every result is an `i32`; pointers are offsets into the guest's
+//! exported memory named `memory`. Each function returns a status ([`status`]) or, for
+//! getters, a length. A pointer or length outside the guest's memory is not a status: it
+//! stops the guest with a trap. One file per API group, as lua-nginx-module has one source
+//! file per group.
+
+mod body;
+mod body_filter;
+mod ctx;
+mod log;
+mod misc;
+mod name;
+mod req_headers;
+mod request;
+mod resp_headers;
+mod response;
+mod variables;
+
+use super::{host_abi, status, Args, HostAbi, HostCall};
+use crate::error::{HostTrap, RequestError};
+use crate::memory::GuestMemory;
+use crate::request::HostRequest;
+
+/// The `ngx` ABI, in ABI order.
+pub static NGX: HostAbi = host_abi!("ngx", {
+    // logging, time, phase (log.rs, misc.rs)
+    log(level: i32, msg_ptr: i32, msg_len: i32) -> i32 [ALL] => status log::log;
+    now(out_ptr: i32) -> i32 [ALL] => status misc::now;
+    get_phase(out_ptr: i32, out_cap: i32) -> i32 [ALL] => status misc::get_phase;
+    // request line and arguments (request.rs)
+    req_get_method(out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status request::get_method;
+    req_set_method(method_ptr: i32, method_len: i32) -> i32 [BEFORE_CONTENT_END] => status request::set_method;
+    req_get_uri(out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status request::get_uri;
+    req_set_uri(uri_ptr: i32, uri_len: i32, jump: i32) -> i32 [BEFORE_CONTENT_END] => status request::set_uri;
+    req_get_query(out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status request::get_query;
+    req_set_query(query_ptr: i32, query_len: i32) -> i32 [BEFORE_CONTENT_END] => status request::set_query;
+    req_get_arg(name_ptr: i32, name_len: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status request::get_arg;
+    req_http_version() -> i32 [REQUEST] => status request::http_version;
+    req_is_internal() -> i32 [REQUEST] => status request::is_internal;
+    req_start_time(out_ptr: i32) -> i32 [REQUEST] => status request::start_time;
+    // request headers (req_headers.rs)
+    req_get_header(name_ptr: i32, name_len: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status req_headers::get;
+    req_get_headers(out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status req_headers::get_all;
+    req_set_header(name_ptr: i32, name_len: i32, value_ptr: i32, value_len: i32) -> i32 [BEFORE_CONTENT_END] => status req_headers::set;
+    req_add_header(name_ptr: i32, name_len: i32, value_ptr: i32, value_len: i32) -> i32 [BEFORE_CONTENT_END] => status req_headers::add;
+    req_clear_header(name_ptr: i32, name_len: i32) -> i32 [BEFORE_CONTENT_END] => status req_headers::clear;
+    // nginx variables (variables.rs)
+    var_get(name_ptr: i32, name_len: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status variables::get;
+    var_set(name_ptr: i32, name_len: i32, value_ptr: i32, value_len: i32) -> i32 [REQUEST] => status variables::set;
+    // request body (body.rs)
+    req_body_len() -> i32 [BODY_READABLE] => status body::len;
+    req_get_body(offset: i32, out_ptr: i32, out_cap: i32) -> i32 [BODY_READABLE] => status body::get;
+    req_discard_body() -> i32 [BEFORE_CONTENT_END] => status body::discard;
+    // response status, body and control flow (response.rs)
+    resp_get_status() -> i32 [REQUEST] => status response::get_status;
+    resp_set_status(status: i32) -> i32 [HEADERS_WRITABLE] => status response::set_status;
+    resp_print(data_ptr: i32, data_len: i32) -> i32 [BEFORE_CONTENT_END] => status response::print;
+    resp_say(data_ptr: i32, data_len: i32) -> i32 [BEFORE_CONTENT_END] => status response::say;
+    resp_flush() -> i32 [BEFORE_CONTENT_END] => status response::flush;
+    resp_exit(status: i32) -> i32 [BEFORE_CONTENT_END] => status response::exit;
+    resp_redirect(uri_ptr: i32, uri_len: i32, status: i32) -> i32 [BEFORE_CONTENT_END] => status response::redirect;
+    req_exec(uri_ptr: i32, uri_len: i32, args_ptr: i32, args_len: i32) -> i32 [BEFORE_CONTENT_END] => status response::exec;
+    // response headers (resp_headers.rs)
+    resp_get_header(name_ptr: i32, name_len: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status resp_headers::get;
+    resp_get_headers(out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status resp_headers::get_all;
+    resp_set_header(name_ptr: i32, name_len: i32, value_ptr: i32, value_len: i32) -> i32 [HEADERS_WRITABLE] => status resp_headers::set;
+    resp_add_header(name_ptr: i32, name_len: i32, value_ptr: i32, value_len: i32) -> i32 [HEADERS_WRITABLE] => status resp_headers::add;
+    resp_clear_header(name_ptr: i32, name_len: i32) -> i32 [HEADERS_WRITABLE] => status resp_headers::clear;
+    // body filter (body_filter.rs)
+    body_chunk_get(out_ptr: i32, out_cap: i32) -> i32 [BODY_FILTER] => status body_filter::get;
+    body_chunk_set(data_ptr: i32, data_len: i32) -> i32 [BODY_FILTER] => status body_filter::set;
+    body_chunk_is_last() -> i32 [BODY_FILTER] => status body_filter::is_last;
+    // per-request context (ctx.rs)
+    ctx_get(key_ptr: i32, key_len: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status ctx::get;
+    ctx_set(key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32) -> i32 [REQUEST] => status ctx::set;
+    ctx_delete(key_ptr: i32, key_len: i32) -> i32 [REQUEST] => status ctx::delete;
+});
+
+/// Maps a [`RequestError`] to its status code.
+fn status_of(result: Result<(), RequestError>) -> i32 {
+    match result {
+        Ok(()) => status::OK,
+        Err(e) => e.status(),
+    }
+}
+
+/// Reads the `(name_ptr, name_len)` pair at `a[0..2]` as a header name; `None` if it is not an
+/// HTTP token.
+fn header_name<'m>(memory: &'m GuestMemory<'_>, a: Args<'_>) -> Result<Option<&'m [u8]>, HostTrap> {
+    let name = memory.read(a.i32(0), a.i32(1))?;
+    Ok(resp_headers::is_token(name).then_some(name))
+}
+
+/// Which header list a getter reads.
+#[derive(Clone, Copy)]
+enum Headers {
+    Request,
+    Response,
+}
+
+fn visit<'r>(req: &'r dyn HostRequest, which: Headers, f: crate::request::HeaderVisitor<'r, '_>) {
+    match which {
+        Headers::Request => req.request_headers(f),
+        Headers::Response => req.response_headers(f),
+    }
+}
+
+/// The values of the `which` headers named `name` (case-insensitive), joined with `", "`,
+/// copied to the output buffer at `a[2..4]` by the getter convention; `NOT_FOUND` if none.
+fn get_joined(
+    call: &mut HostCall<'_>,
+    which: Headers,
+    name: &[u8],
+    a: Args<'_>,
+) -> Result<i32, HostTrap> {
+    let mut first: Option<&[u8]> = None;
+    let mut joined: Option<Vec<u8>> = None;
+    visit(&*call.request, which, &mut |n, v| {
+        if n.eq_ignore_ascii_case(name) {
+            match (first, joined.as_mut()) {
+                (None, _) => first = Some(v),
+                (Some(f), None) => joined = Some([f, b", ", v].concat()),
+                (Some(_), Some(j)) => {
+                    j.extend_from_slice(b", ");
+                    j.extend_from_slice(v);
+                }
+            }
+        }
+        true
+    });
+    match joined.as_deref().or(first) {
+        Some(v) => call.memory.write_out(a.i32(2), a.i32(3), v),
+        None => {
+            call.memory.write_out(a.i32(2), a.i32(3), b"")?;
+            Ok(status::NOT_FOUND)
+        }
+    }
+}
+
+/// Every `which` header as `name\0value\0` pairs, copied to the output buffer at `a[0..2]`
+/// by the getter convention.
+fn get_all(call: &mut HostCall<'_>, which: Headers, a: Args<'_>) -> Result<i32, HostTrap> {
+    let mut out = Vec::new();
+    visit(&*call.request, which, &mut |n, v| {
+        out.extend_from_slice(n);
+        out.push(0);
+        out.extend_from_slice(v);
+        out.push(0);
+        true
+    });
+    call.memory.write_out(a.i32(0), a.i32(1), &out)
+}
+
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+pub(crate) mod tests;

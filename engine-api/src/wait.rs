@@ -1,0 +1,29 @@
+//! What a suspended guest call waits for, and how the host answers it.
+//!
+//! A host function that must wait (for a timer today; for a subrequest, a socket or a
+//! lock later) does not block: it returns a [`crate::abi::Pending`] carrying a [`Wait`].
+//! The engine suspends the guest and hands the [`Wait`] to the host
+//! ([`crate::Step::Suspended`]), which carries it out on its own event loop and later resumes
+//! the call with a [`Reply`] ([`crate::Instance::resume`]).
+
+/// What a suspended call waits for. The host carries it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Resume after `delay_ms` milliseconds; 0 means on the next turn of the event loop
+    /// (`ngx_test.yield`).
+    Yield {
+        /// Milliseconds to wait.
+        delay_ms: u32,
+    },
+}
+
+/// How the host answers a [`Wait`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// The wait is over: the host function completes and the guest goes on.
+    Ready,
+    /// The call is abandoned (the client went away, the worker exits): the waiting host
+    /// function traps, so the guest's call ends at once, through the engine's ordinary trap
+    /// path, without running more guest code.
+    Cancel,
+}

@@ -1,0 +1,271 @@
+//! Running a call on wasmtime, in steps.
+//!
+//! A module that imports no host function which may suspend keeps plain calls: a typed
+//! call for handlers (`() -> ()`), an untyped one otherwise, run to the end. A module that
+//! does runs every call with `call_async` on a fiber: the call's future owns the store while
+//! it runs and is polled once per step with a no-op waker. When a suspending host function
+//! waits, the poll returns `Pending`, the fiber keeps the guest's stack, and the instance
+//! returns [`Step::Suspended`]; [`Instance::resume`] hands the reply to the function through
+//! the store's [`Exchange`] and polls again. When the call finishes, the future gives the
+//! store back.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Instant;
+
+use engine_api::suspend::{poll_once, Exchange};
+use engine_api::{
+    Budget, CallMeter, ExportCache, GuestError, GuestErrorKind, HostRequest, Reply, Step, Val,
+};
+use wasmtime::{Store, TypedFunc};
+
+use crate::linker::{from_wasmtime, to_wasmtime};
+use crate::worker::WorkerState;
+use crate::{budget_stop, describe, Exports, StoreData};
+
+/// What a finished call's future gives back: the store, the outcome and the results.
+type Finished = (Store<StoreData>, wasmtime::Result<()>, Vec<wasmtime::Val>);
+
+/// A call running on a fiber, suspended between steps.
+struct InFlight {
+    future: Pin<Box<dyn Future<Output = Finished> + Send>>,
+    meter: CallMeter,
+}
+
+/// An export's handles in one instance.
+#[derive(Clone)]
+pub(crate) struct Resolved {
+    func: wasmtime::Func,
+    /// The typed handle, for a handler (`() -> ()`).
+    handler: Option<TypedFunc<(), ()>>,
+    results: Vec<wasmtime::ValType>,
+}
+
+/// A live wasmtime instance with its store.
+pub struct Instance {
+    /// `None` while a call runs on a fiber (its future owns the store).
+    store: Option<Store<StoreData>>,
+    instance: wasmtime::Instance,
+    exports: Arc<Exports>,
+    /// Handles of the exports called so far (worker instances, which serve many calls).
+    funcs: ExportCache<Resolved>,
+    cache_funcs: bool,
+    /// For a module whose calls may suspend.
+    exchange: Option<Arc<Exchange>>,
+    /// The call in progress, while it is suspended.
+    call: Option<InFlight>,
+    worker: Arc<WorkerState>,
+}
+
+fn misuse(what: &str) -> GuestError {
+    GuestError::new(GuestErrorKind::Usage, what)
+}
+
+impl Instance {
+    pub(crate) fn new(
+        store: Store<StoreData>,
+        instance: wasmtime::Instance,
+        exports: Arc<Exports>,
+        cache_funcs: bool,
+        exchange: Option<Arc<Exchange>>,
+        worker: Arc<WorkerState>,
+    ) -> Self {
+        Instance {
+            store: Some(store),
+            instance,
+            exports,
+            funcs: ExportCache::default(),
+            cache_funcs,
+            exchange,
+            call: None,
+            worker,
+        }
+    }
+
+    /// The handles of export `name` (cached in worker instances: a per-request instance
+    /// makes one call, so looking the export up is cheaper than caching it).
+    fn resolve(&mut self, name: &str) -> Result<Resolved, GuestError> {
+        let (instance, exports) = (&self.instance, &self.exports);
+        let Some(store) = self.store.as_mut() else {
+            return Err(misuse("the instance's store is in use by a suspended call"));
+        };
+        let lookup = |store: &mut Store<StoreData>| -> Result<Resolved, GuestError> {
+            let export = exports.func(name)?;
+            let func = instance
+                .get_module_export(&mut *store, &export.index)
+                .and_then(wasmtime::Extern::into_func)
+                .ok_or_else(|| {
+                    GuestError::new(
+                        GuestErrorKind::Export,
+                        format!("export \"{name}\" is not a function of this instance"),
+                    )
+                })?;
+            Ok(Resolved {
+                func,
+                // SAFETY: `handler` is set only for exports whose type is `() -> ()`
+                // (checked in `Exports::of`), of the module `instance` was made from.
+                handler: export
+                    .handler
+                    .then(|| unsafe { TypedFunc::new_unchecked(&*store, func) }),
+                results: export.results.clone(),
+            })
+        };
+        if self.cache_funcs {
+            self.funcs.get_or_lookup(name, || lookup(store)).cloned()
+        } else {
+            lookup(store)
+        }
+    }
+
+    /// The error for a failed step.
+    fn call_error(store: &Store<StoreData>, e: &wasmtime::Error, budget: &Budget) -> GuestError {
+        match budget_stop(e, budget) {
+            Some(stop) => stop,
+            None => store
+                .data()
+                .limiter
+                .0
+                .call_error(GuestError::new(GuestErrorKind::Trap, describe(e))),
+        }
+    }
+
+    /// A plain call, run to the end.
+    fn run_plain(
+        store: &mut Store<StoreData>,
+        resolved: &Resolved,
+        args: &[Val],
+        budget: &Budget,
+    ) -> Result<Step, GuestError> {
+        let outcome = match (&resolved.handler, args.is_empty()) {
+            (Some(handler), true) => handler.call(&mut *store, ()).map(|()| Vec::new()),
+            _ => {
+                let params: Vec<wasmtime::Val> = args.iter().copied().map(to_wasmtime).collect();
+                let mut results: Vec<wasmtime::Val> = resolved
+                    .results
+                    .iter()
+                    .map(|t| wasmtime::Val::default_for_ty(t).unwrap_or(wasmtime::Val::I32(0)))
+                    .collect();
+                resolved
+                    .func
+                    .call(&mut *store, &params, &mut results)
+                    .map(|()| results.iter().map(from_wasmtime).collect())
+            }
+        };
+        outcome
+            .map(Step::Done)
+            .map_err(|e| Self::call_error(store, &e, budget))
+    }
+
+    /// Polls the call on its fiber for one step.
+    fn poll(&mut self, mut call: InFlight, started: Instant) -> Result<Step, GuestError> {
+        let exchange = self.exchange.clone();
+        let polled = poll_once(call.future.as_mut());
+        if let Some(ex) = &exchange {
+            ex.withdraw();
+        }
+        match polled {
+            Poll::Ready((mut store, outcome, results)) => {
+                store.data_mut().request.unbind();
+                let step = match outcome {
+                    Ok(()) => Ok(Step::Done(results.iter().map(from_wasmtime).collect())),
+                    Err(e) => Err(Self::call_error(&store, &e, call.meter.budget())),
+                };
+                self.store = Some(store);
+                step
+            }
+            Poll::Pending => {
+                let Some(exchange) = exchange.as_deref() else {
+                    return Err(misuse(
+                        "a call suspended in an instance that cannot suspend",
+                    ));
+                };
+                let wait = exchange.suspended_step(&mut call.meter, started)?;
+                self.call = Some(call);
+                Ok(Step::Suspended(wait))
+            }
+        }
+    }
+}
+
+impl engine_api::Instance for Instance {
+    fn start(
+        &mut self,
+        name: &str,
+        args: &[Val],
+        request: &mut dyn HostRequest,
+        budget: &Budget,
+    ) -> Result<Step, GuestError> {
+        if self.call.is_some() {
+            return Err(misuse("a call is already suspended in this instance"));
+        }
+        let resolved = self.resolve(name)?;
+        let worker = self.worker.clone();
+        let Some(store) = self.store.as_mut() else {
+            return Err(misuse("the instance's store is in use by a suspended call"));
+        };
+        let started = Instant::now();
+        let _running = worker.begin(store, budget)?;
+        store.data_mut().limiter.0.begin_call();
+        // SAFETY: the request is unbound before this function returns, before `request`'s
+        // borrow ends: right after a plain call; for a call on a fiber, by the step that ends
+        // it (`poll`) or by the host function that suspends it (which unbinds before it
+        // waits). The build uses panic=abort, so no unwinding can skip the unbind.
+        unsafe { store.data_mut().request.bind(request) };
+        if self.exchange.is_none() {
+            let step = Self::run_plain(store, &resolved, args, budget);
+            store.data_mut().request.unbind();
+            return step;
+        }
+        let Some(mut store) = self.store.take() else {
+            return Err(misuse("the instance's store is in use by a suspended call"));
+        };
+        let params: Vec<wasmtime::Val> = args.iter().copied().map(to_wasmtime).collect();
+        let mut results: Vec<wasmtime::Val> = resolved
+            .results
+            .iter()
+            .map(|t| wasmtime::Val::default_for_ty(t).unwrap_or(wasmtime::Val::I32(0)))
+            .collect();
+        let func = resolved.func;
+        let future = Box::pin(async move {
+            let outcome = func.call_async(&mut store, &params, &mut results).await;
+            (store, outcome, results)
+        });
+        let call = InFlight {
+            future,
+            meter: CallMeter::new(*budget),
+        };
+        self.poll(call, started)
+    }
+
+    fn resume(&mut self, reply: Reply, request: &mut dyn HostRequest) -> Result<Step, GuestError> {
+        let (Some(call), Some(exchange)) = (self.call.take(), self.exchange.clone()) else {
+            return Err(misuse("no call is suspended in this instance"));
+        };
+        let started = Instant::now();
+        let deadline = call.meter.step_deadline(started);
+        let worker = self.worker.clone();
+        let _running = match deadline {
+            Some(_) => Some(worker.watch()?),
+            None => None,
+        };
+        // SAFETY: `poll` withdraws whatever the host function did not take, and the host
+        // function unbinds what it took before it suspends again; when the call ends, `poll`
+        // unbinds the store's slot. All of it happens before this function returns.
+        unsafe { exchange.resume_with(reply, request, deadline) };
+        self.poll(call, started)
+    }
+}
+
+impl Drop for Instance {
+    /// A call still suspended is cancelled: its waiting host function traps, which ends the
+    /// guest's call on its fiber through wasmtime's ordinary trap path.
+    fn drop(&mut self) {
+        if let (Some(mut call), Some(exchange)) = (self.call.take(), self.exchange.as_ref()) {
+            exchange.cancel();
+            let _ = poll_once(call.future.as_mut());
+            exchange.withdraw();
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! One guest call, from admission to outcome, in as many steps as it takes.
+//!
+//! [`Call::start`] asks the module's supervisor whether it may run (a module backing off is
+//! refused with 503), leases an instance from the registry and runs the export's first
+//! step. A step ends with the export done (the instance goes back to the registry), with the
+//! call waiting ([`Outcome::Suspended`]: the [`Call`] keeps its instance until
+//! [`Call::resume`] runs the next step), or with a failure: logged or counted by the
+//! supervisor, the instance dropped, and the status to answer decided here (500; the
+//! location's `wasm_budget_status` after a budget stop; 503 while the module backs off).
+
+use engine_api::{
+    GuestError, GuestErrorKind, HostRequest, Instance as _, Phase, Reply, Step, Wait,
+};
+use ngx::ffi::{ngx_log_t, NGX_LOG_INFO};
+use ngx::ngx_log_error;
+
+use crate::conf::limits::Limits;
+use crate::conf::MainConf;
+use crate::registry::{Handler, Lease};
+use crate::supervise::{Failure, Supervisor};
+
+/// The status answered while a module backs off after failing repeatedly.
+pub const BACKOFF_STATUS: u16 = 503;
+
+/// The status answered when a guest fails (traps, fails to instantiate).
+pub const FAILURE_STATUS: u16 = 500;
+
+/// How a step of a call ended.
+pub enum Outcome {
+    /// The export returned.
+    Done,
+    /// The call waits for this; resume it with the [`Call`] once the wait is over.
+    Suspended(Call, Wait),
+    /// The call failed (logged, or counted by the module's supervisor); answer this status.
+    Failed(u16),
+}
+
+/// A call in progress: its handler, what it runs under, and the instance lent to it.
+pub struct Call {
+    mcf: &'static MainConf,
+    handler: &'static Handler,
+    limits: Limits,
+    phase: Phase,
+    lease: Lease,
+}
+
+/// The supervisor of `handler`'s module. (The main conf lives as long as its configuration
+/// cycle, which outlives every request and call of it: nginx hands it out as `'static`.)
+fn supervisor(mcf: &'static MainConf, handler: &Handler) -> Option<&'static Supervisor> {
+    mcf.supervisors.as_ref()?.get(handler.module)
+}
+
+impl Call {
+    /// Starts `handler` for `host` in `phase`, under `limits`, logging to `log`.
+    pub fn start(
+        mcf: &'static MainConf,
+        handler: &'static Handler,
+        limits: Limits,
+        phase: Phase,
+        host: &mut dyn HostRequest,
+        log: *mut ngx_log_t,
+    ) -> Outcome {
+        let engine = mcf.registry.engine_label();
+        let Some(sup) = supervisor(mcf, handler) else {
+            return Outcome::Failed(FAILURE_STATUS);
+        };
+        if !sup.admit(log, engine) {
+            return Outcome::Failed(BACKOFF_STATUS);
+        }
+        let lease = mcf.registry.lease(
+            handler.module,
+            limits.isolation,
+            &limits.instance,
+            &limits.budget,
+        );
+        let mut lease = match lease {
+            Ok(l) => l,
+            Err(error) => return Self::failed(mcf, handler, &limits, phase, sup, &error, log),
+        };
+        let step = lease
+            .instance
+            .start(&handler.export, &[], host, &limits.budget);
+        let call = Call {
+            mcf,
+            handler,
+            limits,
+            phase,
+            lease,
+        };
+        call.after(step, log)
+    }
+
+    /// Runs the next step of a suspended call, the wait over.
+    pub fn resume(mut self, host: &mut dyn HostRequest, log: *mut ngx_log_t) -> Outcome {
+        let step = self.lease.instance.resume(Reply::Ready, host);
+        self.after(step, log)
+    }
+
+    /// Abandons a suspended call (`why`: the client went away...): its waiting host function
+    /// traps, the call ends without running more guest code, and its instance is dropped.
+    /// Not a failure of the guest: logged at `info` and not counted against the module.
+    pub fn cancel(mut self, host: &mut dyn HostRequest, log: *mut ngx_log_t, why: &str) {
+        let ended = self.lease.instance.resume(Reply::Cancel, host);
+        let how = match ended {
+            Err(e) if e.kind == GuestErrorKind::Trap => String::new(),
+            Err(e) => format!("; it ended with: {e}"),
+            Ok(_) => "; it went on to completion".to_string(),
+        };
+        ngx_log_error!(
+            NGX_LOG_INFO,
+            log,
+            "wasm call cancelled while it waited: {why}{how} (module: \"{}\", export: \"{}\", engine: {}, phase: {})",
+            self.mcf.registry.path(self.handler.module).display(),
+            self.handler.export,
+            self.mcf.registry.engine_label(),
+            self.phase.name()
+        );
+    }
+
+    /// The phase the call runs in.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Turns a step's result into the call's outcome.
+    fn after(self, step: Result<Step, GuestError>, log: *mut ngx_log_t) -> Outcome {
+        let Some(sup) = supervisor(self.mcf, self.handler) else {
+            return Outcome::Failed(FAILURE_STATUS);
+        };
+        match step {
+            Ok(Step::Done(_)) => {
+                sup.success();
+                self.mcf.registry.give_back(self.lease);
+                Outcome::Done
+            }
+            Ok(Step::Suspended(wait)) => Outcome::Suspended(self, wait),
+            Err(error) => Self::failed(
+                self.mcf,
+                self.handler,
+                &self.limits,
+                self.phase,
+                sup,
+                &error,
+                log,
+            ),
+        }
+    }
+
+    fn failed(
+        mcf: &MainConf,
+        handler: &Handler,
+        limits: &Limits,
+        phase: Phase,
+        sup: &Supervisor,
+        error: &GuestError,
+        log: *mut ngx_log_t,
+    ) -> Outcome {
+        sup.failure(
+            log,
+            &Failure {
+                error,
+                export: &handler.export,
+                phase: phase.name(),
+                engine: mcf.registry.engine_label(),
+            },
+        );
+        Outcome::Failed(match error.kind {
+            GuestErrorKind::Budget => limits.budget_status,
+            _ => FAILURE_STATUS,
+        })
+    }
+}
+
+/// Runs `handler` to the end where a call cannot wait (filters, the log phase,
+/// init_worker): host functions that may suspend refuse to there, so a call that suspends
+/// anyway is cancelled and fails.
+pub fn run_to_end(
+    mcf: &'static MainConf,
+    handler: &'static Handler,
+    limits: Limits,
+    phase: Phase,
+    host: &mut dyn HostRequest,
+    log: *mut ngx_log_t,
+) -> Result<(), u16> {
+    match Call::start(mcf, handler, limits, phase, host, log) {
+        Outcome::Done => Ok(()),
+        Outcome::Failed(status) => Err(status),
+        Outcome::Suspended(call, _) => {
+            call.cancel(host, log, "this phase cannot wait");
+            Err(FAILURE_STATUS)
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! A call that waits, on the nginx side: the request is parked until the wait is over, then
+//! the call resumes from nginx's event loop.
+//!
+//! * **Park** ([`park`]): the call, with what it built so far ([`CallState`]), goes into the
+//!   request context; the wait is armed (an nginx timer for [`Wait::Yield`]); the request's
+//!   read handler watches for the client closing the connection (unless nginx is reading
+//!   it already); its write handler does nothing until the call is done. The phase handler returns `NGX_DONE` (the content phase
+//!   first takes a reference on the request, which the content checker's finalization drops).
+//! * **Wake** (the timer's handler): the next step runs. If the call waits again it is
+//!   parked again; when it ends, the outcome goes into the context and nginx re-runs the
+//!   phases: the same phase handler is entered again and concludes the call exactly as it
+//!   concludes one that never waited ([`take_completed`]).
+//! * **Cancel** (a request cleanup, run when nginx terminates or frees the request: the client
+//!   went away, the request timed out): a call still parked is cancelled and its instance
+//!   dropped, the timer deleted.
+
+use std::ffi::c_void;
+use std::ptr;
+
+use engine_api::{Phase, Wait};
+use ngx::core::Status;
+use ngx::ffi::{
+    ngx_add_timer, ngx_del_timer, ngx_event_t, ngx_http_block_reading, ngx_http_cleanup_add,
+    ngx_http_core_run_phases, ngx_http_request_empty_handler, ngx_http_request_t,
+    ngx_http_run_posted_requests, ngx_http_test_reading, ngx_msec_t,
+};
+
+use crate::call::{Call, Outcome};
+use crate::ctx;
+use crate::request::{CallState, NgxRequest};
+
+/// A call that finished after waiting, for its phase handler to conclude.
+pub struct Completed {
+    /// What the call built.
+    pub state: CallState,
+    /// `Err` carries the status to answer, as [`crate::call::Outcome::Failed`] does.
+    pub result: Result<(), u16>,
+}
+
+/// An nginx timer event owned by a parked call: deleted when dropped, so it never fires
+/// into freed memory.
+struct Timer(Box<ngx_event_t>);
+
+impl Timer {
+    fn new(r: &ngx_http_request_t) -> Timer {
+        // SAFETY: an all-zero ngx_event_t is nginx's own idea of an unused event
+        // (ngx_pcalloc); the handler, data and log are set here.
+        let mut ev: Box<ngx_event_t> = Box::new(unsafe { std::mem::zeroed() });
+        ev.handler = Some(on_wake);
+        ev.data = ptr::from_ref(r).cast_mut().cast::<c_void>();
+        // SAFETY: a live request has a connection with a log.
+        ev.log = unsafe { (*r.connection).log };
+        Timer(ev)
+    }
+
+    fn arm(&mut self, delay_ms: u32) {
+        // SAFETY: the event is boxed (its address stays put) and lives until this timer is
+        // dropped, which deletes it first; nginx's event loop runs on this thread only.
+        unsafe { ngx_add_timer(&mut *self.0, delay_ms as ngx_msec_t) };
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if self.0.timer_set() != 0 {
+            // SAFETY: the event is in nginx's timer tree; this removes it.
+            unsafe { ngx_del_timer(&mut *self.0) };
+        }
+    }
+}
+
+/// A call of a request that waits.
+struct Parked {
+    call: Call,
+    state: CallState,
+    timer: Timer,
+}
+
+/// What this module keeps in the request context.
+enum Suspension {
+    Parked(Parked),
+    Completed(Completed),
+}
+
+/// Takes this module's state out of the request context.
+fn take(r: &ngx_http_request_t) -> Option<Suspension> {
+    let mut c = ctx::get(r)?;
+    // SAFETY: the context lives as long as the request pool; nothing else holds a reference
+    // to it while a handler of this module runs.
+    let c = unsafe { c.as_mut() };
+    let boxed = c.suspension.take()?;
+    match boxed.downcast::<Suspension>() {
+        Ok(s) => Some(*s),
+        Err(other) => {
+            c.suspension = Some(other);
+            None
+        }
+    }
+}
+
+fn put(r: &mut ngx_http_request_t, s: Suspension) -> bool {
+    let Some(mut c) = ctx::get_or_create(r) else {
+        return false;
+    };
+    // SAFETY: as in `take`.
+    unsafe { c.as_mut() }.suspension = Some(Box::new(s));
+    true
+}
+
+/// True while a call of `r` is parked (nginx re-entered a phase handler early).
+pub fn is_parked(r: &ngx_http_request_t) -> bool {
+    ctx::get(r).is_some_and(|c| {
+        // SAFETY: as in `take`.
+        let c = unsafe { c.as_ref() };
+        c.suspension
+            .as_ref()
+            .and_then(|s| s.downcast_ref::<Suspension>())
+            .is_some_and(|s| matches!(s, Suspension::Parked(_)))
+    })
+}
+
+/// Puts back a state that [`take`] took out but its caller does not want.
+fn put_back(r: &ngx_http_request_t, s: Suspension) {
+    if let Some(mut c) = ctx::get(r) {
+        // SAFETY: as in `take`.
+        unsafe { c.as_mut() }.suspension = Some(Box::new(s));
+    }
+}
+
+/// The call of `phase` that finished after waiting, if there is one: the phase handler
+/// concludes it.
+pub fn take_completed(r: &ngx_http_request_t, phase: Phase) -> Option<Completed> {
+    match take(r)? {
+        Suspension::Completed(done) if done.state.phase() == phase => Some(done),
+        other => {
+            put_back(r, other);
+            None
+        }
+    }
+}
+
+/// The parked call of `r`, if there is one.
+fn take_parked(r: &ngx_http_request_t) -> Option<Parked> {
+    match take(r)? {
+        Suspension::Parked(p) => Some(p),
+        other => {
+            put_back(r, other);
+            None
+        }
+    }
+}
+
+/// Parks the request of `host` on `call`'s `wait`, from its phase handler; returns what the
+/// handler returns to nginx.
+pub fn park(host: NgxRequest<'_>, call: Call, wait: Wait) -> Status {
+    let phase = call.phase();
+    let (r, state) = host.into_parts();
+    if !watch_request(r) {
+        let mut host = NgxRequest::resumed(r, state);
+        let log = host.log_ptr();
+        call.cancel(
+            &mut host,
+            log,
+            "the request could not be parked (out of memory)",
+        );
+        return Status::NGX_ERROR;
+    }
+    if !arm(r, call, state, wait) {
+        return Status::NGX_ERROR;
+    }
+    if phase == Phase::Content {
+        hold(r);
+    }
+    Status::NGX_DONE
+}
+
+/// Takes a reference on the request for a content handler that returns `NGX_DONE`: the
+/// content checker finalizes `NGX_DONE`, which drops one.
+pub fn hold(r: &mut ngx_http_request_t) {
+    // SAFETY: r->main is the live main request.
+    unsafe {
+        let main = &mut *r.main;
+        main.set_count(main.count() + 1);
+    }
+}
+
+/// Registers the cleanup that cancels a parked call (once per request) and makes the
+/// connection's events do the right thing while the call waits: a closed connection
+/// finalizes the request (499), and writes wait for the call.
+fn watch_request(r: &mut ngx_http_request_t) -> bool {
+    let Some(mut c) = ctx::get_or_create(r) else {
+        return false;
+    };
+    // SAFETY: as in `take`.
+    let c = unsafe { c.as_mut() };
+    if !c.cleanup_registered {
+        // SAFETY: r is a live request; the cleanup lives in its pool and runs when nginx
+        // terminates or frees it.
+        let cln = unsafe { ngx_http_cleanup_add(r, 0) };
+        if cln.is_null() {
+            return false;
+        }
+        // SAFETY: cln was just added.
+        unsafe {
+            (*cln).handler = Some(on_cleanup);
+            (*cln).data = ptr::from_mut(r).cast::<c_void>();
+        }
+        c.cleanup_registered = true;
+    }
+    watch_reading(r);
+    r.write_event_handler = Some(ngx_http_request_empty_handler);
+    true
+}
+
+/// A request event handler.
+type RequestHandler = unsafe extern "C" fn(*mut ngx_http_request_t);
+
+fn handler_is(h: Option<RequestHandler>, f: RequestHandler) -> bool {
+    h.is_some_and(|h| ptr::fn_addr_eq(h, f))
+}
+
+/// While a call waits, a connection nothing reads is watched for the client closing it
+/// (`ngx_http_test_reading` finalizes the request with 499); one nginx reads already (a
+/// request body being discarded) keeps its reader, which ends the request on a closed
+/// connection too.
+fn watch_reading(r: &mut ngx_http_request_t) {
+    if handler_is(r.read_event_handler, ngx_http_block_reading) {
+        r.read_event_handler = Some(ngx_http_test_reading);
+    }
+}
+
+/// The call runs again: reading goes back to what it was.
+fn unwatch_reading(r: &mut ngx_http_request_t) {
+    if handler_is(r.read_event_handler, ngx_http_test_reading) {
+        r.read_event_handler = Some(ngx_http_block_reading);
+    }
+}
+
+/// Arms `wait` and keeps the call in the request context until it is over.
+fn arm(r: &mut ngx_http_request_t, call: Call, state: CallState, wait: Wait) -> bool {
+    let mut timer = Timer::new(r);
+    match wait {
+        Wait::Yield { delay_ms } => timer.arm(delay_ms),
+    }
+    let parked = Parked { call, state, timer };
+    if put(r, Suspension::Parked(parked)) {
+        return true;
+    }
+    // Cannot happen once `watch_request` made the context; the parked call (timer and all)
+    // was dropped with the failed `put`.
+    false
+}
+
+/// The wait is over: run the call's next step.
+unsafe extern "C" fn on_wake(ev: *mut ngx_event_t) {
+    // SAFETY: the timer's data is the request it was armed for, alive: the request's cleanup
+    // deletes the timer before the request is freed.
+    let r = unsafe { &mut *(*ev).data.cast::<ngx_http_request_t>() };
+    let c = r.connection;
+    wake(r);
+    // SAFETY: c is the request's connection, alive: nginx frees it only from its own
+    // handlers, after this one returns.
+    unsafe { ngx_http_run_posted_requests(c) };
+}
+
+fn wake(r: &mut ngx_http_request_t) {
+    let Some(parked) = take_parked(r) else {
+        return;
+    };
+    let Parked { call, state, timer } = parked;
+    // The timer fired: it is no longer in nginx's tree.
+    drop(timer);
+    unwatch_reading(r);
+    let mut host = NgxRequest::resumed(r, state);
+    let log = host.log_ptr();
+    let result = match call.resume(&mut host, log) {
+        Outcome::Suspended(call, wait) => {
+            let (r, state) = host.into_parts();
+            watch_reading(r);
+            let _ = arm(r, call, state, wait);
+            return;
+        }
+        Outcome::Done => Ok(()),
+        Outcome::Failed(status) => Err(status),
+    };
+    let (r, state) = host.into_parts();
+    if !put(r, Suspension::Completed(Completed { state, result })) {
+        return;
+    }
+    r.write_event_handler = Some(ngx_http_core_run_phases);
+    // SAFETY: r is live; this is how nginx resumes a request parked by NGX_DONE: the phase
+    // handler that parked it is entered again and concludes the call.
+    unsafe { ngx_http_core_run_phases(r) };
+}
+
+/// The request ends (terminated or freed): a call still parked is cancelled.
+unsafe extern "C" fn on_cleanup(data: *mut c_void) {
+    // SAFETY: the cleanup's data is its request, still alive while nginx runs its cleanups.
+    let r = unsafe { &mut *data.cast::<ngx_http_request_t>() };
+    // A call that completed but was not concluded yet is dropped with the context.
+    let Some(parked) = take_parked(r) else {
+        return;
+    };
+    let Parked { call, state, timer } = parked;
+    drop(timer);
+    // SAFETY: a live request has its connection.
+    let closed = unsafe { (*r.connection).error() } != 0;
+    let why = if closed {
+        "the client closed the connection"
+    } else {
+        "the request ended"
+    };
+    let mut host = NgxRequest::resumed(r, state);
+    let log = host.log_ptr();
+    call.cancel(&mut host, log, why);
+}
