@@ -67,51 +67,83 @@ pub struct HostCall<'a> {
     pub request: &'a mut dyn HostRequest,
 }
 
-/// The arguments of a host function call, typed as its table entry declares.
+/// The arguments of a host function call, typed as its table entry declares. Engines pass
+/// them as [`Val`]s, or as plain `i32`s for a function whose every parameter is one (the
+/// fast path, [`invoke_i32`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Args<'a>(&'a [Val]);
+pub struct Args<'a>(Repr<'a>);
+
+#[derive(Debug, Clone, Copy)]
+enum Repr<'a> {
+    Vals(&'a [Val]),
+    I32(&'a [i32]),
+}
 
 impl<'a> Args<'a> {
-    /// Wraps arguments an engine passes.
+    /// Wraps arguments an engine passes as values.
     pub fn new(args: &'a [Val]) -> Self {
-        Args(args)
+        Args(Repr::Vals(args))
+    }
+
+    /// Wraps the arguments of a function whose parameters are all `i32`s.
+    pub fn of_i32(args: &'a [i32]) -> Self {
+        Args(Repr::I32(args))
+    }
+
+    /// How many arguments there are.
+    pub fn len(self) -> usize {
+        match self.0 {
+            Repr::Vals(v) => v.len(),
+            Repr::I32(v) => v.len(),
+        }
+    }
+
+    /// True when there are none.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// Argument `n` (`None` past the end).
+    pub fn get(self, n: usize) -> Option<Val> {
+        match self.0 {
+            Repr::Vals(v) => v.get(n).copied(),
+            Repr::I32(v) => v.get(n).map(|x| Val::I32(*x)),
+        }
     }
 
     /// Argument `n` as an `i32` (0 if the entry declares another type there).
     pub fn i32(self, n: usize) -> i32 {
-        match self.0.get(n) {
-            Some(Val::I32(v)) => *v,
-            _ => 0,
+        match self.0 {
+            Repr::I32(v) => v.get(n).copied().unwrap_or(0),
+            Repr::Vals(v) => match v.get(n) {
+                Some(Val::I32(x)) => *x,
+                _ => 0,
+            },
         }
     }
 
     /// Argument `n` as an `i64` (0 if the entry declares another type there).
     pub fn i64(self, n: usize) -> i64 {
-        match self.0.get(n) {
-            Some(Val::I64(v)) => *v,
+        match self.get(n) {
+            Some(Val::I64(v)) => v,
             _ => 0,
         }
     }
 
     /// Argument `n` as an `f32` (0 if the entry declares another type there).
     pub fn f32(self, n: usize) -> f32 {
-        match self.0.get(n) {
-            Some(Val::F32(v)) => *v,
+        match self.get(n) {
+            Some(Val::F32(v)) => v,
             _ => 0.0,
         }
     }
 
     /// Argument `n` as an `f64` (0 if the entry declares another type there).
     pub fn f64(self, n: usize) -> f64 {
-        match self.0.get(n) {
-            Some(Val::F64(v)) => *v,
+        match self.get(n) {
+            Some(Val::F64(v)) => v,
             _ => 0.0,
         }
-    }
-
-    /// All arguments.
-    pub fn as_slice(self) -> &'a [Val] {
-        self.0
     }
 }
 
@@ -184,6 +216,15 @@ impl HostFunction {
         matches!(self.func, HostFn::Suspending { .. })
     }
 
+    /// True when every parameter is an `i32`, the result is one `i32`, and it never
+    /// suspends: engines link such a function through a typed closure of its arity
+    /// ([`crate::by_arity!`]) and call it with [`invoke_i32`], their fastest path.
+    pub fn is_i32_shaped(&self) -> bool {
+        !self.suspends()
+            && self.results == [ValType::I32]
+            && self.params.iter().all(|(_, t)| *t == ValType::I32)
+    }
+
     /// The signature as `docs/abi.md` writes it: `(level, msg_ptr, msg_len) -> i32` when
     /// every parameter is an `i32`, `(delay_ms: i32, token: i64) -> i64` otherwise.
     pub fn signature(&self) -> String {
@@ -229,15 +270,17 @@ struct SavedArgs {
 }
 
 impl SavedArgs {
-    fn of(args: &[Val]) -> SavedArgs {
+    fn of(args: Args<'_>) -> SavedArgs {
         let mut vals = [Val::I32(0); MAX_PARAMS];
         let len = args.len().min(MAX_PARAMS);
-        vals[..len].copy_from_slice(&args[..len]);
+        for (n, v) in vals.iter_mut().enumerate().take(len) {
+            *v = args.get(n).unwrap_or(Val::I32(0));
+        }
         SavedArgs { vals, len }
     }
 
     fn get(&self) -> Args<'_> {
-        Args(&self.vals[..self.len])
+        Args::new(&self.vals[..self.len])
     }
 }
 
@@ -280,7 +323,7 @@ pub enum Called {
     Suspended(Box<Pending>),
 }
 
-/// Runs `func` for a guest: the one entry point engines use from their linker closures.
+/// Runs `func` for a guest: the entry point engines use from their linker closures.
 ///
 /// `memory` is the guest's exported memory (if any) and `slot` the request bound for the
 /// current call. `args` must have `func.params.len()` values of the declared types.
@@ -289,6 +332,32 @@ pub fn invoke(
     memory: Option<&mut [u8]>,
     slot: &mut RequestSlot,
     args: &[Val],
+) -> Result<Called, HostTrap> {
+    run(func, memory, slot, Args::new(args))
+}
+
+/// [`invoke`] for a function of [`HostFunction::is_i32_shaped`] shape, with its arguments and
+/// result as plain `i32`s: the engines' fast path.
+pub fn invoke_i32(
+    func: &'static HostFunction,
+    memory: Option<&mut [u8]>,
+    slot: &mut RequestSlot,
+    args: &[i32],
+) -> Result<i32, HostTrap> {
+    match run(func, memory, slot, Args::of_i32(args))? {
+        Called::Returned(Some(Val::I32(v))) => Ok(v),
+        _ => Err(HostTrap::new(
+            func.qualified,
+            "linked as a function returning an i32, which it is not",
+        )),
+    }
+}
+
+fn run(
+    func: &'static HostFunction,
+    memory: Option<&mut [u8]>,
+    slot: &mut RequestSlot,
+    args: Args<'_>,
 ) -> Result<Called, HostTrap> {
     if args.len() != func.params.len() {
         return Err(HostTrap::new(
@@ -309,7 +378,6 @@ pub fn invoke(
         memory: GuestMemory::new(memory, func.qualified),
         request,
     };
-    let args = Args(args);
     Ok(match func.func {
         HostFn::Status(f) => Called::Returned(Some(Val::I32(f(&mut call, args)?))),
         HostFn::Typed(f) => Called::Returned(f(&mut call, args)?),
@@ -318,7 +386,7 @@ pub fn invoke(
             Flow::Wait(wait) => Called::Suspended(Box::new(Pending {
                 func,
                 wait,
-                args: SavedArgs::of(args.as_slice()),
+                args: SavedArgs::of(args),
             })),
         },
     })
@@ -388,6 +456,36 @@ macro_rules! host_abi {
     };
 }
 pub(crate) use host_abi;
+
+/// Expands `$link!(ctx...; a0, a1, ...)` with as many parameter names as `$arity` (0 to
+/// [`MAX_PARAMS`]), or evaluates `$more` for a larger arity: the one list of arities, for
+/// engines whose typed host-function API needs a closure of each arity (each engine's
+/// linker passes its own `$link`, used for [`HostFunction::is_i32_shaped`] functions).
+#[macro_export]
+macro_rules! by_arity {
+    ($arity:expr, $link:ident!($($ctx:tt)*), $more:expr) => {
+        match $arity {
+            0 => $link!($($ctx)*;),
+            1 => $link!($($ctx)*; a0),
+            2 => $link!($($ctx)*; a0, a1),
+            3 => $link!($($ctx)*; a0, a1, a2),
+            4 => $link!($($ctx)*; a0, a1, a2, a3),
+            5 => $link!($($ctx)*; a0, a1, a2, a3, a4),
+            6 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5),
+            7 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6),
+            8 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6, a7),
+            9 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6, a7, a8),
+            10 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6, a7, a8, a9),
+            11 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10),
+            12 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11),
+            13 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12),
+            14 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13),
+            15 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14),
+            16 => $link!($($ctx)*; a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15),
+            _ => $more,
+        }
+    };
+}
 
 #[cfg(test)]
 mod tests {

@@ -225,7 +225,9 @@ impl engine_api::Instance for Instance {
             return Err(misuse("a call is already suspended in this instance"));
         }
         let resolved = self.resolve(name)?;
-        let started = Instant::now();
+        // The clock is read only when something needs it (a timeout, a call that may wait):
+        // it costs more than the rest of a plain call.
+        let started = (budget.timeout.is_some() || self.exchange.is_some()).then(Instant::now);
         match &self.points {
             Some(points) => self
                 .store
@@ -240,7 +242,8 @@ impl engine_api::Instance for Instance {
             None => {}
         }
         let worker = self.worker.clone();
-        let watch = Self::watch(&worker, self.points.as_ref(), budget.deadline(started))?;
+        let deadline = started.and_then(|t| budget.deadline(t));
+        let watch = Self::watch(&worker, self.points.as_ref(), deadline)?;
         limits::lock(&self.limiter).begin_call();
         // SAFETY: the request is unbound before this function returns, before `request`'s
         // borrow ends: right after a plain call; for a call on a coroutine, by the step that
@@ -275,7 +278,7 @@ impl engine_api::Instance for Instance {
             meter: CallMeter::new(*budget),
             fired: false,
         };
-        self.poll(call, started, watch)
+        self.poll(call, started.unwrap_or_else(Instant::now), watch)
     }
 
     fn resume(&mut self, reply: Reply, request: &mut dyn HostRequest) -> Result<Step, GuestError> {

@@ -1,11 +1,14 @@
-//! Builds a module's imports from the host ABIs: one function per imported table entry, made
-//! from its signature, so no arity or type needs an adapter of its own. A function that may
-//! suspend is made async (`new_with_env_async`): a module importing one runs its calls on a
-//! coroutine ([`crate::call`]); every other module keeps plain calls.
+//! Builds a module's imports from the host ABIs, one function per imported table entry: a
+//! function whose parameters and result are `i32`s (every `ngx` function) as a typed closure
+//! of its arity (`new_typed_with_env`, through engine-api's one list of arities,
+//! [`engine_api::by_arity!`]); any other from its signature (`new_with_env`). A function that
+//! may suspend is made async (`new_with_env_async`): a module importing one runs its calls
+//! on a coroutine ([`crate::call`]); every other module keeps plain calls.
 
 use std::sync::Arc;
 
 use engine_api::abi::{self, Called, HostFunction, MAX_PARAMS};
+use engine_api::by_arity;
 use engine_api::suspend::Exchange;
 use engine_api::{FuncType, HostTrap, Val, ValType};
 use wasmer::{
@@ -47,8 +50,58 @@ fn results(value: Option<Val>) -> Vec<Value> {
     value.map(to_wasmer).into_iter().collect()
 }
 
+/// The fast path: hands the guest memory, the bound request and the `i32` arguments to the
+/// shared implementation.
+fn invoke_i32(
+    env: &mut FunctionEnvMut<'_, HostState>,
+    f: &'static HostFunction,
+    args: &[i32],
+) -> Result<i32, RuntimeError> {
+    let (state, store) = env.data_and_store_mut();
+    let result = match &state.memory {
+        Some(memory) => {
+            let view = memory.view(&store);
+            // SAFETY: the slice is used only during this host call, while the guest is
+            // suspended in it; nothing else reads, writes or grows the memory meanwhile.
+            let data = unsafe { view.data_unchecked_mut() };
+            abi::invoke_i32(f, Some(data), &mut state.request, args)
+        }
+        None => abi::invoke_i32(f, None, &mut state.request, args),
+    };
+    result.map_err(trap)
+}
+
+/// Makes `$f`, a function of `i32`s, as a typed closure with the given parameters.
+macro_rules! typed_i32 {
+    ($store:expr, $env:expr, $f:expr; $($a:ident),*) => {
+        Function::new_typed_with_env(
+            $store,
+            $env,
+            move |mut env: FunctionEnvMut<'_, HostState>, $($a: i32),*| {
+                invoke_i32(&mut env, $f, &[$($a),*])
+            },
+        )
+    };
+}
+
 /// A plain host function for one store.
 fn function(store: &mut Store, env: &FunctionEnv<HostState>, f: &'static HostFunction) -> Function {
+    if f.is_i32_shaped() {
+        return by_arity!(
+            f.params.len(),
+            typed_i32!(store, env, f),
+            dynamic_function(store, env, f)
+        );
+    }
+    dynamic_function(store, env, f)
+}
+
+/// A plain host function for one store, made from its signature.
+fn dynamic_function(
+    store: &mut Store,
+    env: &FunctionEnv<HostState>,
+    f: &'static HostFunction,
+) -> Function {
     Function::new_with_env(
         store,
         env,

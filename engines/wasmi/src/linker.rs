@@ -1,7 +1,10 @@
-//! Links the host ABIs into a wasmi [`Linker`]: one function per table entry, made from its
-//! signature, so no arity or type needs an adapter of its own.
+//! Links the host ABIs into a wasmi [`Linker`], one function per table entry: a function
+//! whose parameters and result are `i32`s (every `ngx` function) as a typed closure of its
+//! arity (`func_wrap`, through engine-api's one list of arities, [`engine_api::by_arity!`]);
+//! any other from its signature (`func_new`).
 
 use engine_api::abi::{self, Called, HostAbi, HostFunction, MAX_PARAMS};
+use engine_api::by_arity;
 use engine_api::{FuncType, Val, ValType};
 use wasmi::{Caller, Linker};
 
@@ -15,17 +18,68 @@ pub(crate) fn build(
     let mut linker = Linker::new(engine);
     for abi in abis {
         for f in abi.functions {
-            linker
-                .func_new(
-                    abi.module,
-                    f.name,
-                    func_type(&f.func_type()),
-                    move |mut caller, params, results| invoke(&mut caller, f, params, results),
+            let linked = if f.is_i32_shaped() {
+                by_arity!(
+                    f.params.len(),
+                    link_i32!(linker, abi.module, f),
+                    link_dynamic(&mut linker, abi.module, f)
                 )
-                .map_err(|e| anyhow::anyhow!("{}: {e}", f.qualified))?;
+            } else {
+                link_dynamic(&mut linker, abi.module, f)
+            };
+            linked.map_err(|e| anyhow::anyhow!("{}: {e}", f.qualified))?;
         }
     }
     Ok(linker)
+}
+
+/// Links `$f`, a function of `i32`s, as a typed closure with the given parameters.
+macro_rules! link_i32 {
+    ($linker:expr, $module:expr, $f:expr; $($a:ident),*) => {
+        $linker
+            .func_wrap(
+                $module,
+                $f.name,
+                move |mut caller: Caller<'_, StoreData>, $($a: i32),*| {
+                    invoke_i32(&mut caller, $f, &[$($a),*])
+                },
+            )
+            .map(|_| ())
+    };
+}
+use link_i32;
+
+/// Links `f` from its signature.
+fn link_dynamic(
+    linker: &mut Linker<StoreData>,
+    module: &str,
+    f: &'static HostFunction,
+) -> Result<(), wasmi::errors::LinkerError> {
+    linker
+        .func_new(
+            module,
+            f.name,
+            func_type(&f.func_type()),
+            move |mut caller, params, results| invoke(&mut caller, f, params, results),
+        )
+        .map(|_| ())
+}
+
+/// The fast path: hands the guest memory, the bound request and the `i32` arguments to the
+/// shared implementation.
+fn invoke_i32(
+    caller: &mut Caller<'_, StoreData>,
+    f: &'static HostFunction,
+    args: &[i32],
+) -> Result<i32, wasmi::Error> {
+    let result = match caller.data().memory {
+        Some(memory) => {
+            let (data, store) = memory.data_and_store_mut(&mut *caller);
+            abi::invoke_i32(f, Some(data), &mut store.request, args)
+        }
+        None => abi::invoke_i32(f, None, &mut caller.data_mut().request, args),
+    };
+    result.map_err(|t| wasmi::Error::host(Trap(t)))
 }
 
 /// Hands the guest memory, the bound request and the arguments to the shared implementation.

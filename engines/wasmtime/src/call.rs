@@ -40,7 +40,8 @@ pub(crate) struct Resolved {
     func: wasmtime::Func,
     /// The typed handle, for a handler (`() -> ()`).
     handler: Option<TypedFunc<(), ()>>,
-    results: Vec<wasmtime::ValType>,
+    /// Its index in the module's [`Exports`], for its result types.
+    export: usize,
 }
 
 /// A live wasmtime instance with its store.
@@ -57,6 +58,14 @@ pub struct Instance {
     /// The call in progress, while it is suspended.
     call: Option<InFlight>,
     worker: Arc<WorkerState>,
+}
+
+/// Zeros of `types`, where a call's results are written.
+fn results_buffer(types: &[wasmtime::ValType]) -> Vec<wasmtime::Val> {
+    types
+        .iter()
+        .map(|t| wasmtime::Val::default_for_ty(t).unwrap_or(wasmtime::Val::I32(0)))
+        .collect()
 }
 
 fn misuse(what: &str) -> GuestError {
@@ -92,7 +101,8 @@ impl Instance {
             return Err(misuse("the instance's store is in use by a suspended call"));
         };
         let lookup = |store: &mut Store<StoreData>| -> Result<Resolved, GuestError> {
-            let export = exports.func(name)?;
+            let index = exports.index(name)?;
+            let export = &exports.funcs[index];
             let func = instance
                 .get_module_export(&mut *store, &export.index)
                 .and_then(wasmtime::Extern::into_func)
@@ -109,7 +119,7 @@ impl Instance {
                 handler: export
                     .handler
                     .then(|| unsafe { TypedFunc::new_unchecked(&*store, func) }),
-                results: export.results.clone(),
+                export: index,
             })
         };
         if self.cache_funcs {
@@ -135,6 +145,7 @@ impl Instance {
     fn run_plain(
         store: &mut Store<StoreData>,
         resolved: &Resolved,
+        result_types: &[wasmtime::ValType],
         args: &[Val],
         budget: &Budget,
     ) -> Result<Step, GuestError> {
@@ -142,11 +153,7 @@ impl Instance {
             (Some(handler), true) => handler.call(&mut *store, ()).map(|()| Vec::new()),
             _ => {
                 let params: Vec<wasmtime::Val> = args.iter().copied().map(to_wasmtime).collect();
-                let mut results: Vec<wasmtime::Val> = resolved
-                    .results
-                    .iter()
-                    .map(|t| wasmtime::Val::default_for_ty(t).unwrap_or(wasmtime::Val::I32(0)))
-                    .collect();
+                let mut results = results_buffer(result_types);
                 resolved
                     .func
                     .call(&mut *store, &params, &mut results)
@@ -201,32 +208,34 @@ impl engine_api::Instance for Instance {
             return Err(misuse("a call is already suspended in this instance"));
         }
         let resolved = self.resolve(name)?;
-        let worker = self.worker.clone();
+        let result_types = &self.exports.funcs[resolved.export].results;
         let Some(store) = self.store.as_mut() else {
             return Err(misuse("the instance's store is in use by a suspended call"));
         };
-        let started = Instant::now();
-        let _running = worker.begin(store, budget)?;
-        store.data_mut().limiter.0.begin_call();
-        // SAFETY: the request is unbound before this function returns, before `request`'s
-        // borrow ends: right after a plain call; for a call on a fiber, by the step that ends
-        // it (`poll`) or by the host function that suspends it (which unbinds before it
-        // waits). The build uses panic=abort, so no unwinding can skip the unbind.
-        unsafe { store.data_mut().request.bind(request) };
         if self.exchange.is_none() {
-            let step = Self::run_plain(store, &resolved, args, budget);
+            let _running = self.worker.begin(store, budget)?;
+            store.data_mut().limiter.0.begin_call();
+            // SAFETY: the request is unbound right after the call, before `request`'s borrow
+            // ends; the build uses panic=abort, so no unwinding can skip the unbind.
+            unsafe { store.data_mut().request.bind(request) };
+            let step = Self::run_plain(store, &resolved, result_types, args, budget);
             store.data_mut().request.unbind();
             return step;
         }
+        let started = Instant::now();
+        let worker = self.worker.clone();
+        let _running = worker.begin(store, budget)?;
+        store.data_mut().limiter.0.begin_call();
+        // SAFETY: the request is unbound before this function returns, before `request`'s
+        // borrow ends: by the step that ends the call (`poll`) or by the host function that
+        // suspends it (which unbinds before it waits). The build uses panic=abort, so no
+        // unwinding can skip the unbind.
+        unsafe { store.data_mut().request.bind(request) };
+        let params: Vec<wasmtime::Val> = args.iter().copied().map(to_wasmtime).collect();
+        let mut results = results_buffer(result_types);
         let Some(mut store) = self.store.take() else {
             return Err(misuse("the instance's store is in use by a suspended call"));
         };
-        let params: Vec<wasmtime::Val> = args.iter().copied().map(to_wasmtime).collect();
-        let mut results: Vec<wasmtime::Val> = resolved
-            .results
-            .iter()
-            .map(|t| wasmtime::Val::default_for_ty(t).unwrap_or(wasmtime::Val::I32(0)))
-            .collect();
         let func = resolved.func;
         let future = Box::pin(async move {
             let outcome = func.call_async(&mut store, &params, &mut results).await;

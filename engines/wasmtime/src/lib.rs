@@ -219,14 +219,17 @@ impl Exports {
         }
     }
 
-    /// The exported function `name`.
-    fn func(&self, name: &str) -> Result<&ExportFunc, GuestError> {
-        self.funcs.iter().find(|f| &*f.name == name).ok_or_else(|| {
-            GuestError::new(
-                GuestErrorKind::Export,
-                format!("no exported function \"{name}\""),
-            )
-        })
+    /// The index in [`Exports::funcs`] of the exported function `name`.
+    fn index(&self, name: &str) -> Result<usize, GuestError> {
+        self.funcs
+            .iter()
+            .position(|f| &*f.name == name)
+            .ok_or_else(|| {
+                GuestError::new(
+                    GuestErrorKind::Export,
+                    format!("no exported function \"{name}\""),
+                )
+            })
     }
 }
 

@@ -1,11 +1,14 @@
-//! Links the host ABIs into a wasmtime [`Linker`]: one function per table entry, made from
-//! its signature (`func_new`), so no arity or type needs an adapter of its own. A function
-//! that may suspend is linked as an async function (`func_new_async`): a module importing one
-//! runs its calls on a fiber ([`crate::call`]); every other module keeps plain calls.
+//! Links the host ABIs into a wasmtime [`Linker`], one function per table entry: a function
+//! whose parameters and result are `i32`s (every `ngx` function) as a typed closure of its
+//! arity (`func_wrap`, through engine-api's one list of arities, [`engine_api::by_arity!`]),
+//! the fastest host call; any other from its signature (`func_new`). A function that may
+//! suspend is linked as an async function (`func_new_async`): a module importing one runs
+//! its calls on a fiber ([`crate::call`]); every other module keeps plain calls.
 
 use std::sync::Arc;
 
 use engine_api::abi::{self, Called, HostAbi, HostFunction, MAX_PARAMS};
+use engine_api::by_arity;
 use engine_api::suspend::Exchange;
 use engine_api::{FuncType, Val, ValType};
 use wasmtime::{AsContextMut as _, Caller, Linker};
@@ -20,29 +23,81 @@ pub(crate) fn build(
     let mut linker = Linker::new(engine);
     for abi in abis {
         for f in abi.functions {
-            let ty = func_type(engine, &f.func_type());
-            let linked = if f.suspends() {
-                linker.func_new_async(abi.module, f.name, ty, move |caller, params, results| {
-                    Box::new(invoke_async(caller, f, params, results))
-                })
-            } else {
-                linker.func_new(
-                    abi.module,
-                    f.name,
-                    ty,
-                    move |mut caller, params, results| match invoke(&mut caller, f, params)? {
-                        Called::Returned(value) => {
-                            set_result(results, value);
-                            Ok(())
-                        }
-                        Called::Suspended(_) => Err(suspended_outside(f)),
-                    },
+            let linked = if f.is_i32_shaped() {
+                by_arity!(
+                    f.params.len(),
+                    link_i32!(linker, abi.module, f),
+                    link_dynamic(&mut linker, engine, abi.module, f)
                 )
+            } else {
+                link_dynamic(&mut linker, engine, abi.module, f)
             };
             linked.map_err(|e| anyhow::anyhow!("{}: {e}", f.qualified))?;
         }
     }
     Ok(linker)
+}
+
+/// Links `$f`, a function of `i32`s, as a typed closure with the given parameters.
+macro_rules! link_i32 {
+    ($linker:expr, $module:expr, $f:expr; $($a:ident),*) => {
+        $linker
+            .func_wrap(
+                $module,
+                $f.name,
+                move |mut caller: Caller<'_, StoreData>, $($a: i32),*| {
+                    invoke_i32(&mut caller, $f, &[$($a),*])
+                },
+            )
+            .map(|_| ())
+    };
+}
+use link_i32;
+
+/// Links `f` from its signature: as an async function if it may suspend.
+fn link_dynamic(
+    linker: &mut Linker<StoreData>,
+    engine: &wasmtime::Engine,
+    module: &str,
+    f: &'static HostFunction,
+) -> wasmtime::Result<()> {
+    let ty = func_type(engine, &f.func_type());
+    if f.suspends() {
+        linker.func_new_async(module, f.name, ty, move |caller, params, results| {
+            Box::new(invoke_async(caller, f, params, results))
+        })?;
+    } else {
+        linker.func_new(
+            module,
+            f.name,
+            ty,
+            move |mut caller, params, results| match invoke(&mut caller, f, params)? {
+                Called::Returned(value) => {
+                    set_result(results, value);
+                    Ok(())
+                }
+                Called::Suspended(_) => Err(suspended_outside(f)),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The fast path: hands the guest memory, the bound request and the `i32` arguments to the
+/// shared implementation.
+fn invoke_i32(
+    caller: &mut Caller<'_, StoreData>,
+    f: &'static HostFunction,
+    args: &[i32],
+) -> wasmtime::Result<i32> {
+    let result = match caller.data().memory {
+        Some(memory) => {
+            let (data, store) = memory.data_and_store_mut(&mut *caller);
+            abi::invoke_i32(f, Some(data), &mut store.request, args)
+        }
+        None => abi::invoke_i32(f, None, &mut caller.data_mut().request, args),
+    };
+    result.map_err(wasmtime::Error::new)
 }
 
 /// The error for a function that suspended where it was not linked to (cannot happen: only

@@ -190,7 +190,8 @@ impl WorkerState {
             }
             return Ok(None);
         }
-        let deadline = budget.deadline(Instant::now());
+        // The clock only when there is a deadline to compute: it costs more than a call.
+        let deadline = budget.timeout.and_then(|_| budget.deadline(Instant::now()));
         store.data_mut().deadline = deadline;
         if deadline.is_none() {
             store.set_epoch_deadline(NO_DEADLINE);
