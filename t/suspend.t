@@ -213,7 +213,7 @@ GET /t?n=20
         content_by_wasm $TEST_NGINX_GUESTS/suspend.wasm yield_once;
     }
 --- request
-GET /t?ms=3000
+GET /t?ms=60000
 --- timeout: 0.3
 --- abort
 --- ignore_response

@@ -38,8 +38,9 @@ pub enum Outcome {
 /// A call in progress: its handler, what it runs under, and the instance lent to it.
 pub struct Call {
     mcf: &'static MainConf,
+    sup: &'static Supervisor,
     handler: &'static Handler,
-    limits: Limits,
+    limits: &'static Limits,
     phase: Phase,
     lease: Lease,
 }
@@ -55,7 +56,7 @@ impl Call {
     pub fn start(
         mcf: &'static MainConf,
         handler: &'static Handler,
-        limits: Limits,
+        limits: &'static Limits,
         phase: Phase,
         host: &mut dyn HostRequest,
         log: *mut ngx_log_t,
@@ -75,13 +76,14 @@ impl Call {
         );
         let mut lease = match lease {
             Ok(l) => l,
-            Err(error) => return Self::failed(mcf, handler, &limits, phase, sup, &error, log),
+            Err(error) => return Self::failed(mcf, handler, limits, phase, sup, &error, log),
         };
         let step = lease
             .instance
             .start(&handler.export, &[], host, &limits.budget);
         let call = Call {
             mcf,
+            sup,
             handler,
             limits,
             phase,
@@ -124,12 +126,9 @@ impl Call {
 
     /// Turns a step's result into the call's outcome.
     fn after(self, step: Result<Step, GuestError>, log: *mut ngx_log_t) -> Outcome {
-        let Some(sup) = supervisor(self.mcf, self.handler) else {
-            return Outcome::Failed(FAILURE_STATUS);
-        };
         match step {
             Ok(Step::Done(_)) => {
-                sup.success();
+                self.sup.success();
                 self.mcf.registry.give_back(self.lease);
                 Outcome::Done
             }
@@ -137,9 +136,9 @@ impl Call {
             Err(error) => Self::failed(
                 self.mcf,
                 self.handler,
-                &self.limits,
+                self.limits,
                 self.phase,
-                sup,
+                self.sup,
                 &error,
                 log,
             ),
@@ -177,7 +176,7 @@ impl Call {
 pub fn run_to_end(
     mcf: &'static MainConf,
     handler: &'static Handler,
-    limits: Limits,
+    limits: &'static Limits,
     phase: Phase,
     host: &mut dyn HostRequest,
     log: *mut ngx_log_t,

@@ -34,12 +34,14 @@ unsafe extern "C" fn drop_ctx(data: *mut c_void) {
     drop(unsafe { Box::from_raw(data.cast::<RequestCtx>()) });
 }
 
+#[inline]
 fn slot(r: &ngx_http_request_t) -> *mut *mut c_void {
     // SAFETY: r->ctx is an array of one pointer per HTTP module, indexed by ctx_index.
     unsafe { r.ctx.add(crate::HttpWasmModule::ctx_index()) }
 }
 
 /// This module's context of `r`, if one was created.
+#[inline]
 pub fn get(r: &ngx_http_request_t) -> Option<NonNull<RequestCtx>> {
     // SAFETY: the slot holds NULL or the RequestCtx stored by get_or_create.
     NonNull::new(unsafe { *slot(r) }.cast::<RequestCtx>())

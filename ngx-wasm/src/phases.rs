@@ -28,6 +28,7 @@ use crate::conf::limits::Limits;
 use crate::conf::MainConf;
 use crate::registry::Handler;
 use crate::request::{NgxRequest, Outcome};
+use crate::suspend::Found;
 use crate::{ctx, suspend, HttpWasmModule};
 
 /// The nginx handler function for a request `phase`.
@@ -110,7 +111,7 @@ fn handler_for(r: &ngx_http_request_t, phase: Phase) -> Option<&'static Handler>
 /// What a phase handler returns once its call is over: the guest's answer, or, on failure,
 /// the status to answer (the call's header changes undone), or `NGX_ERROR` to cut a response
 /// whose header already went out.
-fn conclude(mut host: NgxRequest<'_>, phase: Phase, result: Result<(), u16>) -> Status {
+fn conclude(host: &mut NgxRequest<'_>, phase: Phase, result: Result<(), u16>) -> Status {
     if let Err(status) = result {
         host.discard_headers();
         if phase == Phase::Log {
@@ -137,16 +138,19 @@ fn run(r: &mut ngx_http_request_t, phase: Phase) -> Status {
     let Some(mcf) = HttpWasmModule::main_conf(r) else {
         return Status::NGX_DECLINED;
     };
-    if let Some(done) = suspend::take_completed(r, phase) {
-        return conclude(NgxRequest::resumed(r, done.state), phase, done.result);
-    }
-    if suspend::is_parked(r) {
-        // nginx entered the phase while the call still waits (the request's write handler
-        // does nothing meanwhile, so it should not): keep waiting.
-        if phase == Phase::Content {
-            suspend::hold(r);
+    match suspend::find(r, phase) {
+        Found::Nothing => {}
+        Found::Completed(done) => {
+            return conclude(&mut NgxRequest::resumed(r, done.state), phase, done.result);
         }
-        return Status::NGX_DONE;
+        Found::Parked => {
+            // nginx entered the phase while the call still waits (the request's write
+            // handler does nothing meanwhile, so it should not): keep waiting.
+            if phase == Phase::Content {
+                suspend::hold(r);
+            }
+            return Status::NGX_DONE;
+        }
     }
     let need_body = matches!(phase, Phase::Rewrite | Phase::Access | Phase::Content)
         && HttpWasmModule::location_conf(r).is_some_and(|l| l.need_request_body == Some(true));
@@ -166,11 +170,11 @@ fn run(r: &mut ngx_http_request_t, phase: Phase) -> Status {
     let log = host.log_ptr();
     if phase == Phase::Log {
         let result = call::run_to_end(mcf, handler, limits, phase, &mut host, log);
-        return conclude(host, phase, result);
+        return conclude(&mut host, phase, result);
     }
     match Call::start(mcf, handler, limits, phase, &mut host, log) {
-        call::Outcome::Done => conclude(host, phase, Ok(())),
-        call::Outcome::Failed(status) => conclude(host, phase, Err(status)),
+        call::Outcome::Done => conclude(&mut host, phase, Ok(())),
+        call::Outcome::Failed(status) => conclude(&mut host, phase, Err(status)),
         call::Outcome::Suspended(call, wait) => suspend::park(host, call, wait),
     }
 }

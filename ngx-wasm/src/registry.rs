@@ -214,6 +214,7 @@ impl Registry {
     /// Takes back an instance whose call finished: a worker instance is kept for the next
     /// call (up to [`MAX_IDLE_INSTANCES`]), a per-request one dropped. An instance whose call
     /// failed is not given back: its lease is dropped, and the next call gets a fresh one.
+    #[inline]
     pub fn give_back(&self, lease: Lease) {
         if lease.isolation == Isolation::Worker {
             let mut idle = self.modules[lease.module].idle.borrow_mut();

@@ -107,18 +107,6 @@ fn put(r: &mut ngx_http_request_t, s: Suspension) -> bool {
     true
 }
 
-/// True while a call of `r` is parked (nginx re-entered a phase handler early).
-pub fn is_parked(r: &ngx_http_request_t) -> bool {
-    ctx::get(r).is_some_and(|c| {
-        // SAFETY: as in `take`.
-        let c = unsafe { c.as_ref() };
-        c.suspension
-            .as_ref()
-            .and_then(|s| s.downcast_ref::<Suspension>())
-            .is_some_and(|s| matches!(s, Suspension::Parked(_)))
-    })
-}
-
 /// Puts back a state that [`take`] took out but its caller does not want.
 fn put_back(r: &ngx_http_request_t, s: Suspension) {
     if let Some(mut c) = ctx::get(r) {
@@ -127,14 +115,38 @@ fn put_back(r: &ngx_http_request_t, s: Suspension) {
     }
 }
 
-/// The call of `phase` that finished after waiting, if there is one: the phase handler
-/// concludes it.
-pub fn take_completed(r: &ngx_http_request_t, phase: Phase) -> Option<Completed> {
-    match take(r)? {
-        Suspension::Completed(done) if done.state.phase() == phase => Some(done),
-        other => {
+/// Where a phase handler finds a call of its request, when nginx enters it.
+pub enum Found {
+    /// No call of this module waits or finished waiting: start one.
+    Nothing,
+    /// A call is still parked (nginx re-entered the phase early): keep waiting.
+    Parked,
+    /// The call of this phase finished after waiting: conclude it.
+    Completed(Completed),
+}
+
+/// What a phase handler for `phase` finds of a call of `r` that waited. The common case, a
+/// request that never waited, costs one pointer read.
+#[inline]
+pub fn find(r: &ngx_http_request_t, phase: Phase) -> Found {
+    if ctx::get(r).is_none() {
+        return Found::Nothing;
+    }
+    find_in_context(r, phase)
+}
+
+fn find_in_context(r: &ngx_http_request_t, phase: Phase) -> Found {
+    match take(r) {
+        None => Found::Nothing,
+        Some(Suspension::Completed(done)) if done.state.phase() == phase => Found::Completed(done),
+        Some(other) => {
+            let parked = matches!(other, Suspension::Parked(_));
             put_back(r, other);
-            None
+            if parked {
+                Found::Parked
+            } else {
+                Found::Nothing
+            }
         }
     }
 }

@@ -40,7 +40,7 @@ pub fn start(cycle: &ngx_cycle_t) {
         );
     }
     // The http level's own limits: no request, no location.
-    let limits = mcf.default_limits;
+    let limits = &mcf.default_limits;
     if limits.isolation == Isolation::Worker {
         for id in 0..reg.len() {
             if let Err(e) = reg.prepare(id, &limits.instance, &limits.budget) {

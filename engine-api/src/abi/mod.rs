@@ -86,6 +86,7 @@ impl<'a> Args<'a> {
     }
 
     /// Wraps the arguments of a function whose parameters are all `i32`s.
+    #[inline]
     pub fn of_i32(args: &'a [i32]) -> Self {
         Args(Repr::I32(args))
     }
@@ -112,6 +113,7 @@ impl<'a> Args<'a> {
     }
 
     /// Argument `n` as an `i32` (0 if the entry declares another type there).
+    #[inline]
     pub fn i32(self, n: usize) -> i32 {
         match self.0 {
             Repr::I32(v) => v.get(n).copied().unwrap_or(0),
@@ -344,22 +346,37 @@ pub fn invoke_i32(
     slot: &mut RequestSlot,
     args: &[i32],
 ) -> Result<i32, HostTrap> {
-    match run(func, memory, slot, Args::of_i32(args))? {
-        Called::Returned(Some(Val::I32(v))) => Ok(v),
-        _ => Err(HostTrap::new(
+    let Some(mut call) = prepare(func, memory, slot, args.len())? else {
+        return Ok(status::NOT_ALLOWED);
+    };
+    let args = Args::of_i32(args);
+    match func.func {
+        HostFn::Status(f) => f(&mut call, args),
+        HostFn::Typed(f) => match f(&mut call, args)? {
+            Some(Val::I32(v)) => Ok(v),
+            _ => Err(HostTrap::new(
+                func.qualified,
+                "linked as a function returning an i32, which it is not",
+            )),
+        },
+        HostFn::Suspending { .. } => Err(HostTrap::new(
             func.qualified,
-            "linked as a function returning an i32, which it is not",
+            "linked as a function that cannot suspend, which it is not",
         )),
     }
 }
 
-fn run(
+/// The checks every call of a host function passes first, in this order: the argument
+/// count, a request bound (host functions are not available during instantiation), the
+/// phase (`None`: refused here, without looking at the arguments).
+#[inline]
+fn prepare<'a>(
     func: &'static HostFunction,
-    memory: Option<&mut [u8]>,
-    slot: &mut RequestSlot,
-    args: Args<'_>,
-) -> Result<Called, HostTrap> {
-    if args.len() != func.params.len() {
+    memory: Option<&'a mut [u8]>,
+    slot: &'a mut RequestSlot,
+    nargs: usize,
+) -> Result<Option<HostCall<'a>>, HostTrap> {
+    if nargs != func.params.len() {
         return Err(HostTrap::new(
             func.qualified,
             "called with the wrong number of arguments",
@@ -372,11 +389,22 @@ fn run(
         ));
     };
     if !func.phases.contains(request.phase()) {
-        return Ok(Called::Returned(func.refused()));
+        return Ok(None);
     }
-    let mut call = HostCall {
+    Ok(Some(HostCall {
         memory: GuestMemory::new(memory, func.qualified),
         request,
+    }))
+}
+
+fn run(
+    func: &'static HostFunction,
+    memory: Option<&mut [u8]>,
+    slot: &mut RequestSlot,
+    args: Args<'_>,
+) -> Result<Called, HostTrap> {
+    let Some(mut call) = prepare(func, memory, slot, args.len())? else {
+        return Ok(Called::Returned(func.refused()));
     };
     Ok(match func.func {
         HostFn::Status(f) => Called::Returned(Some(Val::I32(f(&mut call, args)?))),

@@ -93,40 +93,33 @@ impl Instance {
         }
     }
 
-    /// The handles of export `name` (cached in worker instances: a per-request instance
-    /// makes one call, so looking the export up is cheaper than caching it).
-    fn resolve(&mut self, name: &str) -> Result<Resolved, GuestError> {
-        let (instance, exports) = (&self.instance, &self.exports);
-        let Some(store) = self.store.as_mut() else {
-            return Err(misuse("the instance's store is in use by a suspended call"));
-        };
-        let lookup = |store: &mut Store<StoreData>| -> Result<Resolved, GuestError> {
-            let index = exports.index(name)?;
-            let export = &exports.funcs[index];
-            let func = instance
-                .get_module_export(&mut *store, &export.index)
-                .and_then(wasmtime::Extern::into_func)
-                .ok_or_else(|| {
-                    GuestError::new(
-                        GuestErrorKind::Export,
-                        format!("export \"{name}\" is not a function of this instance"),
-                    )
-                })?;
-            Ok(Resolved {
-                func,
-                // SAFETY: `handler` is set only for exports whose type is `() -> ()`
-                // (checked in `Exports::of`), of the module `instance` was made from.
-                handler: export
-                    .handler
-                    .then(|| unsafe { TypedFunc::new_unchecked(&*store, func) }),
-                export: index,
-            })
-        };
-        if self.cache_funcs {
-            self.funcs.get_or_lookup(name, || lookup(store)).cloned()
-        } else {
-            lookup(store)
-        }
+    /// The handles of export `name` in `instance`.
+    fn lookup(
+        instance: &wasmtime::Instance,
+        exports: &Exports,
+        store: &mut Store<StoreData>,
+        name: &str,
+    ) -> Result<Resolved, GuestError> {
+        let index = exports.index(name)?;
+        let export = &exports.funcs[index];
+        let func = instance
+            .get_module_export(&mut *store, &export.index)
+            .and_then(wasmtime::Extern::into_func)
+            .ok_or_else(|| {
+                GuestError::new(
+                    GuestErrorKind::Export,
+                    format!("export \"{name}\" is not a function of this instance"),
+                )
+            })?;
+        Ok(Resolved {
+            func,
+            // SAFETY: `handler` is set only for exports whose type is `() -> ()` (checked in
+            // `Exports::of`), of the module `instance` was made from.
+            handler: export
+                .handler
+                .then(|| unsafe { TypedFunc::new_unchecked(&*store, func) }),
+            export: index,
+        })
     }
 
     /// The error for a failed step.
@@ -145,7 +138,7 @@ impl Instance {
     fn run_plain(
         store: &mut Store<StoreData>,
         resolved: &Resolved,
-        result_types: &[wasmtime::ValType],
+        exports: &Exports,
         args: &[Val],
         budget: &Budget,
     ) -> Result<Step, GuestError> {
@@ -153,7 +146,7 @@ impl Instance {
             (Some(handler), true) => handler.call(&mut *store, ()).map(|()| Vec::new()),
             _ => {
                 let params: Vec<wasmtime::Val> = args.iter().copied().map(to_wasmtime).collect();
-                let mut results = results_buffer(result_types);
+                let mut results = results_buffer(&exports.funcs[resolved.export].results);
                 resolved
                     .func
                     .call(&mut *store, &params, &mut results)
@@ -207,10 +200,20 @@ impl engine_api::Instance for Instance {
         if self.call.is_some() {
             return Err(misuse("a call is already suspended in this instance"));
         }
-        let resolved = self.resolve(name)?;
-        let result_types = &self.exports.funcs[resolved.export].results;
         let Some(store) = self.store.as_mut() else {
             return Err(misuse("the instance's store is in use by a suspended call"));
+        };
+        // Worker instances keep the handles of the exports they call; a per-request instance
+        // makes one call, so looking the export up is cheaper than caching it. Lent, not
+        // cloned: cloning a typed handle costs reference counting on every call.
+        let (instance, exports) = (&self.instance, &self.exports);
+        let fresh;
+        let resolved = if self.cache_funcs {
+            self.funcs
+                .get_or_lookup(name, || Self::lookup(instance, exports, store, name))?
+        } else {
+            fresh = Self::lookup(instance, exports, store, name)?;
+            &fresh
         };
         if self.exchange.is_none() {
             let _running = self.worker.begin(store, budget)?;
@@ -218,7 +221,7 @@ impl engine_api::Instance for Instance {
             // SAFETY: the request is unbound right after the call, before `request`'s borrow
             // ends; the build uses panic=abort, so no unwinding can skip the unbind.
             unsafe { store.data_mut().request.bind(request) };
-            let step = Self::run_plain(store, &resolved, result_types, args, budget);
+            let step = Self::run_plain(store, resolved, exports, args, budget);
             store.data_mut().request.unbind();
             return step;
         }
@@ -232,7 +235,7 @@ impl engine_api::Instance for Instance {
         // unwinding can skip the unbind.
         unsafe { store.data_mut().request.bind(request) };
         let params: Vec<wasmtime::Val> = args.iter().copied().map(to_wasmtime).collect();
-        let mut results = results_buffer(result_types);
+        let mut results = results_buffer(&exports.funcs[resolved.export].results);
         let Some(mut store) = self.store.take() else {
             return Err(misuse("the instance's store is in use by a suspended call"));
         };

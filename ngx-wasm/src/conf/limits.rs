@@ -41,21 +41,25 @@ pub struct Limits {
 
 impl Limits {
     /// The budgets and limits of `r`'s location (the server's, before a location is chosen).
-    pub fn of_request(r: &ngx_http_request_t) -> Limits {
-        HttpWasmModule::location_conf(r)
-            .map(|l| l.limits.get())
-            .unwrap_or_default()
+    pub fn of_request(r: &ngx_http_request_t) -> &'static Limits {
+        static DEFAULT: Limits = Limits::DEFAULT;
+        HttpWasmModule::location_conf(r).map_or(&DEFAULT, |l| l.limits.get())
     }
+}
+
+impl Limits {
+    /// No budget, no limit, worker isolation: what a block without these directives has.
+    pub const DEFAULT: Limits = Limits {
+        budget: Budget::UNLIMITED,
+        budget_status: DEFAULT_BUDGET_STATUS,
+        instance: InstanceLimits { max_memory: None },
+        isolation: Isolation::Worker,
+    };
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            budget: Budget::UNLIMITED,
-            budget_status: DEFAULT_BUDGET_STATUS,
-            instance: InstanceLimits::default(),
-            isolation: Isolation::Worker,
-        }
+        Limits::DEFAULT
     }
 }
 
@@ -98,8 +102,8 @@ impl LimitsConf {
     }
 
     /// The values in force (defaults where nothing was set).
-    pub fn get(&self) -> Limits {
-        self.resolved
+    pub fn get(&self) -> &Limits {
+        &self.resolved
     }
 
     /// The values of a block nothing was merged into (the `http` level itself).

@@ -197,7 +197,7 @@ pub enum Outcome {
 
 impl NgxRequest<'_> {
     /// Carries out what the guest asked for once its export returned.
-    pub fn conclude(mut self) -> Outcome {
+    pub fn conclude(&mut self) -> Outcome {
         let phase = self.call.phase;
         if let Some((mut uri, mut args)) = self.call.exec.take() {
             let r = &mut *self.r;

@@ -231,9 +231,11 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
             }
         }
     }
-    // `--- wait: N`: give the server N seconds (e.g. for a timer to log) before stopping it.
+    // `--- wait: N`: give the server N seconds (e.g. for a timer to log) before stopping it;
+    // under valgrind, as much longer as every other wait.
     if let Ok(secs) = get("wait").trim().parse::<f64>() {
-        std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 60.0)));
+        let secs = secs.clamp(0.0, 60.0) * f64::from(env.slowdown());
+        std::thread::sleep(Duration::from_secs_f64(secs.min(60.0)));
     }
     let stop = server.stop(env);
     let log = std::fs::read_to_string(&error_log_path).unwrap_or_default();
