@@ -13,14 +13,17 @@ use std::time::Instant;
 use engine_api::abi::{self, Pending};
 use engine_api::limits::FuelPlan;
 use engine_api::{Budget, CallMeter, GuestError, GuestErrorKind, Reply, Step, TrapKind, Val};
-use wasmi::{ResumableCall, ResumableCallHostTrap, Store, TypedFunc};
+use wasmi::{
+    ResumableCall, ResumableCallHostTrap, ResumableCallOutOfFuel, Store, TypedFunc,
+    TypedResumableCall, TypedResumableCallHostTrap, TypedResumableCallOutOfFuel,
+};
 
 use crate::linker::{from_wasmi, to_wasmi};
 use crate::{budget, describe, Instance, StoreData};
 
 /// A call suspended inside a host function.
 pub(crate) struct Suspended {
-    invocation: ResumableCallHostTrap,
+    invocation: Trapped,
     pending: Box<Pending>,
     run: Run,
 }
@@ -63,19 +66,21 @@ pub(crate) fn plain(
     Ok(Step::Done(results.iter().map(from_wasmi).collect()))
 }
 
-/// Starts a resumable call.
+/// Starts a resumable call; a handler (`() -> ()`) through its typed handle, which wasmi
+/// calls without checking argument and result types.
 pub(crate) fn start(
     instance: &mut Instance,
     func: wasmi::Func,
+    handler: Option<TypedFunc<(), ()>>,
     args: &[Val],
-    result_types: Vec<wasmi::ValType>,
+    result_types: &[wasmi::ValType],
     budget: &Budget,
 ) -> Result<Step, GuestError> {
-    let started = Instant::now();
+    let started = clock(budget);
     let mut run = Run {
         meter: CallMeter::new(*budget),
         plan: FuelPlan::new(budget, budget::SLICE),
-        results: results_buffer(&result_types),
+        results: results_buffer(result_types),
     };
     if instance.mode.metered {
         let first = run
@@ -84,9 +89,23 @@ pub(crate) fn start(
             .ok_or_else(|| budget.exceeded(TrapKind::OutOfFuel))?;
         instance.store.set_fuel(first).map_err(|e| trap(&e))?;
     }
-    let args: Vec<wasmi::Val> = args.iter().copied().map(to_wasmi).collect();
-    let state = func.call_resumable(&mut instance.store, &args, &mut run.results);
+    let state = match (handler, args.is_empty()) {
+        (Some(handler), true) => handler
+            .call_resumable(&mut instance.store, ())
+            .map(Stopped::from),
+        _ => {
+            let args: Vec<wasmi::Val> = args.iter().copied().map(to_wasmi).collect();
+            func.call_resumable(&mut instance.store, &args, &mut run.results)
+                .map(Stopped::from)
+        }
+    };
     drive(instance, state, run, started)
+}
+
+/// The start of a step, when the budget has a timeout (only then does a step's running time
+/// count).
+fn clock(budget: &Budget) -> Option<Instant> {
+    budget.timeout.is_some().then(Instant::now)
 }
 
 /// Resumes a suspended call: the host function completes with `reply`, and the guest goes on.
@@ -95,12 +114,12 @@ pub(crate) fn resume(
     suspended: Suspended,
     reply: Reply,
 ) -> Result<Step, GuestError> {
-    let started = Instant::now();
     let Suspended {
         invocation,
         pending,
         mut run,
     } = suspended;
+    let started = clock(run.meter.budget());
     let store = &mut instance.store;
     let value = match store.data().memory {
         Some(memory) => {
@@ -121,24 +140,26 @@ pub(crate) fn resume(
 /// checking the step's deadline between them.
 fn drive(
     instance: &mut Instance,
-    mut state: Result<ResumableCall, wasmi::Error>,
+    mut state: Result<Stopped, wasmi::Error>,
     mut run: Run,
-    started: Instant,
+    started: Option<Instant>,
 ) -> Result<Step, GuestError> {
     let budget = *run.meter.budget();
-    let deadline = run.meter.step_deadline(started);
+    let deadline = started.and_then(|t| run.meter.step_deadline(t));
     let store = &mut instance.store;
     loop {
         state = match state {
-            Ok(ResumableCall::Finished) => {
+            Ok(Stopped::Finished) => {
                 return Ok(Step::Done(run.results.iter().map(from_wasmi).collect()));
             }
-            Ok(ResumableCall::HostTrap(invocation)) => {
+            Ok(Stopped::HostTrap(invocation)) => {
                 let Some(pending) = store.data_mut().pending.take() else {
                     // A host function refused (bad pointer...): not resumed, the call fails.
                     return Err(trap(invocation.host_error()));
                 };
-                run.meter.charge(started, Instant::now());
+                if let Some(t) = started {
+                    run.meter.charge(t, Instant::now());
+                }
                 let wait = pending.wait();
                 instance.call = Some(Suspended {
                     invocation,
@@ -147,7 +168,7 @@ fn drive(
                 });
                 return Ok(Step::Suspended(wait));
             }
-            Ok(ResumableCall::OutOfFuel(invocation)) => {
+            Ok(Stopped::OutOfFuel(invocation)) => {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     return Err(budget.exceeded(TrapKind::Timeout));
                 }
@@ -163,5 +184,88 @@ fn drive(
             }
             Err(e) => return Err(trap(&e)),
         };
+    }
+}
+
+/// Where a resumable call stopped, whether it was started through a typed handle or not.
+enum Stopped {
+    Finished,
+    HostTrap(Trapped),
+    OutOfFuel(Starved),
+}
+
+/// A call stopped in a host function that returned an error (a refusal or a suspension).
+enum Trapped {
+    Typed(TypedResumableCallHostTrap<()>),
+    Untyped(ResumableCallHostTrap),
+}
+
+/// A call stopped because its fuel slice ran out.
+enum Starved {
+    Typed(TypedResumableCallOutOfFuel<()>),
+    Untyped(ResumableCallOutOfFuel),
+}
+
+impl From<TypedResumableCall<()>> for Stopped {
+    fn from(call: TypedResumableCall<()>) -> Self {
+        match call {
+            TypedResumableCall::Finished(()) => Stopped::Finished,
+            TypedResumableCall::HostTrap(t) => Stopped::HostTrap(Trapped::Typed(t)),
+            TypedResumableCall::OutOfFuel(f) => Stopped::OutOfFuel(Starved::Typed(f)),
+        }
+    }
+}
+
+impl From<ResumableCall> for Stopped {
+    fn from(call: ResumableCall) -> Self {
+        match call {
+            ResumableCall::Finished => Stopped::Finished,
+            ResumableCall::HostTrap(t) => Stopped::HostTrap(Trapped::Untyped(t)),
+            ResumableCall::OutOfFuel(f) => Stopped::OutOfFuel(Starved::Untyped(f)),
+        }
+    }
+}
+
+impl Trapped {
+    fn host_error(&self) -> &wasmi::Error {
+        match self {
+            Trapped::Typed(t) => t.host_error(),
+            Trapped::Untyped(t) => t.host_error(),
+        }
+    }
+
+    /// Completes the host function with `inputs` and runs on (an untyped call writes its
+    /// results to `results`; a typed one has none).
+    fn resume(
+        self,
+        store: &mut Store<StoreData>,
+        inputs: &[wasmi::Val],
+        results: &mut [wasmi::Val],
+    ) -> Result<Stopped, wasmi::Error> {
+        match self {
+            Trapped::Typed(t) => t.resume(store, inputs).map(Stopped::from),
+            Trapped::Untyped(t) => t.resume(store, inputs, results).map(Stopped::from),
+        }
+    }
+}
+
+impl Starved {
+    fn required_fuel(&self) -> u64 {
+        match self {
+            Starved::Typed(f) => f.required_fuel(),
+            Starved::Untyped(f) => f.required_fuel(),
+        }
+    }
+
+    /// Runs on with the fuel now in the store.
+    fn resume(
+        self,
+        store: &mut Store<StoreData>,
+        results: &mut [wasmi::Val],
+    ) -> Result<Stopped, wasmi::Error> {
+        match self {
+            Starved::Typed(f) => f.resume(store).map(Stopped::from),
+            Starved::Untyped(f) => f.resume(store, results).map(Stopped::from),
+        }
     }
 }

@@ -339,7 +339,7 @@ impl engine_api::Instance for Instance {
         self.store.data_mut().limiter.0.begin_call();
         let result = self.with_host(host, |this| {
             if this.mode.metered || this.mode.resumable {
-                call::start(this, func, args, result_types, budget)
+                call::start(this, func, handler, args, &result_types, budget)
             } else {
                 call::plain(&mut this.store, func, handler, args, &result_types)
             }
