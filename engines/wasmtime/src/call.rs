@@ -2,8 +2,8 @@
 //!
 //! A module that imports no host function which may suspend keeps plain calls: a typed
 //! call for handlers (`() -> ()`), an untyped one otherwise, run to the end. A module that
-//! does runs every call with `call_async` on a fiber: the call's future owns the store while
-//! it runs and is polled once per step with a no-op waker. When a suspending host function
+//! does runs every call with `call_async` (typed for handlers, too) on a fiber: the call's
+//! future owns the store while it runs and is polled once per step with a no-op waker. When a suspending host function
 //! waits, the poll returns `Pending`, the fiber keeps the guest's stack, and the instance
 //! returns [`Step::Suspended`]; [`Instance::resume`] hands the reply to the function through
 //! the store's [`Exchange`] and polls again. When the call finishes, the future gives the
@@ -240,8 +240,17 @@ impl engine_api::Instance for Instance {
             return Err(misuse("the instance's store is in use by a suspended call"));
         };
         let func = resolved.func;
+        // A handler goes through its typed handle, which skips loading the function's type
+        // and checking arguments on every call (~250 instructions); cloning it costs less.
+        let handler = match (&resolved.handler, args.is_empty()) {
+            (Some(handler), true) => Some(handler.clone()),
+            _ => None,
+        };
         let future = Box::pin(async move {
-            let outcome = func.call_async(&mut store, &params, &mut results).await;
+            let outcome = match handler {
+                Some(handler) => handler.call_async(&mut store, ()).await,
+                None => func.call_async(&mut store, &params, &mut results).await,
+            };
             (store, outcome, results)
         });
         let call = InFlight {
