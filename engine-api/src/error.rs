@@ -67,6 +67,21 @@ impl GuestError {
             reason: reason.into(),
         }
     }
+
+    /// A [`GuestErrorKind::Usage`] error: the host asked for what the instance cannot do now.
+    pub fn usage(what: impl Into<String>) -> Self {
+        GuestError::new(GuestErrorKind::Usage, what)
+    }
+
+    /// A call started while another is suspended in the same instance.
+    pub fn already_suspended() -> Self {
+        GuestError::usage("a call is already suspended in this instance")
+    }
+
+    /// A resume with no call suspended in the instance.
+    pub fn nothing_suspended() -> Self {
+        GuestError::usage("no call is suspended in this instance")
+    }
 }
 
 impl fmt::Display for GuestError {

@@ -74,14 +74,20 @@ impl Exchange {
     }
 
     /// For the adapter, after a poll of a step that `started` returned `Pending`: what the
-    /// call waits for, with the step's running time charged to `meter`. An error if no host
-    /// function waits (the runtime suspended for a reason of its own).
+    /// call waits for, with the step's running time charged to `meter`. An error if the
+    /// instance has no exchange (it cannot suspend) or no host function waits (the runtime
+    /// suspended for a reason of its own).
     pub fn suspended_step(
-        &self,
+        exchange: Option<&Exchange>,
         meter: &mut CallMeter,
         started: Instant,
     ) -> Result<Wait, GuestError> {
-        let wait = self.waiting().ok_or_else(|| {
+        let Some(exchange) = exchange else {
+            return Err(GuestError::usage(
+                "a call suspended in an instance that cannot suspend",
+            ));
+        };
+        let wait = exchange.waiting().ok_or_else(|| {
             GuestError::new(
                 GuestErrorKind::Trap,
                 "the call suspended without a host function waiting",

@@ -85,10 +85,6 @@ pub struct Instance {
     worker: Arc<WorkerState>,
 }
 
-fn misuse(what: &str) -> GuestError {
-    GuestError::new(GuestErrorKind::Usage, what)
-}
-
 impl Instance {
     pub(crate) fn new(
         store: Store,
@@ -200,12 +196,8 @@ impl Instance {
                 }
             }
             Poll::Pending => {
-                let Some(exchange) = self.exchange.as_deref() else {
-                    return Err(misuse(
-                        "a call suspended in an instance that cannot suspend",
-                    ));
-                };
-                let wait = exchange.suspended_step(&mut call.meter, started)?;
+                let wait =
+                    Exchange::suspended_step(self.exchange.as_deref(), &mut call.meter, started)?;
                 self.call = Some(call);
                 Ok(Step::Suspended(wait))
             }
@@ -222,7 +214,7 @@ impl engine_api::Instance for Instance {
         budget: &Budget,
     ) -> Result<Step, GuestError> {
         if self.call.is_some() {
-            return Err(misuse("a call is already suspended in this instance"));
+            return Err(GuestError::already_suspended());
         }
         let resolved = self.resolve(name)?;
         // The clock is read only when something needs it (a timeout, a call that may wait):
@@ -269,7 +261,7 @@ impl engine_api::Instance for Instance {
         }
         let Stored::Async(store) = &self.store else {
             self.unbind();
-            return Err(misuse("the instance has no store"));
+            return Err(GuestError::usage("the instance has no store"));
         };
         let params: Vec<wasmer::Value> = args.iter().copied().map(to_wasmer).collect();
         let future = Box::pin(resolved.func.call_async(store, params));
@@ -283,7 +275,7 @@ impl engine_api::Instance for Instance {
 
     fn resume(&mut self, reply: Reply, request: &mut dyn HostRequest) -> Result<Step, GuestError> {
         let (Some(call), Some(exchange)) = (self.call.take(), self.exchange.clone()) else {
-            return Err(misuse("no call is suspended in this instance"));
+            return Err(GuestError::nothing_suspended());
         };
         let started = Instant::now();
         let deadline = call.meter.step_deadline(started);

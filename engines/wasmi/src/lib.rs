@@ -323,10 +323,7 @@ impl engine_api::Instance for Instance {
         budget: &Budget,
     ) -> Result<Step, GuestError> {
         if self.call.is_some() {
-            return Err(GuestError::new(
-                GuestErrorKind::Usage,
-                "a call is already suspended in this instance",
-            ));
+            return Err(GuestError::already_suspended());
         }
         if !self.mode.metered && *budget != Budget::UNLIMITED {
             return Err(GuestError::new(
@@ -349,10 +346,7 @@ impl engine_api::Instance for Instance {
 
     fn resume(&mut self, reply: Reply, host: &mut dyn HostRequest) -> Result<Step, GuestError> {
         let Some(suspended) = self.call.take() else {
-            return Err(GuestError::new(
-                GuestErrorKind::Usage,
-                "no call is suspended in this instance",
-            ));
+            return Err(GuestError::nothing_suspended());
         };
         let result = self.with_host(host, |this| call::resume(this, suspended, reply));
         result.map_err(|e| self.store.data().limiter.0.call_error(e))

@@ -68,10 +68,6 @@ fn results_buffer(types: &[wasmtime::ValType]) -> Vec<wasmtime::Val> {
         .collect()
 }
 
-fn misuse(what: &str) -> GuestError {
-    GuestError::new(GuestErrorKind::Usage, what)
-}
-
 impl Instance {
     pub(crate) fn new(
         store: Store<StoreData>,
@@ -176,12 +172,7 @@ impl Instance {
                 step
             }
             Poll::Pending => {
-                let Some(exchange) = exchange.as_deref() else {
-                    return Err(misuse(
-                        "a call suspended in an instance that cannot suspend",
-                    ));
-                };
-                let wait = exchange.suspended_step(&mut call.meter, started)?;
+                let wait = Exchange::suspended_step(exchange.as_deref(), &mut call.meter, started)?;
                 self.call = Some(call);
                 Ok(Step::Suspended(wait))
             }
@@ -198,10 +189,12 @@ impl engine_api::Instance for Instance {
         budget: &Budget,
     ) -> Result<Step, GuestError> {
         if self.call.is_some() {
-            return Err(misuse("a call is already suspended in this instance"));
+            return Err(GuestError::already_suspended());
         }
         let Some(store) = self.store.as_mut() else {
-            return Err(misuse("the instance's store is in use by a suspended call"));
+            return Err(GuestError::usage(
+                "the instance's store is in use by a suspended call",
+            ));
         };
         // Worker instances keep the handles of the exports they call; a per-request instance
         // makes one call, so looking the export up is cheaper than caching it. Lent, not
@@ -237,7 +230,9 @@ impl engine_api::Instance for Instance {
         let params: Vec<wasmtime::Val> = args.iter().copied().map(to_wasmtime).collect();
         let mut results = results_buffer(&exports.funcs[resolved.export].results);
         let Some(mut store) = self.store.take() else {
-            return Err(misuse("the instance's store is in use by a suspended call"));
+            return Err(GuestError::usage(
+                "the instance's store is in use by a suspended call",
+            ));
         };
         let func = resolved.func;
         // A handler goes through its typed handle, which skips loading the function's type
@@ -262,7 +257,7 @@ impl engine_api::Instance for Instance {
 
     fn resume(&mut self, reply: Reply, request: &mut dyn HostRequest) -> Result<Step, GuestError> {
         let (Some(call), Some(exchange)) = (self.call.take(), self.exchange.clone()) else {
-            return Err(misuse("no call is suspended in this instance"));
+            return Err(GuestError::nothing_suspended());
         };
         let started = Instant::now();
         let deadline = call.meter.step_deadline(started);
