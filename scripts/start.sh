@@ -83,6 +83,21 @@ http {
         location /c-hello {
             content_by_wasm $guests/hello_c.wasm on_content;
         }
+        location /dashboard {
+            content_by_wasm $guests/dashboard.wasm dashboard;
+        }
+        location /backend/ {
+            internal;
+            proxy_pass http://127.0.0.1:$port/upstream/;
+        }
+        location /upstream/user {
+            default_type application/json;
+            return 200 '{"id":"\$arg_id","name":"Ada"}';
+        }
+        location /upstream/orders {
+            default_type application/json;
+            return 200 '[{"user":"\$arg_user","total":42}]';
+        }
     }
 }
 CONF
@@ -93,7 +108,7 @@ for _ in $(seq 100); do
     echo "nginx is serving on http://127.0.0.1:$port (config: $run_dir/conf/nginx.conf)"
     echo "  curl http://127.0.0.1:$port/hello"
     echo "  curl -H 'X-Echo: hi' http://127.0.0.1:$port/echo/path"
-    echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello)"
+    echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello, .../dashboard?id=u7)"
     exit 0
   fi
   sleep 0.1

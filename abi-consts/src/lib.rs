@@ -32,6 +32,21 @@ pub mod status {
     pub const INTERNAL: i32 = -4;
 }
 
+/// The `options` bits of `subreq_add` (OpenResty's `ngx.location.capture` options).
+pub mod subreq {
+    /// The subrequest gets the body given (`body_ptr`, `body_len`) instead of the parent's
+    /// (`body`).
+    pub const WITH_BODY: i32 = 1;
+    /// The subrequest starts with a copy of the parent's variables (`copy_all_vars`).
+    pub const COPY_ALL_VARS: i32 = 2;
+    /// The subrequest shares the parent's variables (`share_all_vars`).
+    pub const SHARE_ALL_VARS: i32 = 4;
+    /// The parent's body is forwarded whatever the method (`always_forward_body`).
+    pub const ALWAYS_FORWARD_BODY: i32 = 8;
+    /// The most subrequests one `subreq_wait` may issue.
+    pub const MAX_BATCH: i32 = 500;
+}
+
 /// nginx log levels, numbered as nginx (and OpenResty's `ngx.ERR`, `ngx.INFO`...) number them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]

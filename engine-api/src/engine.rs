@@ -138,6 +138,9 @@ pub trait Module {
     /// The module's exports.
     fn exports(&self) -> Vec<ExportType>;
 
+    /// The host functions it imports, in import order (checked at compile time).
+    fn host_imports(&self) -> &[&'static crate::abi::HostFunction];
+
     /// Creates a fresh instance, linked to the host ABIs, whose memories and tables stay
     /// within `limits`. A start function runs under `budget`.
     fn instantiate(

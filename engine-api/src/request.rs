@@ -23,6 +23,37 @@ pub enum Finish {
     Status(u16),
 }
 
+/// Where a subrequest's request body comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodySource<'a> {
+    /// This body (`Content-Length` set to its length).
+    Given(&'a [u8]),
+    /// The parent's body, whatever the method (`always_forward_body`).
+    Parent,
+    /// The parent's body for `POST` and `PUT`; none for other methods when the parent has
+    /// one (OpenResty's default).
+    ParentForPostPut,
+}
+
+/// A subrequest a guest queues (`subreq_add`), validated by the host function: the method
+/// is upper-case ASCII letters, the args have no space, control character or `#`. The host
+/// checks the URI with nginx's own rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubrequestSpec<'a> {
+    /// `GET`, `POST`...
+    pub method: &'a [u8],
+    /// The path, maybe with a query (`/backend?x=1`).
+    pub uri: &'a [u8],
+    /// Extra query arguments, joined to the URI's with `&`.
+    pub args: &'a [u8],
+    /// The subrequest's request body.
+    pub body: BodySource<'a>,
+    /// Start with a copy of the parent's variables.
+    pub copy_vars: bool,
+    /// Share the parent's variables.
+    pub share_vars: bool,
+}
+
 /// A visitor over header entries: called with each name and value until it returns false.
 pub type HeaderVisitor<'a, 'v> = &'v mut dyn FnMut(&'a [u8], &'a [u8]) -> bool;
 
@@ -103,8 +134,8 @@ pub trait HostRequest {
         Err(RequestError::NotAllowed)
     }
 
-    /// The length of the request body that was read (`wasm_need_request_body on`), or `None`
-    /// when no body was read.
+    /// The length of the request body that was read (`wasm_need_request_body on`, or
+    /// `req_read_body`), or `None` when no body was read.
     fn body_len(&self) -> Option<usize> {
         None
     }
@@ -114,6 +145,14 @@ pub trait HostRequest {
     }
     /// Reads and discards the request body.
     fn discard_body(&mut self) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// Starts reading the request body on demand (`req_read_body`): `Ok(true)` when there is
+    /// nothing to wait for (the body is read now, was read before, or was discarded), `Ok(false)`
+    /// while nginx reads the rest (the call then waits for [`crate::Wait::RequestBody`]).
+    /// An error when nginx refused the body (too large, a bad chunk): the request is then
+    /// answered with nginx's status for it once the export returns.
+    fn start_reading_body(&mut self) -> Result<bool, RequestError> {
         Err(RequestError::NotAllowed)
     }
 
@@ -170,6 +209,34 @@ pub trait HostRequest {
     /// True when the chunk passing through the body filter is the last one.
     fn body_chunk_is_last(&self) -> bool {
         false
+    }
+
+    /// Queues a subrequest for the next [`crate::Wait::Subrequests`]; returns its id in that
+    /// batch.
+    fn add_subrequest(&mut self, _spec: &SubrequestSpec<'_>) -> Result<usize, RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// How many subrequests are queued.
+    fn queued_subrequests(&self) -> usize {
+        0
+    }
+    /// How many subrequests the last finished batch had (ids are `0..count`).
+    fn subrequest_count(&self) -> usize {
+        0
+    }
+    /// The status subrequest `id` answered.
+    fn subrequest_status(&self, _id: usize) -> Option<u16> {
+        None
+    }
+    /// True when subrequest `id`'s body ended early.
+    fn subrequest_truncated(&self, _id: usize) -> Option<bool> {
+        None
+    }
+    /// Visits the response headers of subrequest `id`.
+    fn subrequest_headers<'a>(&'a self, _id: usize, _visit: HeaderVisitor<'a, '_>) {}
+    /// The body subrequest `id` answered.
+    fn subrequest_body(&self, _id: usize) -> Option<&[u8]> {
+        None
     }
 
     /// The per-request context store, shared by all phases of the request.

@@ -1,7 +1,7 @@
 //! What a suspended guest call waits for, and how the host answers it.
 //!
-//! A host function that must wait (for a timer today; for a subrequest, a socket or a
-//! lock later) does not block: it returns a [`crate::abi::Pending`] carrying a [`Wait`].
+//! A host function that must wait (for a timer, the request body; a subrequest or a socket
+//! later) does not block: it returns a [`crate::abi::Pending`] carrying a [`Wait`].
 //! The engine suspends the guest and hands the [`Wait`] to the host
 //! ([`crate::Step::Suspended`]), which carries it out on its own event loop and later resumes
 //! the call with a [`Reply`] ([`crate::Instance::resume`]).
@@ -10,11 +10,17 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
     /// Resume after `delay_ms` milliseconds; 0 means on the next turn of the event loop
-    /// (`ngx_test.yield`).
+    /// (`ngx.sleep`, `ngx_test.suspend`).
     Yield {
         /// Milliseconds to wait.
         delay_ms: u32,
     },
+    /// Resume once nginx has read the request body (`ngx.req_read_body`): the host started
+    /// reading it when the guest asked, and wakes the call when it is complete.
+    RequestBody,
+    /// Resume once every subrequest the guest queued (`ngx.subreq_add`) has finished: the
+    /// host issues them when the call suspends and wakes it after the last one.
+    Subrequests,
 }
 
 /// How the host answers a [`Wait`].

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use abi_consts::{status, LogLevel};
+use abi_consts::{status, subreq, LogLevel};
 use engine_api::abi::{HostAbi, ABIS};
 use engine_api::{FuncType, ValType};
 
@@ -158,6 +158,19 @@ fn c_header_declares_the_ngx_abi_and_its_constants() {
             define(&format!("NGX_WASM_{name}")),
             value,
             "NGX_WASM_{name}"
+        );
+    }
+    for (name, value) in [
+        ("WITH_BODY", subreq::WITH_BODY),
+        ("COPY_ALL_VARS", subreq::COPY_ALL_VARS),
+        ("SHARE_ALL_VARS", subreq::SHARE_ALL_VARS),
+        ("ALWAYS_FORWARD_BODY", subreq::ALWAYS_FORWARD_BODY),
+        ("MAX_BATCH", subreq::MAX_BATCH),
+    ] {
+        assert_eq!(
+            define(&format!("NGX_WASM_SUBREQ_{name}")),
+            value,
+            "NGX_WASM_SUBREQ_{name}"
         );
     }
     for level in LogLevel::ALL {

@@ -24,6 +24,12 @@
 #define NGX_WASM_NOT_ALLOWED   -3
 #define NGX_WASM_INTERNAL      -4
 
+#define NGX_WASM_SUBREQ_WITH_BODY            1
+#define NGX_WASM_SUBREQ_COPY_ALL_VARS        2
+#define NGX_WASM_SUBREQ_SHARE_ALL_VARS       4
+#define NGX_WASM_SUBREQ_ALWAYS_FORWARD_BODY  8
+#define NGX_WASM_SUBREQ_MAX_BATCH          500
+
 #define NGX_WASM_LOG_STDERR     0
 #define NGX_WASM_LOG_EMERG      1
 #define NGX_WASM_LOG_ALERT      2
@@ -83,6 +89,8 @@ __attribute__((import_module("ngx"), import_name("req_body_len"))) int32_t ngx_r
 __attribute__((import_module("ngx"), import_name("req_get_body"))) int32_t ngx_req_get_body(int32_t offset, uint8_t *out, int32_t out_cap);
 /* reads and discards the request body (ngx.req.discard_body()) [phases: answer; returns 0, -3 (body already read), -4] */
 __attribute__((import_module("ngx"), import_name("req_discard_body"))) int32_t ngx_req_discard_body(void);
+/* reads the request body without blocking the worker (ngx.req.read_body); waits while nginx reads it [phases: answer; returns 0, -4 (body refused: the request is answered 413/400)] */
+__attribute__((import_module("ngx"), import_name("req_read_body"))) int32_t ngx_req_read_body(void);
 /* the response status set so far (ngx.status), 0 if none [phases: request; returns status] */
 __attribute__((import_module("ngx"), import_name("resp_get_status"))) int32_t ngx_resp_get_status(void);
 /* sets the response status [phases: headers; returns 0, -2 (outside 100..=599), -3 (header sent)] */
@@ -121,5 +129,21 @@ __attribute__((import_module("ngx"), import_name("ctx_get"))) int32_t ngx_ctx_ge
 __attribute__((import_module("ngx"), import_name("ctx_set"))) int32_t ngx_ctx_set(const uint8_t *key, int32_t key_len, const uint8_t *value, int32_t value_len);
 /* removes key [phases: request; returns 0, -1] */
 __attribute__((import_module("ngx"), import_name("ctx_delete"))) int32_t ngx_ctx_delete(const uint8_t *key, int32_t key_len);
+/* queues a subrequest for the next ngx_subreq_wait; options: NGX_WASM_SUBREQ_* bits [phases: answer; returns the id, -2, -3] */
+__attribute__((import_module("ngx"), import_name("subreq_add"))) int32_t ngx_subreq_add(const uint8_t *method, int32_t method_len, const uint8_t *uri, int32_t uri_len, const uint8_t *args, int32_t args_len, const uint8_t *body, int32_t body_len, int32_t options);
+/* issues the queued subrequests in parallel and waits for all (ngx.location.capture_multi) [phases: answer; returns how many] */
+__attribute__((import_module("ngx"), import_name("subreq_wait"))) int32_t ngx_subreq_wait(void);
+/* the status subrequest id answered [phases: request; returns status, -1] */
+__attribute__((import_module("ngx"), import_name("subreq_status"))) int32_t ngx_subreq_status(int32_t id);
+/* 1 if subrequest id's body ended early [phases: request; returns 0 or 1, -1] */
+__attribute__((import_module("ngx"), import_name("subreq_truncated"))) int32_t ngx_subreq_truncated(int32_t id);
+/* every value of response header name of subrequest id, joined with ", " [phases: request; returns length, -1] */
+__attribute__((import_module("ngx"), import_name("subreq_header"))) int32_t ngx_subreq_header(int32_t id, const uint8_t *name, int32_t name_len, uint8_t *out, int32_t out_cap);
+/* every response header of subrequest id as name\0value\0 pairs [phases: request; returns length, -1] */
+__attribute__((import_module("ngx"), import_name("subreq_headers"))) int32_t ngx_subreq_headers(int32_t id, uint8_t *out, int32_t out_cap);
+/* the body subrequest id answered [phases: request; returns length, -1] */
+__attribute__((import_module("ngx"), import_name("subreq_body"))) int32_t ngx_subreq_body(int32_t id, uint8_t *out, int32_t out_cap);
+/* suspends the call for ms milliseconds on an nginx timer (ngx.sleep); 0 waits for the next event loop turn [phases: answer; returns 0, -2 (negative ms), -3] */
+__attribute__((import_module("ngx"), import_name("sleep"))) int32_t ngx_sleep(int32_t ms);
 
 #endif /* NGX_WASM_GUEST_ABI_H */

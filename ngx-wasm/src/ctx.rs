@@ -1,5 +1,6 @@
-//! Per-request state kept across phases: the `ngx.ctx` store, the request-body read, and a
-//! call that waits.
+//! Per-request state kept across phases: the `ngx.ctx` store, the request-body read, a call
+//! that waits, and subrequests (queued, in flight, their answers; in a subrequest, what it
+//! captured).
 //!
 //! Created on first use, stored in `r->ctx[ctx_index]` and dropped by a cleanup of the request
 //! pool. An internal redirect clears nginx's module contexts, so a request reached by `exec`
@@ -12,6 +13,66 @@ use std::ptr::NonNull;
 use engine_api::CtxStore;
 use ngx::ffi::{ngx_http_request_t, ngx_pool_cleanup_add};
 
+/// A subrequest queued by a guest (`subreq_add`), with nginx's checks passed: `uri` is a
+/// safe path, `args` holds the URI's query joined with the extra arguments.
+pub struct QueuedSubrequest {
+    /// The method's `NGX_HTTP_*` bit and name.
+    pub method: (usize, &'static [u8]),
+    /// The path.
+    pub uri: Vec<u8>,
+    /// The query string.
+    pub args: Vec<u8>,
+    /// `Some`: this body; `None`: the parent's, per `forward_body`.
+    pub body: Option<Vec<u8>>,
+    /// Forward the parent's body whatever the method (else only for POST and PUT).
+    pub forward_body: bool,
+    /// Start with a copy of the parent's variables.
+    pub copy_vars: bool,
+    /// Share the parent's variables.
+    pub share_vars: bool,
+}
+
+/// What a finished subrequest answered.
+#[derive(Default)]
+pub struct SubrequestResponse {
+    /// Its status.
+    pub status: u16,
+    /// Its response headers, `Content-Type` and `Content-Length` included when set.
+    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Its body.
+    pub body: Vec<u8>,
+    /// The body ended without its last buffer (the upstream failed mid-response).
+    pub truncated: bool,
+}
+
+/// The subrequests of a request's guest call.
+#[derive(Default)]
+pub struct Subrequests {
+    /// Queued for the next wait.
+    pub queued: Vec<QueuedSubrequest>,
+    /// The batch issued last, by id: `None` while in flight.
+    pub batch: Vec<Option<SubrequestResponse>>,
+    /// How many of the batch are still in flight.
+    pub in_flight: usize,
+    /// What the request's write handler becomes when the last one finishes (it wakes the
+    /// call; set by `crate::suspend`).
+    pub on_done: Option<unsafe extern "C" fn(*mut ngx_http_request_t)>,
+}
+
+/// In a subrequest issued by a guest: its id in the parent's batch and what it answers.
+pub struct Capture {
+    /// Its id in the parent's batch.
+    pub id: usize,
+    /// The body so far.
+    pub body: Vec<u8>,
+    /// The last buffer went by.
+    pub seen_last: bool,
+    /// Its response header went by.
+    pub header_seen: bool,
+    /// Its answer was handed to the parent (nginx may finalize a subrequest twice).
+    pub reported: bool,
+}
+
 /// What this module remembers about one request.
 #[derive(Default)]
 pub struct RequestCtx {
@@ -21,10 +82,20 @@ pub struct RequestCtx {
     pub body_read: bool,
     /// A handler returned `NGX_DONE` to wait for the body; the post-read handler resumes.
     pub waiting_body: bool,
+    /// A guest discarded the body (`req_discard_body`): nothing is left to read (nginx
+    /// forgets a discarded body it had received whole).
+    pub body_discarded: bool,
+    /// A call waits for the body it asked for (`req_read_body`): the post-read handler calls
+    /// this once the body is read (set by `crate::suspend`, which this module cannot name).
+    pub on_body: Option<fn(&mut ngx_http_request_t)>,
     /// A call of this request that is suspended, or that finished after being resumed and
     /// waits for its phase handler to conclude it. Owned by `crate::suspend`, which knows
     /// its type; opaque here, so that this module depends on nothing above it.
     pub suspension: Option<Box<dyn Any>>,
+    /// Subrequests this request's guest queued or issued.
+    pub subrequests: Subrequests,
+    /// Set in a subrequest a guest issued: its response is captured for the parent.
+    pub capture: Option<Capture>,
     /// The request cleanup that cancels a suspended call is registered.
     pub cleanup_registered: bool,
 }

@@ -133,6 +133,10 @@ impl engine_api::Engine for AnyEngine {
 impl engine_api::Module for AnyModule {
     type Instance = AnyInstance;
 
+    fn host_imports(&self) -> &[&'static engine_api::abi::HostFunction] {
+        dispatch!(self, AnyModule(m) => m.host_imports())
+    }
+
     fn exports(&self) -> Vec<ExportType> {
         dispatch!(self, AnyModule(m) => m.exports())
     }

@@ -1,5 +1,6 @@
 //! `header_filter_by_wasm` and `body_filter_by_wasm`: this module's links in nginx's output
-//! filter chains.
+//! filter chains; they also capture the response of a subrequest a guest waits for
+//! (`request::subrequest`), which goes no further, as OpenResty's capture filter does.
 //!
 //! When a location has a body filter, the header filter drops `Content-Length` (the guest may
 //! change the length) and `Accept-Ranges`, and asks for the body in memory. The body filter
@@ -22,7 +23,7 @@ use engine_api::Phase;
 
 use crate::call::run_to_end;
 use crate::conf::limits::Limits;
-use crate::request::{Chunk, NgxRequest};
+use crate::request::{subrequest, Chunk, NgxRequest};
 use crate::HttpWasmModule;
 
 static mut NEXT_HEADER_FILTER: ngx_http_output_header_filter_pt = None;
@@ -61,6 +62,10 @@ fn next_body(r: *mut ngx_http_request_t, cl: *mut ngx_chain_t) -> ngx_int_t {
 unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
     // SAFETY: nginx calls header filters with a live request.
     let req = unsafe { &mut *r };
+    if !ptr::eq(req.main, req) && subrequest::capture_header(req) {
+        // A subrequest a guest waits for: its header is captured, not sent.
+        return Status::NGX_OK.0;
+    }
     let Some(lcf) = HttpWasmModule::location_conf(req) else {
         return next_header(r);
     };
@@ -178,6 +183,14 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, cl: *mut ngx_chain_
     let req = unsafe { &mut *r };
     if cl.is_null() {
         return next_body(r, cl);
+    }
+    if !ptr::eq(req.main, req) {
+        match subrequest::capture_body(req, cl) {
+            // Captured for the guest waiting for it: nothing goes on.
+            Ok(true) => return next_body(r, ptr::null_mut()),
+            Ok(false) => {}
+            Err(()) => return Status::NGX_ERROR.0,
+        }
     }
     let (Some(lcf), Some(mcf)) = (
         HttpWasmModule::location_conf(req),

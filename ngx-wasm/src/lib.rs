@@ -93,7 +93,11 @@ impl HttpModule for HttpWasmModule {
         if !phases::install(cmcf, mcf) {
             return Status::NGX_ERROR.0;
         }
-        if mcf.uses(Phase::HeaderFilter) || mcf.uses(Phase::BodyFilter) {
+        // The filters also capture the subrequests guests wait for.
+        if mcf.uses(Phase::HeaderFilter)
+            || mcf.uses(Phase::BodyFilter)
+            || mcf.registry.imports("ngx.subreq_wait")
+        {
             filters::install();
         }
         Status::NGX_OK.0

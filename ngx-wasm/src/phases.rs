@@ -108,10 +108,20 @@ fn handler_for(r: &ngx_http_request_t, phase: Phase) -> Option<&'static Handler>
     }
 }
 
-/// What a phase handler returns once its call is over: the guest's answer, or, on failure,
+/// What a phase handler returns once its call is over (in the content phase, after
+/// discarding a request body nobody read): the guest's answer, or, on failure,
 /// the status to answer (the call's header changes undone), or `NGX_ERROR` to cut a response
 /// whose header already went out.
 fn conclude(host: &mut NgxRequest<'_>, phase: Phase, result: Result<(), u16>) -> Status {
+    if phase == Phase::Content {
+        // The guest could read the body while it ran (`req_read_body`); a body it did not
+        // read is discarded now, before the response goes out, as nginx's own content
+        // handlers do.
+        let rc = host.discard_unread_body();
+        if rc != Status::NGX_OK && !host.header_sent() {
+            return rc;
+        }
+    }
     if let Err(status) = result {
         host.discard_headers();
         if phase == Phase::Log {
@@ -158,12 +168,6 @@ fn run(r: &mut ngx_http_request_t, phase: Phase) -> Status {
         if let Err(rc) = read_body(r, phase) {
             return rc;
         }
-    } else if phase == Phase::Content {
-        // SAFETY: r is a live request.
-        let rc = unsafe { ngx::ffi::ngx_http_discard_request_body(r) };
-        if rc != Status::NGX_OK.0 {
-            return Status(rc);
-        }
     }
     let limits = Limits::of_request(r);
     let mut host = NgxRequest::new(r, phase);
@@ -190,9 +194,7 @@ fn read_body(r: &mut ngx_http_request_t, phase: Phase) -> Result<(), Status> {
     if unsafe { c.as_ref() }.body_read {
         return Ok(());
     }
-    r.set_request_body_in_single_buf(1);
-    r.set_request_body_in_persistent_file(1);
-    r.set_request_body_in_clean_file(1);
+    crate::request::body::prepare_reading(r);
     let post: unsafe extern "C" fn(*mut ngx_http_request_t) = if phase == Phase::Content {
         content_post_read
     } else {

@@ -167,6 +167,16 @@ impl Registry {
         Ok(())
     }
 
+    /// True when some loaded module imports the host function named `qualified`
+    /// (`ngx.subreq_wait`).
+    pub fn imports(&self, qualified: &str) -> bool {
+        self.modules.iter().any(|m| {
+            m.compiled
+                .as_ref()
+                .is_some_and(|c| c.host_imports().iter().any(|f| f.qualified == qualified))
+        })
+    }
+
     /// The engine, once loaded.
     pub fn engine(&self) -> Option<&AnyEngine> {
         self.engine.as_ref()

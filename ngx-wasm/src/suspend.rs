@@ -2,7 +2,9 @@
 //! the call resumes from nginx's event loop.
 //!
 //! * **Park** ([`park`]): the call, with what it built so far ([`CallState`]), goes into the
-//!   request context; the wait is armed (an nginx timer for [`Wait::Yield`]); the request's
+//!   request context; the wait is armed (an nginx timer for [`Wait::Yield`]; for
+//!   [`Wait::RequestBody`], nginx's post-read handler, `request::body`, wakes it; for
+//!   [`Wait::Subrequests`] they are issued, and the last to finish wakes it); the request's
 //!   read handler watches for the client closing the connection (unless nginx is reading
 //!   it already); its write handler does nothing until the call is done. The phase handler returns `NGX_DONE` (the content phase
 //!   first takes a reference on the request, which the content checker's finalization drops).
@@ -27,7 +29,7 @@ use ngx::ffi::{
 
 use crate::call::{Call, Outcome};
 use crate::ctx;
-use crate::request::{CallState, NgxRequest};
+use crate::request::{subrequest, CallState, NgxRequest};
 
 /// A call that finished after waiting, for its phase handler to conclude.
 pub struct Completed {
@@ -232,11 +234,15 @@ fn handler_is(h: Option<RequestHandler>, f: RequestHandler) -> bool {
 }
 
 /// While a call waits, a connection nothing reads is watched for the client closing it
-/// (`ngx_http_test_reading` finalizes the request with 499); one nginx reads already (a
-/// request body being discarded) keeps its reader, which ends the request on a closed
-/// connection too.
+/// (`ngx_http_test_reading` finalizes the request with 499, which in a subrequest ends the
+/// main request); one nginx reads already (a request body being discarded) keeps its
+/// reader, which ends the request on a closed connection too.
 fn watch_reading(r: &mut ngx_http_request_t) {
-    if handler_is(r.read_event_handler, ngx_http_block_reading) {
+    // A subrequest reads nothing (nginx gives it an empty read handler); while it is the
+    // connection's active request, it is the one that must notice the client going away.
+    let idle_subrequest =
+        !ptr::eq(r.main, r) && handler_is(r.read_event_handler, ngx_http_request_empty_handler);
+    if idle_subrequest || handler_is(r.read_event_handler, ngx_http_block_reading) {
         r.read_event_handler = Some(ngx_http_test_reading);
     }
 }
@@ -253,6 +259,20 @@ fn arm(r: &mut ngx_http_request_t, call: Call, state: CallState, wait: Wait) -> 
     let mut timer = Timer::new(r);
     match wait {
         Wait::Yield { delay_ms } => timer.arm(delay_ms),
+        Wait::RequestBody => {
+            // The guest's host call started reading; nginx's post-read handler wakes us.
+            let Some(mut c) = ctx::get_or_create(r) else {
+                return false;
+            };
+            // SAFETY: as in `take`.
+            unsafe { c.as_mut() }.on_body = Some(wake);
+        }
+        Wait::Subrequests => {
+            if subrequest::issue(r, on_subrequests_done) == 0 {
+                // None could be created (each answers 500): go on at the next turn.
+                timer.arm(0);
+            }
+        }
     }
     let parked = Parked { call, state, timer };
     if put(r, Suspension::Parked(parked)) {
@@ -303,6 +323,14 @@ fn wake(r: &mut ngx_http_request_t) {
     // SAFETY: r is live; this is how nginx resumes a request parked by NGX_DONE: the phase
     // handler that parked it is entered again and concludes the call.
     unsafe { ngx_http_core_run_phases(r) };
+}
+
+/// The last subrequest the call waits for has finished (nginx posts the parent after each).
+unsafe extern "C" fn on_subrequests_done(r: *mut ngx_http_request_t) {
+    // SAFETY: nginx calls a write handler with its live request.
+    let r = unsafe { &mut *r };
+    r.write_event_handler = Some(ngx_http_request_empty_handler);
+    wake(r);
 }
 
 /// The request ends (terminated or freed): a call still parked is cancelled.

@@ -246,6 +246,10 @@ pub struct Module {
 impl engine_api::Module for Module {
     type Instance = Instance;
 
+    fn host_imports(&self) -> &[&'static HostFunction] {
+        &self.host_imports
+    }
+
     fn exports(&self) -> Vec<ExportType> {
         self.module
             .exports()

@@ -177,6 +177,7 @@ impl engine_api::Engine for Engine {
                 metered: self.metered,
                 resumable: validate::may_suspend(&funcs),
             },
+            host_imports: funcs,
         })
     }
 }
@@ -196,10 +197,16 @@ pub struct Module {
     linker: wasmi::Linker<StoreData>,
     module: wasmi::Module,
     mode: Mode,
+    /// The host functions it imports, in import order.
+    host_imports: Vec<&'static engine_api::abi::HostFunction>,
 }
 
 impl engine_api::Module for Module {
     type Instance = Instance;
+
+    fn host_imports(&self) -> &[&'static engine_api::abi::HostFunction] {
+        &self.host_imports
+    }
 
     fn exports(&self) -> Vec<ExportType> {
         self.module

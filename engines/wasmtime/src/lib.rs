@@ -168,6 +168,7 @@ impl engine_api::Engine for Engine {
             pre,
             pooled: std::sync::OnceLock::new(),
             resumable: validate::may_suspend(&funcs),
+            host_imports: funcs,
             worker: self.worker.clone(),
         })
     }
@@ -243,6 +244,8 @@ pub struct Module {
     pooled: std::sync::OnceLock<Result<Pooled, String>>,
     /// The module imports a host function that may suspend: its calls run on a fiber.
     resumable: bool,
+    /// The host functions it imports, in import order.
+    host_imports: Vec<&'static engine_api::abi::HostFunction>,
     worker: Arc<WorkerState>,
 }
 
@@ -342,6 +345,10 @@ impl Module {
 
 impl engine_api::Module for Module {
     type Instance = Instance;
+
+    fn host_imports(&self) -> &[&'static engine_api::abi::HostFunction] {
+        &self.host_imports
+    }
 
     fn exports(&self) -> Vec<ExportType> {
         self.module

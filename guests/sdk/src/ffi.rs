@@ -96,6 +96,10 @@ extern "C" {
     ///
     /// Phases: answer. Returns: 0, -3 (body already read), -4.
     pub fn req_discard_body() -> i32;
+    /// reads the request body without blocking the worker (`ngx.req.read_body()`); the call waits while nginx reads it.
+    ///
+    /// Phases: answer. Returns: 0, -4 (nginx refused the body; the request is answered 413 or 400).
+    pub fn req_read_body() -> i32;
     /// the response status set so far (`ngx.status`), 0 if none.
     ///
     /// Phases: request. Returns: status.
@@ -174,4 +178,52 @@ extern "C" {
     ///
     /// Phases: request. Returns: 0, -1.
     pub fn ctx_delete(key: *const u8, key_len: i32) -> i32;
+    /// queues a subrequest for the next `subreq_wait`; `options`: `abi_consts::subreq` bits.
+    ///
+    /// Phases: answer. Returns: the id, -2 (bad method, unsafe URI, bad args or options), -3.
+    pub fn subreq_add(
+        method: *const u8,
+        method_len: i32,
+        uri: *const u8,
+        uri_len: i32,
+        args: *const u8,
+        args_len: i32,
+        body: *const u8,
+        body_len: i32,
+        options: i32,
+    ) -> i32;
+    /// issues the queued subrequests in parallel and waits until all have finished.
+    ///
+    /// Phases: answer. Returns: how many.
+    pub fn subreq_wait() -> i32;
+    /// the status subrequest `id` of the last batch answered.
+    ///
+    /// Phases: request. Returns: status, -1.
+    pub fn subreq_status(id: i32) -> i32;
+    /// 1 when subrequest `id`'s body ended early.
+    ///
+    /// Phases: request. Returns: 0 or 1, -1.
+    pub fn subreq_truncated(id: i32) -> i32;
+    /// every value of response header `name` of subrequest `id`, joined with `, `.
+    ///
+    /// Phases: request. Returns: length, -1.
+    pub fn subreq_header(
+        id: i32,
+        name: *const u8,
+        name_len: i32,
+        out: *mut u8,
+        out_cap: i32,
+    ) -> i32;
+    /// every response header of subrequest `id` as `name\\0value\\0` pairs.
+    ///
+    /// Phases: request. Returns: length, -1.
+    pub fn subreq_headers(id: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// the body subrequest `id` answered.
+    ///
+    /// Phases: request. Returns: length, -1.
+    pub fn subreq_body(id: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// suspends the call for `ms` milliseconds on an nginx timer (`ngx.sleep`); 0 waits for the next event loop turn.
+    ///
+    /// Phases: answer. Returns: 0, -2 (negative `ms`), -3 (filters, log, init_worker).
+    pub fn sleep(ms: i32) -> i32;
 }

@@ -4,7 +4,8 @@
 //! `docs/abi.md`); no `unsafe` for users. The modules mirror OpenResty: [`req`]
 //! (`ngx.req.*`), [`resp`] (`ngx.status`, `ngx.header`, `ngx.print`, `ngx.exit`...), [`var`]
 //! (`ngx.var`), [`ctx`] (`ngx.ctx`), [`body_filter`] (`ngx.arg` in `body_filter_by_lua`),
-//! [`log`] (`ngx.log`), [`now`] and [`phase`].
+//! [`log`] (`ngx.log`), [`location`] (`ngx.location.capture`), [`now`], [`sleep`]
+//! (`ngx.sleep`) and [`phase`].
 //!
 //! ```ignore
 //! use ngx_wasm_guest as ngx;
@@ -231,6 +232,160 @@ pub fn now() -> u64 {
     v
 }
 
+/// Subrequests captured in memory (`ngx.location.capture`, `ngx.location.capture_multi`).
+///
+/// ```ignore
+/// use ngx_wasm_guest::location::{self, Request};
+///
+/// let res = location::capture(&Request::get("/backend").args("id=7"))?;
+/// ngx::say!("{} {}", res.status, String::from_utf8_lossy(&res.body));
+/// ```
+///
+/// A subrequest to a location with `proxy_pass` is nginx's own outbound HTTP call.
+pub mod location {
+    use super::{check, ffi, get_bytes, len, pairs, Error, Result};
+    use abi_consts::subreq;
+
+    /// One subrequest: `ngx.location.capture`'s URI and options table.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Request<'a> {
+        method: &'a str,
+        uri: &'a str,
+        args: &'a str,
+        body: Option<&'a [u8]>,
+        options: i32,
+    }
+
+    impl<'a> Request<'a> {
+        /// A `GET` of `uri` (a path, maybe with a `?query`).
+        pub fn get(uri: &'a str) -> Self {
+            Self::new("GET", uri)
+        }
+
+        /// A `method` request (`GET`, `POST`, `PUT`, `DELETE`, `HEAD`...) of `uri`.
+        pub fn new(method: &'a str, uri: &'a str) -> Self {
+            Request {
+                method,
+                uri,
+                args: "",
+                body: None,
+                options: 0,
+            }
+        }
+
+        /// Query arguments, joined to the URI's own with `&` (`args`).
+        pub fn args(mut self, args: &'a str) -> Self {
+            self.args = args;
+            self
+        }
+
+        /// The request body (`body`); without it a `POST` or `PUT` forwards the parent's.
+        pub fn body(mut self, body: &'a [u8]) -> Self {
+            self.body = Some(body);
+            self.options |= subreq::WITH_BODY;
+            self
+        }
+
+        /// Start with a copy of the parent's variables (`copy_all_vars`).
+        pub fn copy_all_vars(mut self) -> Self {
+            self.options |= subreq::COPY_ALL_VARS;
+            self
+        }
+
+        /// Share the parent's variables (`share_all_vars`).
+        pub fn share_all_vars(mut self) -> Self {
+            self.options |= subreq::SHARE_ALL_VARS;
+            self
+        }
+
+        /// Forward the parent's body whatever the method (`always_forward_body`).
+        pub fn always_forward_body(mut self) -> Self {
+            self.options |= subreq::ALWAYS_FORWARD_BODY;
+            self
+        }
+    }
+
+    /// What a subrequest answered.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Response {
+        /// The status (`res.status`).
+        pub status: u16,
+        /// The response headers, in order (`res.header`).
+        pub headers: Vec<(String, String)>,
+        /// The body (`res.body`).
+        pub body: Vec<u8>,
+        /// The body ended early: its upstream failed mid-response (`res.truncated`).
+        pub truncated: bool,
+    }
+
+    impl Response {
+        /// The first value of header `name` (case-insensitive).
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        }
+    }
+
+    /// Issues `req` and waits for its answer without blocking the worker
+    /// (`ngx.location.capture`).
+    pub fn capture(req: &Request<'_>) -> Result<Response> {
+        let mut all = capture_multi(core::slice::from_ref(req))?;
+        all.pop().ok_or(Error::Internal)
+    }
+
+    /// Issues every request at once, in parallel, and waits until all have answered
+    /// (`ngx.location.capture_multi`); the answers come in the order of `reqs`.
+    pub fn capture_multi(reqs: &[Request<'_>]) -> Result<Vec<Response>> {
+        for r in reqs {
+            let body = r.body.unwrap_or_default();
+            // SAFETY: every pointer and length describes a live slice of this guest.
+            check(unsafe {
+                ffi::subreq_add(
+                    r.method.as_ptr(),
+                    len(r.method.as_bytes()),
+                    r.uri.as_ptr(),
+                    len(r.uri.as_bytes()),
+                    r.args.as_ptr(),
+                    len(r.args.as_bytes()),
+                    body.as_ptr(),
+                    len(body),
+                    r.options,
+                )
+            })?;
+        }
+        // SAFETY: no pointers.
+        let n = check(unsafe { ffi::subreq_wait() })?;
+        (0..n).map(response).collect()
+    }
+
+    fn response(id: i32) -> Result<Response> {
+        // SAFETY (each call): no pointers, or buffers that are live slices of this guest.
+        let status = check(unsafe { ffi::subreq_status(id) })?;
+        let truncated = check(unsafe { ffi::subreq_truncated(id) })? == 1;
+        let headers = get_bytes(|p, c| unsafe { ffi::subreq_headers(id, p, c) })?;
+        let body = get_bytes(|p, c| unsafe { ffi::subreq_body(id, p, c) })?;
+        Ok(Response {
+            status: u16::try_from(status).unwrap_or(0),
+            headers: pairs(&headers),
+            body,
+            truncated,
+        })
+    }
+}
+
+/// Waits `ms` milliseconds without blocking the worker (`ngx.sleep(ms / 1000)`): the call is
+/// suspended on an nginx timer and resumes after it, while nginx serves other requests.
+/// `sleep(0)` waits for the next turn of the event loop. Time spent waiting does not count
+/// against `wasm_timeout`. [`Error::NotAllowed`] where a call cannot wait (header and body
+/// filters, log, init_worker).
+pub fn sleep(ms: u32) -> Result<()> {
+    let ms = i32::try_from(ms).map_err(|_| Error::BadArgument)?;
+    // SAFETY: a host function taking and returning a number.
+    ok(unsafe { ffi::sleep(ms) })
+}
+
 /// The phase a handler runs in (`ngx.get_phase()`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -384,7 +539,19 @@ pub mod req {
         ok(unsafe { ffi::req_clear_header(name.as_ptr(), len(name.as_bytes())) })
     }
 
-    /// The length of the request body read before the handler (`wasm_need_request_body on`).
+    /// Reads the request body without blocking the worker (`ngx.req.read_body()`): returns at
+    /// once when the body is complete, else waits while nginx reads it. Afterwards
+    /// [`body`] and [`body_len`] see it. A body that was discarded is not read (`Ok` all the
+    /// same, as OpenResty does). [`Error::Internal`] when nginx refused the body (larger than
+    /// `client_max_body_size`...): the request is answered 413 (or 400) when the handler
+    /// returns, so return at once.
+    pub fn read_body() -> Result<()> {
+        // SAFETY: no pointers.
+        ok(unsafe { ffi::req_read_body() })
+    }
+
+    /// The length of the request body that was read (`wasm_need_request_body on`, or
+    /// [`read_body`]).
     pub fn body_len() -> Option<usize> {
         // SAFETY: no pointers.
         check(unsafe { ffi::req_body_len() })
@@ -392,7 +559,7 @@ pub mod req {
             .map(|n| n as usize)
     }
 
-    /// The whole request body read before the handler, or `None` if none was read.
+    /// The whole request body that was read, or `None` if none was read.
     pub fn body() -> Option<Vec<u8>> {
         let total = body_len()?;
         let mut out = vec![0u8; total];

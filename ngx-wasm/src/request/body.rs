@@ -1,8 +1,13 @@
-//! The request body read before a handler (`wasm_need_request_body on`): its length, and its
-//! bytes from the in-memory buffers or the temporary file nginx wrote it to.
+//! The request body read before a handler (`wasm_need_request_body on`) or on demand
+//! (`req_read_body`, [`start_reading`]): its length, and its bytes from the in-memory buffers
+//! or the temporary file nginx wrote it to.
 
 use engine_api::RequestError;
-use ngx::ffi::{ngx_buf_t, ngx_http_request_t, ngx_read_file};
+use ngx::core::Status;
+use ngx::ffi::{
+    ngx_buf_t, ngx_http_read_client_request_body, ngx_http_request_t, ngx_int_t, ngx_read_file,
+    NGX_HTTP_SPECIAL_RESPONSE,
+};
 
 use crate::ctx;
 
@@ -77,4 +82,59 @@ pub fn read(r: &ngx_http_request_t, offset: usize, out: &mut [u8]) -> Result<usi
         skip = 0;
     }
     Ok(done)
+}
+
+/// Asks nginx for the body the way every reader here does: one buffer in memory when it fits,
+/// otherwise a temporary file kept (and removed) with the request.
+pub fn prepare_reading(r: &mut ngx_http_request_t) {
+    r.set_request_body_in_single_buf(1);
+    r.set_request_body_in_persistent_file(1);
+    r.set_request_body_in_clean_file(1);
+}
+
+/// Starts reading the body for `req_read_body`: `Ok(true)` when nothing is left to wait for
+/// (read now or before, discarded, or a subrequest's, which is its parent's), `Ok(false)`
+/// while nginx reads the rest; [`on_read`] then calls the context's `on_body`. `Err` carries
+/// nginx's status for a body it refused (413, 400) or 500.
+pub fn start_reading(r: &mut ngx_http_request_t) -> Result<bool, u16> {
+    let Some(c) = ctx::get_or_create(r) else {
+        return Err(500);
+    };
+    // SAFETY: the context lives as long as the request pool.
+    let c_ref = unsafe { c.as_ref() };
+    if c_ref.body_read || c_ref.body_discarded || r.discard_body() != 0 {
+        return Ok(true);
+    }
+    prepare_reading(r);
+    // SAFETY: r is a live request; nginx calls `on_read` once the body is read (maybe now).
+    let rc = unsafe { ngx_http_read_client_request_body(r, Some(on_read)) };
+    if rc == Status::NGX_ERROR.0 {
+        return Err(500);
+    }
+    if rc >= NGX_HTTP_SPECIAL_RESPONSE as ngx_int_t {
+        return Err(u16::try_from(rc).unwrap_or(500));
+    }
+    // SAFETY: as above; `on_read` may have run inside the call.
+    Ok(unsafe { c.as_ref() }.body_read)
+}
+
+/// nginx has read the body asked for by [`start_reading`]: mark it read, drop the reference
+/// reading took, and wake the call waiting for it, if one does.
+unsafe extern "C" fn on_read(r: *mut ngx_http_request_t) {
+    // SAFETY: nginx calls the post-read handler with the live request.
+    let r = unsafe { &mut *r };
+    // SAFETY: r->main is the live main request; reading the body took one reference.
+    unsafe {
+        let main = &mut *r.main;
+        main.set_count(main.count() - 1);
+    }
+    let Some(mut c) = ctx::get(r) else {
+        return;
+    };
+    // SAFETY: the context lives as long as the request pool.
+    let c = unsafe { c.as_mut() };
+    c.body_read = true;
+    if let Some(wake) = c.on_body.take() {
+        wake(r);
+    }
 }

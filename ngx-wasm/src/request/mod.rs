@@ -4,11 +4,12 @@
 //! request directly (request line, headers, variables) or recorded and carried out when the
 //! export returns ([`NgxRequest::conclude`]): the response status, the buffered body, `exit`,
 //! `redirect` and `exec`. Groups live in submodules, one per ABI group: [`headers`],
-//! [`variables`], [`body`], [`output`].
+//! [`variables`], [`body`], [`output`], [`subrequest`].
 
-mod body;
+pub mod body;
 mod headers;
 mod output;
+pub mod subrequest;
 mod variables;
 
 pub use variables::Cache as VariableCache;
@@ -16,13 +17,16 @@ pub use variables::Cache as VariableCache;
 use std::ptr;
 
 use engine_api::request::HeaderVisitor;
-use engine_api::{CtxStore, Finish, HostRequest, LogLevel, Phase, RequestError};
+use engine_api::{
+    BodySource, CtxStore, Finish, HostRequest, LogLevel, Phase, RequestError, SubrequestSpec,
+};
+use ngx::core::Status;
 use ngx::ffi::{
     ngx_http_request_t, ngx_http_set_exten, ngx_log_t, ngx_palloc, ngx_str_t, ngx_table_elt_t,
 };
 use ngx::ngx_log_error;
 
-use crate::ctx::{self, RequestCtx};
+use crate::ctx::{self, QueuedSubrequest, RequestCtx};
 pub use output::Outcome;
 
 /// The bytes of an nginx string.
@@ -120,6 +124,16 @@ impl<'r> NgxRequest<'r> {
             // SAFETY: entries this call pushed into headers_out, still allocated in r->pool.
             unsafe { (*h).hash = 0 };
         }
+    }
+
+    /// Discards the request body unless it was read (or is being read): what a content
+    /// handler does before it answers.
+    pub fn discard_unread_body(&mut self) -> Status {
+        if body::len(self.r).is_some() {
+            return Status::NGX_OK;
+        }
+        // SAFETY: r is a live request; nginx ignores a body already read or discarded.
+        Status(unsafe { ngx::ffi::ngx_http_discard_request_body(self.r) })
     }
 
     /// True once the response header went out.
@@ -282,6 +296,14 @@ impl HostRequest for NgxRequest<'_> {
         body::read(self.r, offset, out)
     }
 
+    fn start_reading_body(&mut self) -> Result<bool, RequestError> {
+        body::start_reading(self.r).map_err(|status| {
+            // As OpenResty does: the handler's answer is nginx's status for the body.
+            self.call.finish = Some(Finish::Status(status));
+            RequestError::Internal
+        })
+    }
+
     fn discard_body(&mut self) -> Result<(), RequestError> {
         if ctx::get(self.r).is_some_and(|c| {
             // SAFETY: the context outlives this call (see ctx_mut).
@@ -291,7 +313,10 @@ impl HostRequest for NgxRequest<'_> {
         }
         // SAFETY: r is a live request.
         match unsafe { ngx::ffi::ngx_http_discard_request_body(self.r) } {
-            0 => Ok(()),
+            0 => {
+                self.ctx_mut()?.body_discarded = true;
+                Ok(())
+            }
             _ => Err(RequestError::Internal),
         }
     }
@@ -399,6 +424,63 @@ impl HostRequest for NgxRequest<'_> {
 
     fn body_chunk_is_last(&self) -> bool {
         self.call.chunk.as_ref().is_some_and(|c| c.last)
+    }
+
+    fn add_subrequest(&mut self, spec: &SubrequestSpec<'_>) -> Result<usize, RequestError> {
+        if self.finished() {
+            return Err(RequestError::NotAllowed);
+        }
+        let method = METHODS
+            .iter()
+            .find(|(name, _)| *name == spec.method)
+            .map(|(name, bit)| (*bit as usize, *name))
+            .ok_or(RequestError::BadArgument)?;
+        let (uri, args) = subrequest::check_uri(self.r, spec.uri, spec.args)?;
+        let body = match spec.body {
+            BodySource::Given(b) => Some(b.to_vec()),
+            BodySource::Parent | BodySource::ParentForPostPut => None,
+        };
+        let queued = QueuedSubrequest {
+            method,
+            uri,
+            args,
+            body,
+            forward_body: spec.body == BodySource::Parent,
+            copy_vars: spec.copy_vars,
+            share_vars: spec.share_vars,
+        };
+        subrequest::queue(self.r, queued)
+    }
+
+    fn queued_subrequests(&self) -> usize {
+        subrequest::queued(self.r)
+    }
+
+    fn subrequest_count(&self) -> usize {
+        subrequest::batch(self.r).len()
+    }
+
+    fn subrequest_status(&self, id: usize) -> Option<u16> {
+        Some(subrequest::batch(self.r).get(id)?.as_ref()?.status)
+    }
+
+    fn subrequest_truncated(&self, id: usize) -> Option<bool> {
+        Some(subrequest::batch(self.r).get(id)?.as_ref()?.truncated)
+    }
+
+    fn subrequest_headers<'a>(&'a self, id: usize, visit: HeaderVisitor<'a, '_>) {
+        let Some(Some(resp)) = subrequest::batch(self.r).get(id) else {
+            return;
+        };
+        for (n, v) in &resp.headers {
+            if !visit(n, v) {
+                return;
+            }
+        }
+    }
+
+    fn subrequest_body(&self, id: usize) -> Option<&[u8]> {
+        Some(&subrequest::batch(self.r).get(id)?.as_ref()?.body)
     }
 
     fn ctx(&mut self) -> Result<&mut CtxStore, RequestError> {

@@ -120,7 +120,8 @@ pub fn parse(text: &str) -> Result<Vec<Block>> {
 
 /// Evaluates the small subset of Perl used in `eval` sections: a string or number literal, or
 /// an array of them (`["GET /a", "GET /b"]`, `[200, 500]`). Double-quoted strings understand
-/// `\n`, `\r`, `\t`, `\"`, `\\` and `\$`.
+/// `\n`, `\r`, `\t`, `\"`, `\\` and `\$`. A string may be repeated (`"a" x 1000`) and
+/// strings joined (`"POST /t\n" . ("a" x 1000)`), as Perl means them.
 pub fn eval_list(src: &str) -> Result<Vec<String>> {
     let s = src.trim();
     let inner = match s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
@@ -130,58 +131,115 @@ pub fn eval_list(src: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut chars = inner.chars().peekable();
     loop {
-        while matches!(chars.peek(), Some(c) if c.is_whitespace() || *c == ',') {
-            chars.next();
+        skip(&mut chars, |c| c.is_whitespace() || c == ',');
+        if chars.peek().is_none() {
+            break;
         }
-        let Some(&c) = chars.peek() else { break };
-        match c {
-            '"' | '\'' => {
-                chars.next();
-                let mut v = String::new();
-                loop {
-                    let Some(ch) = chars.next() else {
-                        bail!("unterminated string in eval: {src}")
-                    };
-                    if ch == c {
-                        break;
-                    }
-                    if ch == '\\' {
-                        let Some(e) = chars.next() else {
-                            bail!("dangling backslash in eval")
-                        };
-                        if c == '\'' {
-                            if e != '\'' && e != '\\' {
-                                v.push('\\');
-                            }
-                            v.push(e);
-                            continue;
-                        }
-                        v.push(match e {
-                            'n' => '\n',
-                            'r' => '\r',
-                            't' => '\t',
-                            other => other,
-                        });
-                    } else {
-                        v.push(ch);
-                    }
-                }
-                out.push(v);
-            }
-            _ => {
-                let mut v = String::new();
-                while matches!(chars.peek(), Some(ch) if *ch != ',') {
-                    v.push(chars.next().unwrap_or_default());
-                }
-                let v = v.trim().to_string();
-                if v.is_empty() || !v.chars().all(|ch| ch.is_ascii_digit()) {
-                    bail!("unsupported eval expression: {src}");
-                }
-                out.push(v);
-            }
-        }
+        out.push(expression(&mut chars, src)?);
     }
     Ok(out)
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+fn skip(chars: &mut Chars<'_>, what: impl Fn(char) -> bool) {
+    while chars.peek().is_some_and(|c| what(*c)) {
+        chars.next();
+    }
+}
+
+/// `term ("." term)*`, or a number.
+fn expression(chars: &mut Chars<'_>, src: &str) -> Result<String> {
+    let mut v = term(chars, src)?;
+    loop {
+        skip(chars, char::is_whitespace);
+        if chars.peek() != Some(&'.') {
+            return Ok(v);
+        }
+        chars.next();
+        skip(chars, char::is_whitespace);
+        v.push_str(&term(chars, src)?);
+    }
+}
+
+/// A string literal, a parenthesized expression or a number, optionally repeated (`x N`).
+fn term(chars: &mut Chars<'_>, src: &str) -> Result<String> {
+    let v = match chars.peek() {
+        Some('"' | '\'') => literal(chars, src)?,
+        Some('(') => {
+            chars.next();
+            skip(chars, char::is_whitespace);
+            let v = expression(chars, src)?;
+            skip(chars, char::is_whitespace);
+            if chars.next() != Some(')') {
+                bail!("unbalanced parentheses in eval: {src}");
+            }
+            v
+        }
+        _ => {
+            let v = number(chars);
+            if v.is_empty() {
+                bail!("unsupported eval expression: {src}");
+            }
+            return Ok(v);
+        }
+    };
+    let mut ahead = chars.clone();
+    skip(&mut ahead, char::is_whitespace);
+    if ahead.next() == Some('x') && ahead.peek().is_some_and(|c| c.is_whitespace()) {
+        skip(&mut ahead, char::is_whitespace);
+        let n = number(&mut ahead);
+        let n: usize = n
+            .parse()
+            .map_err(|_| anyhow::anyhow!("a repetition needs a count: {src}"))?;
+        *chars = ahead;
+        return Ok(v.repeat(n));
+    }
+    Ok(v)
+}
+
+fn number(chars: &mut Chars<'_>) -> String {
+    let mut v = String::new();
+    while let Some(c) = chars.peek().copied().filter(char::is_ascii_digit) {
+        v.push(c);
+        chars.next();
+    }
+    v
+}
+
+fn literal(chars: &mut Chars<'_>, src: &str) -> Result<String> {
+    let Some(c) = chars.next() else {
+        bail!("expected a string in eval: {src}")
+    };
+    let mut v = String::new();
+    loop {
+        let Some(ch) = chars.next() else {
+            bail!("unterminated string in eval: {src}")
+        };
+        if ch == c {
+            return Ok(v);
+        }
+        if ch != '\\' {
+            v.push(ch);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            bail!("dangling backslash in eval")
+        };
+        if c == '\'' {
+            if e != '\'' && e != '\\' {
+                v.push('\\');
+            }
+            v.push(e);
+            continue;
+        }
+        v.push(match e {
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            other => other,
+        });
+    }
 }
 
 #[cfg(test)]
@@ -214,5 +272,11 @@ mod tests {
         assert_eq!(eval_list("[200, 500]\n").unwrap(), vec!["200", "500"]);
         assert_eq!(eval_list("\"a\\nb\"").unwrap(), vec!["a\nb"]);
         assert!(eval_list("[foo()]").is_err());
+        assert_eq!(
+            eval_list("[\"POST /t\\n\" . (\"ab\" x 3), \"x\" x 2 . 'y']").unwrap(),
+            vec!["POST /t\nababab", "xxy"]
+        );
+        assert!(eval_list("\"a\" x").is_err());
+        assert!(eval_list("(\"a\"").is_err());
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Every parameter and every result is an `i32`; pointers are offsets into the guest's
 //! exported memory named `memory`. Each function returns a status ([`status`]) or, for
-//! getters, a length. A pointer or length outside the guest's memory is not a status: it
+//! getters, a length. Functions that wait (`sleep`, `req_read_body`, `subreq_wait`) suspend the call (see [`crate::wait`]). A pointer or length outside the guest's memory is not a status: it
 //! stops the guest with a trap. One file per API group, as lua-nginx-module has one source
 //! file per group.
 
@@ -16,6 +16,8 @@ mod req_headers;
 mod request;
 mod resp_headers;
 mod response;
+mod sleep;
+mod subrequest;
 mod variables;
 
 use super::{host_abi, status, Args, HostAbi, HostCall};
@@ -53,6 +55,7 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     req_body_len() -> i32 [BODY_READABLE] => status body::len;
     req_get_body(offset: i32, out_ptr: i32, out_cap: i32) -> i32 [BODY_READABLE] => status body::get;
     req_discard_body() -> i32 [BEFORE_CONTENT_END] => status body::discard;
+    req_read_body() -> i32 [BEFORE_CONTENT_END] => suspending body::read, body::read_done;
     // response status, body and control flow (response.rs)
     resp_get_status() -> i32 [REQUEST] => status response::get_status;
     resp_set_status(status: i32) -> i32 [HEADERS_WRITABLE] => status response::set_status;
@@ -76,6 +79,16 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     ctx_get(key_ptr: i32, key_len: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status ctx::get;
     ctx_set(key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32) -> i32 [REQUEST] => status ctx::set;
     ctx_delete(key_ptr: i32, key_len: i32) -> i32 [REQUEST] => status ctx::delete;
+    // subrequests (subrequest.rs)
+    subreq_add(method_ptr: i32, method_len: i32, uri_ptr: i32, uri_len: i32, args_ptr: i32, args_len: i32, body_ptr: i32, body_len: i32, options: i32) -> i32 [BEFORE_CONTENT_END] => status subrequest::add;
+    subreq_wait() -> i32 [BEFORE_CONTENT_END] => suspending subrequest::wait, subrequest::waited;
+    subreq_status(id: i32) -> i32 [REQUEST] => status subrequest::get_status;
+    subreq_truncated(id: i32) -> i32 [REQUEST] => status subrequest::truncated;
+    subreq_header(id: i32, name_ptr: i32, name_len: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status subrequest::get_header;
+    subreq_headers(id: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status subrequest::get_headers;
+    subreq_body(id: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status subrequest::get_body;
+    // waiting (sleep.rs)
+    sleep(ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending sleep::start, sleep::finish;
 });
 
 /// Maps a [`RequestError`] to its status code.
@@ -98,22 +111,29 @@ fn header_name<'m>(memory: &'m GuestMemory<'_>, a: Args<'_>) -> Result<Option<&'
 enum Headers {
     Request,
     Response,
+    /// The response of a finished subrequest, by id.
+    Subrequest(usize),
 }
 
 fn visit<'r>(req: &'r dyn HostRequest, which: Headers, f: crate::request::HeaderVisitor<'r, '_>) {
     match which {
         Headers::Request => req.request_headers(f),
         Headers::Response => req.response_headers(f),
+        Headers::Subrequest(id) => req.subrequest_headers(id, f),
     }
 }
 
+/// A getter's output buffer: `(out_ptr, out_cap)`.
+#[derive(Clone, Copy)]
+struct Out(i32, i32);
+
 /// The values of the `which` headers named `name` (case-insensitive), joined with `", "`,
-/// copied to the output buffer at `a[2..4]` by the getter convention; `NOT_FOUND` if none.
+/// copied to `out` by the getter convention; `NOT_FOUND` if none.
 fn get_joined(
     call: &mut HostCall<'_>,
     which: Headers,
     name: &[u8],
-    a: Args<'_>,
+    out: Out,
 ) -> Result<i32, HostTrap> {
     let mut first: Option<&[u8]> = None;
     let mut joined: Option<Vec<u8>> = None;
@@ -131,26 +151,25 @@ fn get_joined(
         true
     });
     match joined.as_deref().or(first) {
-        Some(v) => call.memory.write_out(a.i32(2), a.i32(3), v),
+        Some(v) => call.memory.write_out(out.0, out.1, v),
         None => {
-            call.memory.write_out(a.i32(2), a.i32(3), b"")?;
+            call.memory.write_out(out.0, out.1, b"")?;
             Ok(status::NOT_FOUND)
         }
     }
 }
 
-/// Every `which` header as `name\0value\0` pairs, copied to the output buffer at `a[0..2]`
-/// by the getter convention.
-fn get_all(call: &mut HostCall<'_>, which: Headers, a: Args<'_>) -> Result<i32, HostTrap> {
-    let mut out = Vec::new();
+/// Every `which` header as `name\0value\0` pairs, copied to `out` by the getter convention.
+fn get_all(call: &mut HostCall<'_>, which: Headers, out: Out) -> Result<i32, HostTrap> {
+    let mut pairs = Vec::new();
     visit(&*call.request, which, &mut |n, v| {
-        out.extend_from_slice(n);
-        out.push(0);
-        out.extend_from_slice(v);
-        out.push(0);
+        pairs.extend_from_slice(n);
+        pairs.push(0);
+        pairs.extend_from_slice(v);
+        pairs.push(0);
         true
     });
-    call.memory.write_out(a.i32(0), a.i32(1), &out)
+    call.memory.write_out(out.0, out.1, &pairs)
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 //! to manage.
 
 use super::name::NameBuf;
-use super::Headers;
 use super::{
     get_all as get_all_headers, get_joined, header_name, status, status_of, Args, HostCall,
 };
+use super::{Headers, Out};
 use crate::error::HostTrap;
 
 /// True for an RFC 9110 token: the characters allowed in a header name.
@@ -26,12 +26,12 @@ pub(crate) fn is_header_value(value: &[u8]) -> bool {
 /// response header `name`, joined with `", "`, or -1.
 pub(super) fn get(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let name = NameBuf::copy(call.memory.read(a.i32(0), a.i32(1))?);
-    get_joined(call, Headers::Response, &name, a)
+    get_joined(call, Headers::Response, &name, Out(a.i32(2), a.i32(3)))
 }
 
 /// `resp_get_headers(out_ptr, out_cap) -> len`: every response header as `name\0value\0`.
 pub(super) fn get_all(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
-    get_all_headers(call, Headers::Response, a)
+    get_all_headers(call, Headers::Response, Out(a.i32(0), a.i32(1)))
 }
 
 /// A validated header name and value.

@@ -4,9 +4,14 @@ use super::*;
 use crate::abi::{invoke, Called};
 use crate::ctx::CtxStore;
 use crate::phase::Phase;
-use crate::request::{Finish, HeaderVisitor, RequestSlot};
+use crate::request::{BodySource, Finish, HeaderVisitor, RequestSlot, SubrequestSpec};
 use crate::value::Val;
 use abi_consts::LogLevel;
+
+/// A queued subrequest: method, URI, args, the body given.
+pub(crate) type Queued = (Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+/// A subrequest's answer: status, headers, body, truncated.
+pub(crate) type Answer = (u16, Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>, bool);
 
 pub(crate) struct MockRequest {
     pub phase: Phase,
@@ -27,6 +32,12 @@ pub(crate) struct MockRequest {
     pub last: bool,
     pub ctx: CtxStore,
     pub sent: bool,
+    /// What `start_reading_body` answers.
+    pub body_reading: Result<bool, RequestError>,
+    /// Queued subrequests: method, URI, args, body given.
+    pub queued: Vec<Queued>,
+    /// The last batch's answers: status, headers, body, truncated.
+    pub answers: Vec<Answer>,
 }
 
 impl Default for MockRequest {
@@ -49,6 +60,9 @@ impl Default for MockRequest {
             chunk: vec![],
             last: false,
             ctx: CtxStore::default(),
+            body_reading: Ok(true),
+            queued: vec![],
+            answers: vec![],
             sent: false,
         }
     }
@@ -150,6 +164,49 @@ impl HostRequest for MockRequest {
         self.req_body = None;
         Ok(())
     }
+    fn start_reading_body(&mut self) -> Result<bool, RequestError> {
+        self.body_reading
+    }
+    fn add_subrequest(&mut self, spec: &SubrequestSpec<'_>) -> Result<usize, RequestError> {
+        if spec.uri.first() != Some(&b'/') || spec.uri.windows(2).any(|w| w == b"..") {
+            return Err(RequestError::BadArgument);
+        }
+        let body = match spec.body {
+            BodySource::Given(b) => Some(b.to_vec()),
+            _ => None,
+        };
+        self.queued.push((
+            spec.method.to_vec(),
+            spec.uri.to_vec(),
+            spec.args.to_vec(),
+            body,
+        ));
+        Ok(self.queued.len() - 1)
+    }
+    fn queued_subrequests(&self) -> usize {
+        self.queued.len()
+    }
+    fn subrequest_count(&self) -> usize {
+        self.answers.len()
+    }
+    fn subrequest_status(&self, id: usize) -> Option<u16> {
+        self.answers.get(id).map(|a| a.0)
+    }
+    fn subrequest_truncated(&self, id: usize) -> Option<bool> {
+        self.answers.get(id).map(|a| a.3)
+    }
+    fn subrequest_headers<'a>(&'a self, id: usize, visit: HeaderVisitor<'a, '_>) {
+        if let Some(a) = self.answers.get(id) {
+            for (n, v) in &a.1 {
+                if !visit(n, v) {
+                    return;
+                }
+            }
+        }
+    }
+    fn subrequest_body(&self, id: usize) -> Option<&[u8]> {
+        self.answers.get(id).map(|a| a.2.as_slice())
+    }
     fn status(&self) -> u16 {
         self.status.unwrap_or(0)
     }
@@ -236,10 +293,14 @@ pub(crate) fn i32_args(args: &[i32]) -> Vec<Val> {
     args.iter().map(|a| Val::I32(*a)).collect()
 }
 
-/// The `i32` an `ngx` function returned.
+/// What [`i32_result`] gives for a call that suspended (no status is that low).
+pub(crate) const SUSPENDED: i32 = i32::MIN;
+
+/// The `i32` an `ngx` function returned ([`SUSPENDED`] when it asked to wait).
 pub(crate) fn i32_result(called: Called) -> i32 {
     match called {
         Called::Returned(Some(Val::I32(v))) => v,
+        Called::Suspended(_) => SUSPENDED,
         other => panic!("an ngx function returned {other:?}"),
     }
 }
@@ -254,7 +315,10 @@ fn memory_with(at: usize, bytes: &[u8]) -> Vec<u8> {
 fn every_function_returns_an_i32_status() {
     for f in NGX.functions {
         assert!(
-            matches!(f.func, crate::abi::HostFn::Status(_)),
+            matches!(
+                f.func,
+                crate::abi::HostFn::Status(_) | crate::abi::HostFn::Suspending { .. }
+            ) && f.results == [crate::value::ValType::I32],
             "{}",
             f.qualified
         );
@@ -804,4 +868,123 @@ fn body_filter_and_ctx() {
         call("body_chunk_get", &mut mem, &mut req, &[32, 32]),
         Ok(-3)
     );
+}
+
+#[test]
+fn sleep_waits_on_a_timer() {
+    let mut mem = vec![0u8; 16];
+    let mut req = MockRequest::default();
+    assert_eq!(call("sleep", &mut mem, &mut req, &[25]), Ok(SUSPENDED));
+    assert_eq!(call("sleep", &mut mem, &mut req, &[0]), Ok(SUSPENDED));
+    assert_eq!(call("sleep", &mut mem, &mut req, &[-1]), Ok(-2));
+    let func = NGX.lookup("sleep").expect("sleep");
+    let mut slot = RequestSlot::default();
+    // SAFETY: unbound below, before `req`'s borrow ends.
+    unsafe { slot.bind(&mut req) };
+    let Ok(Called::Suspended(p)) = invoke(func, None, &mut slot, &[Val::I32(25)]) else {
+        panic!("sleep did not suspend");
+    };
+    assert_eq!(p.wait(), crate::wait::Wait::Yield { delay_ms: 25 });
+    let done = crate::abi::finish(p, None, &mut slot, crate::wait::Reply::Ready);
+    slot.unbind();
+    assert_eq!(done, Ok(Some(Val::I32(0))));
+    req.phase = Phase::Log;
+    assert_eq!(call("sleep", &mut mem, &mut req, &[1]), Ok(-3));
+}
+
+#[test]
+fn read_body_returns_at_once_waits_or_fails() {
+    let mut mem = vec![0u8; 16];
+    let mut req = MockRequest::default();
+    assert_eq!(call("req_read_body", &mut mem, &mut req, &[]), Ok(0));
+    req.body_reading = Ok(false);
+    assert_eq!(
+        call("req_read_body", &mut mem, &mut req, &[]),
+        Ok(SUSPENDED)
+    );
+    req.body_reading = Err(RequestError::Internal);
+    assert_eq!(call("req_read_body", &mut mem, &mut req, &[]), Ok(-4));
+    req.phase = Phase::BodyFilter;
+    assert_eq!(call("req_read_body", &mut mem, &mut req, &[]), Ok(-3));
+}
+
+#[test]
+fn subrequests_queue_wait_and_answer() {
+    let mut mem = vec![0u8; 256];
+    let parts: [&[u8]; 5] = [b"GET", b"/a?x=1", b"y=2", b"body", b"x-a"];
+    let at = layout(&mut mem, &parts);
+    let (m, u, q, b, h) = (at[0], at[1], at[2], at[3], at[4]);
+    let mut req = MockRequest::default();
+    assert_eq!(
+        call("subreq_wait", &mut mem, &mut req, &[]),
+        Ok(0),
+        "nothing queued"
+    );
+    let add = |mem: &mut [u8], req: &mut MockRequest, uri: (i32, i32), options: i32| {
+        call(
+            "subreq_add",
+            mem,
+            req,
+            &[m.0, m.1, uri.0, uri.1, q.0, q.1, b.0, b.1, options],
+        )
+    };
+    assert_eq!(add(&mut mem, &mut req, u, 0), Ok(0));
+    assert_eq!(add(&mut mem, &mut req, u, 1), Ok(1));
+    assert_eq!(
+        req.queued[0],
+        (b"GET".to_vec(), b"/a?x=1".to_vec(), b"y=2".to_vec(), None)
+    );
+    assert_eq!(req.queued[1].3.as_deref(), Some(&b"body"[..]));
+    assert_eq!(add(&mut mem, &mut req, u, 16), Ok(-2), "unknown option");
+    assert_eq!(
+        add(&mut mem, &mut req, u, 6),
+        Ok(-2),
+        "copy and share at once"
+    );
+    let lower = call(
+        "subreq_add",
+        &mut mem,
+        &mut req,
+        &[h.0, h.1, u.0, u.1, 0, 0, 0, 0, 0],
+    );
+    assert_eq!(lower, Ok(-2), "a lower-case method");
+    assert_eq!(call("subreq_wait", &mut mem, &mut req, &[]), Ok(SUSPENDED));
+    req.queued.clear();
+    req.answers = vec![(
+        201,
+        vec![
+            (b"X-A".to_vec(), b"1".to_vec()),
+            (b"x-a".to_vec(), b"2".to_vec()),
+        ],
+        b"created".to_vec(),
+        true,
+    )];
+    assert_eq!(call("subreq_status", &mut mem, &mut req, &[0]), Ok(201));
+    assert_eq!(call("subreq_status", &mut mem, &mut req, &[1]), Ok(-1));
+    assert_eq!(call("subreq_status", &mut mem, &mut req, &[-1]), Ok(-1));
+    assert_eq!(call("subreq_truncated", &mut mem, &mut req, &[0]), Ok(1));
+    assert_eq!(
+        call("subreq_body", &mut mem, &mut req, &[0, 200, 16]),
+        Ok(7)
+    );
+    assert_eq!(&mem[200..207], b"created");
+    assert_eq!(
+        call("subreq_header", &mut mem, &mut req, &[0, h.0, h.1, 200, 16]),
+        Ok(4)
+    );
+    assert_eq!(&mem[200..204], b"1, 2");
+    assert_eq!(
+        call("subreq_headers", &mut mem, &mut req, &[0, 200, 4]),
+        Ok(12)
+    );
+    assert_eq!(
+        call("subreq_headers", &mut mem, &mut req, &[3, 200, 4]),
+        Ok(-1)
+    );
+    for _ in 0..abi_consts::subreq::MAX_BATCH {
+        req.queued.push((vec![], vec![], vec![], None));
+    }
+    assert_eq!(add(&mut mem, &mut req, u, 0), Ok(-3), "a full batch");
+    req.phase = Phase::HeaderFilter;
+    assert_eq!(call("subreq_wait", &mut mem, &mut req, &[]), Ok(-3));
 }
