@@ -11,12 +11,12 @@
 use engine_api::{
     GuestError, GuestErrorKind, HostRequest, Instance as _, Phase, Reply, Step, Wait,
 };
-use ngx::ffi::{ngx_log_t, NGX_LOG_INFO};
+use ngx::ffi::{ngx_log_t, NGX_LOG_ERR, NGX_LOG_INFO};
 use ngx::ngx_log_error;
 
 use crate::conf::limits::Limits;
 use crate::conf::MainConf;
-use crate::registry::{Handler, Lease};
+use crate::registry::{Handler, Lease, LeaseError};
 use crate::supervise::{Failure, Supervisor};
 
 /// The status answered while a module backs off after failing repeatedly.
@@ -24,6 +24,25 @@ pub const BACKOFF_STATUS: u16 = 503;
 
 /// The status answered when a guest fails (traps, fails to instantiate).
 pub const FAILURE_STATUS: u16 = 500;
+
+/// The status answered when no instance became free in time (`wasm_max_instances`).
+pub const BUSY_STATUS: u16 = 503;
+
+/// Logs that a call of `handler` could not start: its module has `wasm_max_instances` calls
+/// in progress, and `why` it was not run after all.
+pub fn busy(mcf: &MainConf, handler: &Handler, phase: Phase, log: *mut ngx_log_t, why: &str) {
+    let max = mcf.registry.max_instances();
+    ngx_log_error!(
+        NGX_LOG_ERR,
+        log,
+        "wasm module \"{}\" has {} calls in progress (wasm_max_instances {max}): {why}, answering {BUSY_STATUS} (export: \"{}\", engine: {}, phase: {})",
+        mcf.registry.path(handler.module).display(),
+        mcf.registry.in_use(handler.module),
+        handler.export,
+        mcf.registry.engine_label(),
+        phase.name()
+    );
+}
 
 /// How a step of a call ended.
 pub enum Outcome {
@@ -33,6 +52,9 @@ pub enum Outcome {
     Suspended(Call, Wait),
     /// The call failed (logged, or counted by the module's supervisor); answer this status.
     Failed(u16),
+    /// It did not start: `wasm_max_instances` calls of its module are in progress. Wait for
+    /// one to end (`crate::suspend::wait_for_instance`) and start again.
+    Busy,
 }
 
 /// A call in progress: its handler, what it runs under, and the instance lent to it.
@@ -76,7 +98,10 @@ impl Call {
         );
         let mut lease = match lease {
             Ok(l) => l,
-            Err(error) => return Self::failed(mcf, handler, limits, phase, sup, &error, log),
+            Err(LeaseError::Busy) => return Outcome::Busy,
+            Err(LeaseError::Failed(error)) => {
+                return Self::failed(mcf, handler, limits, phase, sup, &error, log)
+            }
         };
         let step = lease
             .instance
@@ -184,6 +209,16 @@ pub fn run_to_end(
     match Call::start(mcf, handler, limits, phase, host, log) {
         Outcome::Done => Ok(()),
         Outcome::Failed(status) => Err(status),
+        Outcome::Busy => {
+            busy(
+                mcf,
+                handler,
+                phase,
+                log,
+                "this phase cannot wait for one to end",
+            );
+            Err(BUSY_STATUS)
+        }
         Outcome::Suspended(call, _) => {
             call.cancel(host, log, "this phase cannot wait");
             Err(FAILURE_STATUS)

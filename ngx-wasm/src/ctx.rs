@@ -92,6 +92,9 @@ pub struct RequestCtx {
     /// waits for its phase handler to conclude it. Owned by `crate::suspend`, which knows
     /// its type; opaque here, so that this module depends on nothing above it.
     pub suspension: Option<Box<dyn Any>>,
+    /// When this request stops waiting for an instance (`wasm_max_instances` reached) and is
+    /// answered 503; set the first time it waits, cleared once a call starts.
+    pub instance_deadline: Option<std::time::Instant>,
     /// Subrequests this request's guest queued or issued.
     pub subrequests: Subrequests,
     /// Set in a subrequest a guest issued: its response is captured for the parent.

@@ -176,11 +176,24 @@ fn run(r: &mut ngx_http_request_t, phase: Phase) -> Status {
         let result = call::run_to_end(mcf, handler, limits, phase, &mut host, log);
         return conclude(&mut host, phase, result);
     }
-    match Call::start(mcf, handler, limits, phase, &mut host, log) {
+    let outcome = Call::start(mcf, handler, limits, phase, &mut host, log);
+    if !matches!(outcome, call::Outcome::Busy) {
+        started(&mut host);
+    }
+    match outcome {
         call::Outcome::Done => conclude(&mut host, phase, Ok(())),
         call::Outcome::Failed(status) => conclude(&mut host, phase, Err(status)),
         call::Outcome::Suspended(call, wait) => suspend::park(host, call, wait),
+        call::Outcome::Busy => {
+            let (r, _) = host.into_parts();
+            suspend::wait_for_instance(r, mcf, handler, phase)
+        }
     }
+}
+
+/// A call started: a later one of the request that finds no free instance waits afresh.
+fn started(host: &mut NgxRequest<'_>) {
+    host.clear_instance_deadline();
 }
 
 /// Reads the whole request body before the handler runs (`wasm_need_request_body on`).

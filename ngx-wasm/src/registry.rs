@@ -6,8 +6,11 @@
 //! directives name. Calls then lease an instance ([`Registry::lease`]) for as long as they
 //! run, suspended or not, and give it back when they finish ([`Registry::give_back`]).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::ffi::c_void;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use engine_api::{
     validate, Budget, Engine as _, EngineOptions, GuestError, GuestErrorKind, InstanceLimits,
@@ -34,13 +37,65 @@ pub struct Handler {
 /// suspended calls beyond it are dropped when those calls end.
 pub const MAX_IDLE_INSTANCES: usize = 8;
 
-/// An instance lent to one call, with what it was made under.
+/// The default of `wasm_max_instances`: the most calls of one module a worker runs at once.
+pub const DEFAULT_MAX_INSTANCES: usize = 256;
+
+/// A request waiting for a call of a module to end (`wasm_max_instances` reached): `wake`
+/// is called with `data` when one does.
+struct Waiter {
+    ticket: u64,
+    wake: unsafe fn(*mut c_void),
+    data: *mut c_void,
+}
+
+/// The calls of one module this worker runs (each holds an instance), and who waits for one
+/// to end.
+#[derive(Default)]
+struct Slots {
+    in_use: Cell<usize>,
+    waiters: RefCell<VecDeque<Waiter>>,
+    next_ticket: Cell<u64>,
+}
+
+impl Slots {
+    /// A call ended: the first request waiting for one is woken.
+    fn release(&self) {
+        self.in_use.set(self.in_use.get().saturating_sub(1));
+        let next = self.waiters.borrow_mut().pop_front();
+        if let Some(w) = next {
+            // SAFETY: the waiter registered `data` for `wake` and forgets its ticket before
+            // `data` goes away (see `Registry::wait_for_instance`).
+            unsafe { (w.wake)(w.data) };
+        }
+    }
+}
+
+/// An instance lent to one call, with what it was made under. While lent it counts against
+/// `wasm_max_instances`; the count drops when it is given back or dropped.
 pub struct Lease {
     module: ModuleId,
     limits: InstanceLimits,
     isolation: Isolation,
+    /// Set while the lease is lent out (not in the idle list).
+    counted: Option<Rc<Slots>>,
     /// Boxed: a lease moves in and out of the idle list, and an engine's instance is large.
     pub instance: Box<AnyInstance>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(slots) = self.counted.take() {
+            slots.release();
+        }
+    }
+}
+
+/// Why no instance was lent.
+pub enum LeaseError {
+    /// `wasm_max_instances` calls of the module are in progress: wait for one to end.
+    Busy,
+    /// Making an instance failed.
+    Failed(GuestError),
 }
 
 /// One `.wasm` file.
@@ -55,6 +110,8 @@ struct Entry {
     /// is in progress (suspended, or nested: a content handler's `flush` running this
     /// module's filters) takes another one.
     idle: RefCell<Vec<Lease>>,
+    /// The calls in progress and the requests waiting for one to end.
+    slots: Rc<Slots>,
 }
 
 /// An export some directive will call, checked at load time.
@@ -72,6 +129,8 @@ pub struct Registry {
     engine_label: String,
     modules: Vec<Entry>,
     uses: Vec<ExportUse>,
+    /// `wasm_max_instances` (0: not set, the default applies).
+    max_instances: usize,
 }
 
 impl Registry {
@@ -86,6 +145,7 @@ impl Registry {
                     site: site.clone(),
                     compiled: None,
                     idle: RefCell::new(Vec::new()),
+                    slots: Rc::default(),
                 });
                 self.modules.len() - 1
             }
@@ -191,10 +251,44 @@ impl Registry {
         }
     }
 
+    /// Sets `wasm_max_instances`.
+    pub fn set_max_instances(&mut self, n: usize) {
+        self.max_instances = n;
+    }
+
+    /// `wasm_max_instances` in force.
+    pub fn max_instances(&self) -> usize {
+        if self.max_instances == 0 {
+            DEFAULT_MAX_INSTANCES
+        } else {
+            self.max_instances
+        }
+    }
+
     /// An instance of module `id` for one call: an idle worker instance made under the same
     /// limits, or a new one (always new for [`Isolation::Request`]). A start function runs
-    /// under `budget`.
+    /// under `budget`. [`LeaseError::Busy`] when `wasm_max_instances` calls of the module are
+    /// in progress.
     pub fn lease(
+        &self,
+        id: ModuleId,
+        isolation: Isolation,
+        limits: &InstanceLimits,
+        budget: &Budget,
+    ) -> Result<Lease, LeaseError> {
+        let entry = &self.modules[id];
+        if entry.slots.in_use.get() >= self.max_instances() {
+            return Err(LeaseError::Busy);
+        }
+        let mut lease = self
+            .idle_or_new(id, isolation, limits, budget)
+            .map_err(LeaseError::Failed)?;
+        entry.slots.in_use.set(entry.slots.in_use.get() + 1);
+        lease.counted = Some(entry.slots.clone());
+        Ok(lease)
+    }
+
+    fn idle_or_new(
         &self,
         id: ModuleId,
         isolation: Isolation,
@@ -217,20 +311,61 @@ impl Registry {
             module: id,
             limits: *limits,
             isolation,
+            counted: None,
             instance: Box::new(instance),
         })
+    }
+
+    /// Registers `wake(data)` to run once a call of module `id` ends; returns the ticket that
+    /// [`Registry::forget`] takes.
+    ///
+    /// # Safety
+    /// `data` must stay valid for `wake` until the waiter is woken or forgotten.
+    pub unsafe fn wait_for_instance(
+        &self,
+        id: ModuleId,
+        wake: unsafe fn(*mut c_void),
+        data: *mut c_void,
+    ) -> u64 {
+        let slots = &self.modules[id].slots;
+        let ticket = slots.next_ticket.get();
+        slots.next_ticket.set(ticket + 1);
+        slots
+            .waiters
+            .borrow_mut()
+            .push_back(Waiter { ticket, wake, data });
+        ticket
+    }
+
+    /// Removes the waiter with `ticket` (its request ended, or its wait timed out).
+    pub fn forget(&self, id: ModuleId, ticket: u64) {
+        self.modules[id]
+            .slots
+            .waiters
+            .borrow_mut()
+            .retain(|w| w.ticket != ticket);
+    }
+
+    /// How many calls of module `id` are in progress.
+    pub fn in_use(&self, id: ModuleId) -> usize {
+        self.modules[id].slots.in_use.get()
     }
 
     /// Takes back an instance whose call finished: a worker instance is kept for the next
     /// call (up to [`MAX_IDLE_INSTANCES`]), a per-request one dropped. An instance whose call
     /// failed is not given back: its lease is dropped, and the next call gets a fresh one.
     #[inline]
-    pub fn give_back(&self, lease: Lease) {
+    pub fn give_back(&self, mut lease: Lease) {
+        let counted = lease.counted.take();
         if lease.isolation == Isolation::Worker {
             let mut idle = self.modules[lease.module].idle.borrow_mut();
             if idle.len() < MAX_IDLE_INSTANCES {
                 idle.push(lease);
             }
+        }
+        // After the instance is idle again: the request woken may take it.
+        if let Some(slots) = counted {
+            slots.release();
         }
     }
 
@@ -241,7 +376,7 @@ impl Registry {
         limits: &InstanceLimits,
         budget: &Budget,
     ) -> Result<(), GuestError> {
-        let lease = self.lease(id, Isolation::Worker, limits, budget)?;
+        let lease = self.idle_or_new(id, Isolation::Worker, limits, budget)?;
         self.give_back(lease);
         Ok(())
     }

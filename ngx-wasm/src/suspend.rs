@@ -18,17 +18,20 @@
 
 use std::ffi::c_void;
 use std::ptr;
+use std::time::{Duration, Instant};
 
 use engine_api::{Phase, Wait};
 use ngx::core::Status;
 use ngx::ffi::{
     ngx_add_timer, ngx_del_timer, ngx_event_t, ngx_http_block_reading, ngx_http_cleanup_add,
     ngx_http_core_run_phases, ngx_http_request_empty_handler, ngx_http_request_t,
-    ngx_http_run_posted_requests, ngx_http_test_reading, ngx_msec_t,
+    ngx_http_run_posted_requests, ngx_http_test_reading, ngx_int_t, ngx_msec_t,
 };
 
-use crate::call::{Call, Outcome};
+use crate::call::{self, Call, Outcome};
+use crate::conf::MainConf;
 use crate::ctx;
+use crate::registry::{Handler, ModuleId};
 use crate::request::{subrequest, CallState, NgxRequest};
 
 /// A call that finished after waiting, for its phase handler to conclude.
@@ -55,6 +58,13 @@ impl Timer {
         Timer(ev)
     }
 
+    fn disarm(&mut self) {
+        if self.0.timer_set() != 0 {
+            // SAFETY: the event is in nginx's timer tree; this removes it.
+            unsafe { ngx_del_timer(&mut *self.0) };
+        }
+    }
+
     fn arm(&mut self, delay_ms: u32) {
         // SAFETY: the event is boxed (its address stays put) and lives until this timer is
         // dropped, which deletes it first; nginx's event loop runs on this thread only.
@@ -78,10 +88,20 @@ struct Parked {
     timer: Timer,
 }
 
+/// A request waiting for an instance of its module (`wasm_max_instances` reached): woken
+/// when a call of the module ends, or when its wait runs out.
+struct Queued {
+    mcf: &'static MainConf,
+    module: ModuleId,
+    ticket: u64,
+    timer: Timer,
+}
+
 /// What this module keeps in the request context.
 enum Suspension {
     Parked(Parked),
     Completed(Completed),
+    Queued(Queued),
 }
 
 /// Takes this module's state out of the request context.
@@ -142,13 +162,24 @@ fn find_in_context(r: &ngx_http_request_t, phase: Phase) -> Found {
         None => Found::Nothing,
         Some(Suspension::Completed(done)) if done.state.phase() == phase => Found::Completed(done),
         Some(other) => {
-            let parked = matches!(other, Suspension::Parked(_));
+            let parked = matches!(other, Suspension::Parked(_) | Suspension::Queued(_));
             put_back(r, other);
             if parked {
                 Found::Parked
             } else {
                 Found::Nothing
             }
+        }
+    }
+}
+
+/// The queued start of `r`, if there is one.
+fn take_queued(r: &ngx_http_request_t) -> Option<Queued> {
+    match take(r)? {
+        Suspension::Queued(q) => Some(q),
+        other => {
+            put_back(r, other);
+            None
         }
     }
 }
@@ -283,6 +314,81 @@ fn arm(r: &mut ngx_http_request_t, call: Call, state: CallState, wait: Wait) -> 
     false
 }
 
+/// Parks the request of a phase handler whose call could not start (`Outcome::Busy`) until
+/// a call of `handler`'s module ends; then nginx enters the handler again, which starts the
+/// call. Past `wasm_instance_queue_timeout` (counted from the first time the request had to
+/// wait) the handler answers 503 instead. Returns what the handler returns to nginx.
+pub fn wait_for_instance(
+    r: &mut ngx_http_request_t,
+    mcf: &'static MainConf,
+    handler: &Handler,
+    phase: Phase,
+) -> Status {
+    let log = {
+        // SAFETY: a live request has a connection with a log.
+        unsafe { (*r.connection).log }
+    };
+    let now = Instant::now();
+    let timeout = Duration::from_millis(mcf.instance_queue_timeout());
+    let deadline = match ctx::get_or_create(r) {
+        // SAFETY: as in `take`.
+        Some(mut c) => *unsafe { c.as_mut() }
+            .instance_deadline
+            .get_or_insert(now + timeout),
+        None => return Status::NGX_ERROR,
+    };
+    let left = deadline.saturating_duration_since(now);
+    if left.is_zero() {
+        let waited = format!(
+            "no call ended within wasm_instance_queue_timeout {}ms",
+            timeout.as_millis()
+        );
+        call::busy(mcf, handler, phase, log, &waited);
+        return Status(call::BUSY_STATUS as ngx_int_t);
+    }
+    if !watch_request(r) {
+        return Status::NGX_ERROR;
+    }
+    let data = ptr::from_mut(r).cast::<c_void>();
+    // SAFETY: the request stays alive until its cleanup, which forgets the ticket first.
+    let ticket = unsafe {
+        mcf.registry
+            .wait_for_instance(handler.module, instance_freed, data)
+    };
+    let mut timer = Timer::new(r);
+    timer.arm(u32::try_from(left.as_millis()).unwrap_or(u32::MAX).max(1));
+    let queued = Queued {
+        mcf,
+        module: handler.module,
+        ticket,
+        timer,
+    };
+    if !put(r, Suspension::Queued(queued)) {
+        mcf.registry.forget(handler.module, ticket);
+        return Status::NGX_ERROR;
+    }
+    if phase == Phase::Content {
+        hold(r);
+    }
+    Status::NGX_DONE
+}
+
+/// A call of the module a request waits for ended: wake the request at once.
+unsafe fn instance_freed(data: *mut c_void) {
+    // SAFETY: the data registered by `wait_for_instance`: a request alive until its cleanup
+    // forgets the ticket.
+    let r = unsafe { &mut *data.cast::<ngx_http_request_t>() };
+    match take(r) {
+        Some(Suspension::Queued(mut q)) => {
+            q.timer.disarm();
+            q.timer.arm(0);
+            put_back(r, Suspension::Queued(q));
+        }
+        Some(other) => put_back(r, other),
+        None => {}
+    }
+}
+
 /// The wait is over: run the call's next step.
 unsafe extern "C" fn on_wake(ev: *mut ngx_event_t) {
     // SAFETY: the timer's data is the request it was armed for, alive: the request's cleanup
@@ -296,6 +402,17 @@ unsafe extern "C" fn on_wake(ev: *mut ngx_event_t) {
 }
 
 fn wake(r: &mut ngx_http_request_t) {
+    if let Some(q) = take_queued(r) {
+        // A call ended, or the wait ran out: nginx enters the phase handler again, which
+        // starts the call or answers 503.
+        q.mcf.registry.forget(q.module, q.ticket);
+        drop(q);
+        unwatch_reading(r);
+        r.write_event_handler = Some(ngx_http_core_run_phases);
+        // SAFETY: r is live; this is how nginx resumes a request parked by NGX_DONE.
+        unsafe { ngx_http_core_run_phases(r) };
+        return;
+    }
     let Some(parked) = take_parked(r) else {
         return;
     };
@@ -314,6 +431,8 @@ fn wake(r: &mut ngx_http_request_t) {
         }
         Outcome::Done => Ok(()),
         Outcome::Failed(status) => Err(status),
+        // A resumed call holds its instance already.
+        Outcome::Busy => Err(call::BUSY_STATUS),
     };
     let (r, state) = host.into_parts();
     if !put(r, Suspension::Completed(Completed { state, result })) {
@@ -337,6 +456,10 @@ unsafe extern "C" fn on_subrequests_done(r: *mut ngx_http_request_t) {
 unsafe extern "C" fn on_cleanup(data: *mut c_void) {
     // SAFETY: the cleanup's data is its request, still alive while nginx runs its cleanups.
     let r = unsafe { &mut *data.cast::<ngx_http_request_t>() };
+    if let Some(q) = take_queued(r) {
+        q.mcf.registry.forget(q.module, q.ticket);
+        return;
+    }
     // A call that completed but was not concluded yet is dropped with the context.
     let Some(parked) = take_parked(r) else {
         return;

@@ -332,6 +332,72 @@ pub extern "C" fn set_wasm_isolation(
     std::ptr::null_mut()
 }
 
+/// `wasm_max_instances <n>;` (http): the most calls of one module a worker runs at once
+/// (each holds an instance: a call that waits keeps its own). Past it a request waits for
+/// one to end, up to `wasm_instance_queue_timeout`, then gets 503.
+pub extern "C" fn set_wasm_max_instances(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's main configuration (NGX_HTTP_MAIN_CONF_OFFSET).
+    let mcf = unsafe { &mut *conf.cast::<MainConf>() };
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let n = std::str::from_utf8(str_bytes(&v))
+        .ok()
+        .and_then(|t| t.parse::<usize>().ok())
+        .filter(|n| (1..=MAX_INSTANCES_LIMIT).contains(n));
+    let Some(n) = n else {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "invalid wasm_max_instances \"{}\": expected a number of instances from 1 to {MAX_INSTANCES_LIMIT}",
+            text(&v)
+        );
+        return conf_error();
+    };
+    if mcf.max_instances_set {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    mcf.max_instances_set = true;
+    mcf.registry.set_max_instances(n);
+    std::ptr::null_mut()
+}
+
+/// The largest `wasm_max_instances` accepted.
+const MAX_INSTANCES_LIMIT: usize = 100_000;
+
+/// `wasm_instance_queue_timeout <time>;` (http): how long a request waits for an instance
+/// when `wasm_max_instances` calls of its module are in progress, before it gets 503.
+pub extern "C" fn set_wasm_instance_queue_timeout(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's main configuration (NGX_HTTP_MAIN_CONF_OFFSET).
+    let mcf = unsafe { &mut *conf.cast::<MainConf>() };
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let t = match parse_time(&v) {
+        Some(Some(d)) if str_bytes(&v) != b"off" => d,
+        _ => {
+            ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "invalid wasm_instance_queue_timeout \"{}\": expected a time greater than 0, such as 3s",
+                text(&v)
+            );
+            return conf_error();
+        }
+    };
+    if mcf.instance_queue_timeout.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    mcf.instance_queue_timeout = Some(u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
+    std::ptr::null_mut()
+}
+
 /// `wasm_trap_log_interval <time>;` (http): how long failures of one module are counted
 /// rather than logged one by one, after the first is logged in full.
 pub extern "C" fn set_wasm_trap_log_interval(

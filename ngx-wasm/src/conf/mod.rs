@@ -49,6 +49,10 @@ pub struct MainConf {
     pub request_isolation: bool,
     /// `wasm_trap_log_interval`, if set.
     pub trap_log_interval: Option<u64>,
+    /// `wasm_max_instances` was given (the value lives in the registry).
+    pub max_instances_set: bool,
+    /// `wasm_instance_queue_timeout` in milliseconds, if set.
+    pub instance_queue_timeout: Option<u64>,
     /// The `http` level's own budgets and limits, for what runs outside a request (the
     /// instances a worker makes at start, init_worker); set at postconfiguration.
     pub default_limits: limits::Limits,
@@ -56,7 +60,16 @@ pub struct MainConf {
     pub variables: VariableCache,
 }
 
+/// The default of `wasm_instance_queue_timeout`, in milliseconds.
+pub const DEFAULT_INSTANCE_QUEUE_TIMEOUT_MS: u64 = 3000;
+
 impl MainConf {
+    /// How long a request waits for an instance before it is answered 503, in milliseconds.
+    pub fn instance_queue_timeout(&self) -> u64 {
+        self.instance_queue_timeout
+            .unwrap_or(DEFAULT_INSTANCE_QUEUE_TIMEOUT_MS)
+    }
+
     /// True when some directive configures a handler for `phase`.
     pub fn uses(&self, phase: Phase) -> bool {
         self.used[phase as usize]

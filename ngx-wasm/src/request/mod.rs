@@ -126,6 +126,14 @@ impl<'r> NgxRequest<'r> {
         }
     }
 
+    /// Forgets how long the request may still wait for an instance (a call started).
+    pub fn clear_instance_deadline(&mut self) {
+        if let Some(mut c) = ctx::get(self.r) {
+            // SAFETY: the context outlives this call (see ctx_mut).
+            unsafe { c.as_mut() }.instance_deadline = None;
+        }
+    }
+
     /// Discards the request body unless it was read (or is being read): what a content
     /// handler does before it answers.
     pub fn discard_unread_body(&mut self) -> Status {
