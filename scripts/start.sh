@@ -83,6 +83,14 @@ http {
         location /c-hello {
             content_by_wasm $guests/hello_c.wasm on_content;
         }
+        location /greet {
+            set \$users_port $port;
+            content_by_wasm $guests/user_greeting.wasm greet;
+        }
+        location /users/ {
+            default_type application/json;
+            return 200 '{"id":"7","name":"Ada Lovelace"}';
+        }
         location /dashboard {
             content_by_wasm $guests/dashboard.wasm dashboard;
         }
@@ -108,7 +116,7 @@ for _ in $(seq 100); do
     echo "nginx is serving on http://127.0.0.1:$port (config: $run_dir/conf/nginx.conf)"
     echo "  curl http://127.0.0.1:$port/hello"
     echo "  curl -H 'X-Echo: hi' http://127.0.0.1:$port/echo/path"
-    echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello, .../dashboard?id=u7)"
+    echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello, .../dashboard?id=u7, .../greet?id=7)"
     exit 0
   fi
   sleep 0.1

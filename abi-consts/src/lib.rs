@@ -30,6 +30,16 @@ pub mod status {
     pub const NOT_ALLOWED: i32 = -3;
     /// The host failed (e.g. out of memory).
     pub const INTERNAL: i32 = -4;
+    /// A socket operation ran out of time (`timeout` in OpenResty).
+    pub const TIMEOUT: i32 = -5;
+    /// The peer closed the connection, or reset it, or the socket is closed (`closed`).
+    pub const CLOSED: i32 = -6;
+    /// The connection could not be made (refused, unreachable).
+    pub const CONNECT_FAILED: i32 = -7;
+    /// The host name could not be resolved, or no `resolver` is configured.
+    pub const RESOLVE_FAILED: i32 = -8;
+    /// What arrived is longer than the most the guest asked for (a line, a stream).
+    pub const TOO_LARGE: i32 = -9;
 }
 
 /// The `options` bits of `subreq_add` (OpenResty's `ngx.location.capture` options).

@@ -111,6 +111,8 @@ pub enum RequestError {
     NotAllowed,
     /// The host failed (e.g. out of memory in the request pool).
     Internal,
+    /// The socket is closed.
+    Closed,
 }
 
 impl RequestError {
@@ -122,6 +124,7 @@ impl RequestError {
             RequestError::BadArgument => status::BAD_ARGUMENT,
             RequestError::NotAllowed => status::NOT_ALLOWED,
             RequestError::Internal => status::INTERNAL,
+            RequestError::Closed => status::CLOSED,
         }
     }
 }

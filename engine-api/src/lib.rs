@@ -42,7 +42,9 @@ pub use error::{GuestError, GuestErrorKind, HostTrap, RequestError};
 pub use limits::{Budget, CallMeter, EngineOptions, InstanceLimits, MemoryLimiter};
 pub use memory::GuestMemory;
 pub use phase::{Phase, PhaseSet};
-pub use request::{BodySource, Finish, HostRequest, RequestSlot, SubrequestSpec};
+pub use request::{
+    BodySource, Finish, HostRequest, RequestSlot, SocketOp, SocketStep, SubrequestSpec, Until,
+};
 pub use trap::TrapKind;
 pub use value::{FuncType, Val, ValType};
 pub use wait::{Reply, Wait};

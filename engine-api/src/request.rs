@@ -54,6 +54,77 @@ pub struct SubrequestSpec<'a> {
     pub share_vars: bool,
 }
 
+/// What a receive waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until<'a> {
+    /// Exactly this many bytes.
+    Bytes(usize),
+    /// A line (without its `\n` or `\r\n`) of at most `max` bytes.
+    Line {
+        /// The longest line accepted.
+        max: usize,
+    },
+    /// Everything until the peer closes, at most `max` bytes.
+    All {
+        /// The most bytes accepted.
+        max: usize,
+    },
+    /// Whatever has arrived (waiting for something if nothing has), at most `max` bytes.
+    Any {
+        /// The most bytes returned.
+        max: usize,
+    },
+    /// Everything before `pattern` (consumed), at most `max` bytes.
+    Pattern {
+        /// What ends the piece.
+        pattern: &'a [u8],
+        /// The most bytes before it.
+        max: usize,
+    },
+}
+
+/// A socket operation a guest asks for, validated by its host function. A timeout of `None`
+/// is the location's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketOp<'a> {
+    /// Connect to `host:port` (an IP address, a name, or `unix:/path`).
+    Connect {
+        /// The host.
+        host: &'a [u8],
+        /// The port (ignored for `unix:`).
+        port: u16,
+        /// Milliseconds.
+        timeout_ms: Option<u32>,
+    },
+    /// Send every byte of `data` on socket `id`.
+    Send {
+        /// The socket.
+        id: usize,
+        /// The bytes.
+        data: &'a [u8],
+        /// Milliseconds.
+        timeout_ms: Option<u32>,
+    },
+    /// Receive on socket `id`.
+    Receive {
+        /// The socket.
+        id: usize,
+        /// What to wait for.
+        until: Until<'a>,
+        /// Milliseconds.
+        timeout_ms: Option<u32>,
+    },
+}
+
+/// How a socket operation went at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketStep {
+    /// It ended with this result: an id, a count or a length (`>= 0`), or an error status.
+    Done(i32),
+    /// It goes on in nginx's event loop: the call waits for [`crate::Wait::Socket`].
+    Wait,
+}
+
 /// A visitor over header entries: called with each name and value until it returns false.
 pub type HeaderVisitor<'a, 'v> = &'v mut dyn FnMut(&'a [u8], &'a [u8]) -> bool;
 
@@ -236,6 +307,36 @@ pub trait HostRequest {
     fn subrequest_headers<'a>(&'a self, _id: usize, _visit: HeaderVisitor<'a, '_>) {}
     /// The body subrequest `id` answered.
     fn subrequest_body(&self, _id: usize) -> Option<&[u8]> {
+        None
+    }
+
+    /// Starts a socket operation.
+    fn socket_start(&mut self, _op: SocketOp<'_>) -> Result<SocketStep, RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// The result of the socket operation the call waited for.
+    fn socket_result(&mut self) -> i32 {
+        abi_consts::status::INTERNAL
+    }
+    /// The last piece socket `id` received.
+    fn socket_received(&self, _id: usize) -> Option<&[u8]> {
+        None
+    }
+    /// Closes socket `id`.
+    fn socket_close(&mut self, _id: usize) -> Result<(), RequestError> {
+        Err(RequestError::NotFound)
+    }
+    /// Puts socket `id`'s connection into the keepalive pool.
+    fn socket_keepalive(
+        &mut self,
+        _id: usize,
+        _timeout_ms: Option<u32>,
+        _pool_size: Option<u32>,
+    ) -> Result<(), RequestError> {
+        Err(RequestError::NotFound)
+    }
+    /// How many times socket `id`'s connection was reused from the pool.
+    fn socket_reused(&self, _id: usize) -> Option<u32> {
         None
     }
 

@@ -21,6 +21,12 @@ pub enum Wait {
     /// Resume once every subrequest the guest queued (`ngx.subreq_add`) has finished: the
     /// host issues them when the call suspends and wakes it after the last one.
     Subrequests,
+    /// Resume once nginx's events have finished the operation of socket `id` (connect,
+    /// send, receive), or its timeout ran out (`u32::MAX` for a connect: no id yet).
+    Socket {
+        /// The socket.
+        id: u32,
+    },
 }
 
 /// How the host answers a [`Wait`].

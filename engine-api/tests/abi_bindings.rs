@@ -153,6 +153,11 @@ fn c_header_declares_the_ngx_abi_and_its_constants() {
         ("BAD_ARGUMENT", status::BAD_ARGUMENT),
         ("NOT_ALLOWED", status::NOT_ALLOWED),
         ("INTERNAL", status::INTERNAL),
+        ("TIMEOUT", status::TIMEOUT),
+        ("CLOSED", status::CLOSED),
+        ("CONNECT_FAILED", status::CONNECT_FAILED),
+        ("RESOLVE_FAILED", status::RESOLVE_FAILED),
+        ("TOO_LARGE", status::TOO_LARGE),
     ] {
         assert_eq!(
             define(&format!("NGX_WASM_{name}")),

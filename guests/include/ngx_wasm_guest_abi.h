@@ -23,6 +23,11 @@
 #define NGX_WASM_BAD_ARGUMENT  -2
 #define NGX_WASM_NOT_ALLOWED   -3
 #define NGX_WASM_INTERNAL      -4
+#define NGX_WASM_TIMEOUT       -5
+#define NGX_WASM_CLOSED        -6
+#define NGX_WASM_CONNECT_FAILED -7
+#define NGX_WASM_RESOLVE_FAILED -8
+#define NGX_WASM_TOO_LARGE     -9
 
 #define NGX_WASM_SUBREQ_WITH_BODY            1
 #define NGX_WASM_SUBREQ_COPY_ALL_VARS        2
@@ -143,6 +148,22 @@ __attribute__((import_module("ngx"), import_name("subreq_header"))) int32_t ngx_
 __attribute__((import_module("ngx"), import_name("subreq_headers"))) int32_t ngx_subreq_headers(int32_t id, uint8_t *out, int32_t out_cap);
 /* the body subrequest id answered [phases: request; returns length, -1] */
 __attribute__((import_module("ngx"), import_name("subreq_body"))) int32_t ngx_subreq_body(int32_t id, uint8_t *out, int32_t out_cap);
+/* connects to host:port (unix:/path ignores the port) through nginx's event loop; a name goes through nginx's resolver; an idle pooled connection to the same host and port is reused. [phases: answer; returns the socket id, -2, -5 (timeout), -7 (refused, unreachable), -8 (not resolved / no resolver), -3 (64 sockets open)] */
+__attribute__((import_module("ngx"), import_name("sock_connect"))) int32_t ngx_sock_connect(const uint8_t *host, int32_t host_len, int32_t port, int32_t timeout_ms);
+/* sends every byte of data (timeout_ms -1: wasm_socket_send_timeout). [phases: answer; returns data_len, -1 (no such socket), -5, -6 (closed)] */
+__attribute__((import_module("ngx"), import_name("sock_send"))) int32_t ngx_sock_send(int32_t id, const uint8_t *data, int32_t data_len, int32_t timeout_ms);
+/* receives by mode: 0 exactly n bytes, 1 a line of at most n bytes (without \r\n), 2 everything until the peer closes (at most n), 3 whatever has arrived (1 to n bytes); the piece is copied by the getter convention. [phases: answer; returns length, -1, -2, -5, -6 (closed first), -9 (longer than n)] */
+__attribute__((import_module("ngx"), import_name("sock_receive"))) int32_t ngx_sock_receive(int32_t id, int32_t mode, int32_t n, int32_t timeout_ms, uint8_t *out, int32_t out_cap);
+/* receives everything before pattern (consumed), at most max bytes. [phases: answer; returns length, -1, -2, -5, -6, -9] */
+__attribute__((import_module("ngx"), import_name("sock_receive_until"))) int32_t ngx_sock_receive_until(int32_t id, const uint8_t *pattern, int32_t pattern_len, int32_t max, int32_t timeout_ms, uint8_t *out, int32_t out_cap);
+/* the last piece socket id received, again. [phases: request; returns length, -1] */
+__attribute__((import_module("ngx"), import_name("sock_received"))) int32_t ngx_sock_received(int32_t id, uint8_t *out, int32_t out_cap);
+/* closes socket id. [phases: request; returns 0, -1, -3 (an operation in progress)] */
+__attribute__((import_module("ngx"), import_name("sock_close"))) int32_t ngx_sock_close(int32_t id);
+/* puts the connection into this worker's keepalive pool for its host and port (timeout_ms -1: 60 s idle; pool_size -1: 30); the id is free afterwards. [phases: request; returns 0, -1, -3 (unread data: closed instead), -6] */
+__attribute__((import_module("ngx"), import_name("sock_setkeepalive"))) int32_t ngx_sock_setkeepalive(int32_t id, int32_t timeout_ms, int32_t pool_size);
+/* how many times the connection came from the keepalive pool. [phases: request; returns count, -1] */
+__attribute__((import_module("ngx"), import_name("sock_reused"))) int32_t ngx_sock_reused(int32_t id);
 /* suspends the call for ms milliseconds on an nginx timer (ngx.sleep); 0 waits for the next event loop turn [phases: answer; returns 0, -2 (negative ms), -3] */
 __attribute__((import_module("ngx"), import_name("sleep"))) int32_t ngx_sleep(int32_t ms);
 

@@ -97,6 +97,11 @@ pub struct RequestCtx {
     pub instance_deadline: Option<std::time::Instant>,
     /// Subrequests this request's guest queued or issued.
     pub subrequests: Subrequests,
+    /// The request's TCP sockets (`request::socket` knows their type).
+    pub sockets: Option<Box<dyn Any>>,
+    /// A call waits for a socket operation: the socket's event handler calls this when it
+    /// ends (set by `crate::suspend`).
+    pub on_socket: Option<fn(&mut ngx_http_request_t)>,
     /// Set in a subrequest a guest issued: its response is captured for the parent.
     pub capture: Option<Capture>,
     /// The request cleanup that cancels a suspended call is registered.

@@ -4,7 +4,8 @@
 //! * **Park** ([`park`]): the call, with what it built so far ([`CallState`]), goes into the
 //!   request context; the wait is armed (an nginx timer for [`Wait::Yield`]; for
 //!   [`Wait::RequestBody`], nginx's post-read handler, `request::body`, wakes it; for
-//!   [`Wait::Subrequests`] they are issued, and the last to finish wakes it); the request's
+//!   [`Wait::Subrequests`] they are issued, and the last to finish wakes it; for
+//!   [`Wait::Socket`], the socket's events, `request::socket`, wake it); the request's
 //!   read handler watches for the client closing the connection (unless nginx is reading
 //!   it already); its write handler does nothing until the call is done. The phase handler returns `NGX_DONE` (the content phase
 //!   first takes a reference on the request, which the content checker's finalization drops).
@@ -297,6 +298,14 @@ fn arm(r: &mut ngx_http_request_t, call: Call, state: CallState, wait: Wait) -> 
             };
             // SAFETY: as in `take`.
             unsafe { c.as_mut() }.on_body = Some(wake);
+        }
+        Wait::Socket { .. } => {
+            // The socket's events end the operation and wake the call.
+            let Some(mut c) = ctx::get_or_create(r) else {
+                return false;
+            };
+            // SAFETY: as in `take`.
+            unsafe { c.as_mut() }.on_socket = Some(wake);
         }
         Wait::Subrequests => {
             if subrequest::issue(r, on_subrequests_done) == 0 {

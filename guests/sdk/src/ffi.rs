@@ -222,6 +222,53 @@ extern "C" {
     ///
     /// Phases: request. Returns: length, -1.
     pub fn subreq_body(id: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// connects to `host:port` (`unix:/path` ignores the port) through nginx's event loop; a name goes through nginx's resolver; an idle pooled connection to the same host and port is reused.
+    ///
+    /// Phases: answer. Returns: the socket id, -2, -5 (timeout), -7 (refused, unreachable), -8 (not resolved / no resolver), -3 (64 sockets open).
+    pub fn sock_connect(host: *const u8, host_len: i32, port: i32, timeout_ms: i32) -> i32;
+    /// sends every byte of `data` (`timeout_ms` -1: `wasm_socket_send_timeout`).
+    ///
+    /// Phases: answer. Returns: `data_len`, -1 (no such socket), -5, -6 (closed).
+    pub fn sock_send(id: i32, data: *const u8, data_len: i32, timeout_ms: i32) -> i32;
+    /// receives by `mode`: 0 exactly `n` bytes, 1 a line of at most `n` bytes (without `\\r\\n`), 2 everything until the peer closes (at most `n`), 3 whatever has arrived (1 to `n` bytes); the piece is copied by the getter convention.
+    ///
+    /// Phases: answer. Returns: length, -1, -2, -5, -6 (closed first), -9 (longer than `n`).
+    pub fn sock_receive(
+        id: i32,
+        mode: i32,
+        n: i32,
+        timeout_ms: i32,
+        out: *mut u8,
+        out_cap: i32,
+    ) -> i32;
+    /// receives everything before `pattern` (consumed), at most `max` bytes.
+    ///
+    /// Phases: answer. Returns: length, -1, -2, -5, -6, -9.
+    pub fn sock_receive_until(
+        id: i32,
+        pattern: *const u8,
+        pattern_len: i32,
+        max: i32,
+        timeout_ms: i32,
+        out: *mut u8,
+        out_cap: i32,
+    ) -> i32;
+    /// the last piece socket `id` received, again.
+    ///
+    /// Phases: request. Returns: length, -1.
+    pub fn sock_received(id: i32, out: *mut u8, out_cap: i32) -> i32;
+    /// closes socket `id`.
+    ///
+    /// Phases: request. Returns: 0, -1, -3 (an operation in progress).
+    pub fn sock_close(id: i32) -> i32;
+    /// puts the connection into this worker's keepalive pool for its host and port (`timeout_ms` -1: 60 s idle; `pool_size` -1: 30); the id is free afterwards.
+    ///
+    /// Phases: request. Returns: 0, -1, -3 (unread data: closed instead), -6.
+    pub fn sock_setkeepalive(id: i32, timeout_ms: i32, pool_size: i32) -> i32;
+    /// how many times the connection came from the keepalive pool.
+    ///
+    /// Phases: request. Returns: count, -1.
+    pub fn sock_reused(id: i32) -> i32;
     /// suspends the call for `ms` milliseconds on an nginx timer (`ngx.sleep`); 0 waits for the next event loop turn.
     ///
     /// Phases: answer. Returns: 0, -2 (negative `ms`), -3 (filters, log, init_worker).

@@ -4,7 +4,8 @@
 //! `docs/abi.md`); no `unsafe` for users. The modules mirror OpenResty: [`req`]
 //! (`ngx.req.*`), [`resp`] (`ngx.status`, `ngx.header`, `ngx.print`, `ngx.exit`...), [`var`]
 //! (`ngx.var`), [`ctx`] (`ngx.ctx`), [`body_filter`] (`ngx.arg` in `body_filter_by_lua`),
-//! [`log`] (`ngx.log`), [`location`] (`ngx.location.capture`), [`now`], [`sleep`]
+//! [`log`] (`ngx.log`), [`location`] (`ngx.location.capture`), [`socket`]
+//! (`ngx.socket.tcp`), [`http`] (an HTTP/1.1 client on sockets), [`now`], [`sleep`]
 //! (`ngx.sleep`) and [`phase`].
 //!
 //! ```ignore
@@ -24,6 +25,8 @@
 
 pub mod ffi;
 pub mod fmt;
+pub mod http;
+pub mod socket;
 
 /// A negative status returned by a host function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +39,16 @@ pub enum Error {
     NotAllowed,
     /// -4: the host failed.
     Internal,
+    /// -5: a socket operation ran out of time (`timeout`).
+    Timeout,
+    /// -6: the peer closed the connection, or the socket is closed (`closed`).
+    Closed,
+    /// -7: the connection could not be made (`connection refused`...).
+    ConnectFailed,
+    /// -8: the name could not be resolved, or no `resolver` is configured.
+    ResolveFailed,
+    /// -9: what arrived is longer than the most asked for.
+    TooLarge,
     /// Any other negative code (from a newer host).
     Other(i32),
 }
@@ -51,6 +64,11 @@ fn check(rc: i32) -> Result<i32> {
         status::BAD_ARGUMENT => Err(Error::BadArgument),
         status::NOT_ALLOWED => Err(Error::NotAllowed),
         status::INTERNAL => Err(Error::Internal),
+        status::TIMEOUT => Err(Error::Timeout),
+        status::CLOSED => Err(Error::Closed),
+        status::CONNECT_FAILED => Err(Error::ConnectFailed),
+        status::RESOLVE_FAILED => Err(Error::ResolveFailed),
+        status::TOO_LARGE => Err(Error::TooLarge),
         n => Err(Error::Other(n)),
     }
 }

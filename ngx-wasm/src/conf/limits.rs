@@ -332,6 +332,49 @@ pub extern "C" fn set_wasm_isolation(
     std::ptr::null_mut()
 }
 
+/// `wasm_socket_connect_timeout`, `wasm_socket_send_timeout`, `wasm_socket_read_timeout
+/// <time>;` (http, server, location): the default timeout of each socket operation (a guest
+/// may pass its own per call). The command's `offset` says which: 0, 1, 2.
+pub extern "C" fn set_wasm_socket_timeout(
+    cf: *mut ngx_conf_t,
+    cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's location configuration and the command.
+    let (lcf, which) = unsafe { (&mut *conf.cast::<LocConf>(), (*cmd).offset) };
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let name = [
+        "wasm_socket_connect_timeout",
+        "wasm_socket_send_timeout",
+        "wasm_socket_read_timeout",
+    ]
+    .get(which)
+    .copied()
+    .unwrap_or("wasm_socket_*_timeout");
+    let t = match parse_time(&v) {
+        Some(Some(d)) if str_bytes(&v) != b"off" => u32::try_from(d.as_millis()).ok(),
+        _ => None,
+    };
+    let Some(t) = t else {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "invalid {name} \"{}\": expected a time greater than 0, such as 5s",
+            text(&v)
+        );
+        return conf_error();
+    };
+    let Some(slot) = lcf.socket_timeouts.get_mut(which) else {
+        return conf_error();
+    };
+    if slot.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    *slot = Some(t);
+    std::ptr::null_mut()
+}
+
 /// `wasm_max_instances <n>;` (http): the most calls of one module a worker runs at once
 /// (each holds an instance: a call that waits keeps its own). Past it a request waits for
 /// one to end, up to `wasm_instance_queue_timeout`, then gets 503.

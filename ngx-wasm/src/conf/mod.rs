@@ -100,6 +100,9 @@ pub struct LocConf {
     pub log: Option<Handler>,
     /// `wasm_need_request_body on|off` (default off)
     pub need_request_body: Option<bool>,
+    /// `wasm_socket_connect_timeout`, `wasm_socket_send_timeout`, `wasm_socket_read_timeout`
+    /// in milliseconds, in that order (default 60 s each).
+    pub socket_timeouts: [Option<u32>; 3],
     /// `wasm_timeout`, `wasm_fuel`, `wasm_budget_status`, `wasm_max_memory`, `wasm_isolation`
     pub limits: limits::LimitsConf,
 }
@@ -155,6 +158,11 @@ impl Merge for LocConf {
         inherit(&mut self.log, &prev.log);
         if self.need_request_body.is_none() {
             self.need_request_body = prev.need_request_body;
+        }
+        for (t, p) in self.socket_timeouts.iter_mut().zip(prev.socket_timeouts) {
+            if t.is_none() {
+                *t = p;
+            }
         }
         self.limits.merge(&prev.limits);
         Ok(())

@@ -9,6 +9,7 @@
 pub mod body;
 mod headers;
 mod output;
+pub mod socket;
 pub mod subrequest;
 mod variables;
 
@@ -18,7 +19,8 @@ use std::ptr;
 
 use engine_api::request::HeaderVisitor;
 use engine_api::{
-    BodySource, CtxStore, Finish, HostRequest, LogLevel, Phase, RequestError, SubrequestSpec,
+    BodySource, CtxStore, Finish, HostRequest, LogLevel, Phase, RequestError, SocketOp, SocketStep,
+    SubrequestSpec,
 };
 use ngx::core::Status;
 use ngx::ffi::{
@@ -27,6 +29,8 @@ use ngx::ffi::{
 use ngx::ngx_log_error;
 
 use crate::ctx::{self, QueuedSubrequest, RequestCtx};
+use crate::HttpWasmModule;
+use ngx::http::HttpModuleLocationConf;
 pub use output::Outcome;
 
 /// The bytes of an nginx string.
@@ -432,6 +436,42 @@ impl HostRequest for NgxRequest<'_> {
 
     fn body_chunk_is_last(&self) -> bool {
         self.call.chunk.as_ref().is_some_and(|c| c.last)
+    }
+
+    fn socket_start(&mut self, op: SocketOp<'_>) -> Result<SocketStep, RequestError> {
+        let t = HttpWasmModule::location_conf(self.r).map_or([None; 3], |l| l.socket_timeouts);
+        let d = socket::DEFAULT_TIMEOUT_MS;
+        let timeouts = socket::Timeouts {
+            connect: t[0].unwrap_or(d),
+            send: t[1].unwrap_or(d),
+            read: t[2].unwrap_or(d),
+        };
+        socket::start(self.r, op, timeouts)
+    }
+
+    fn socket_result(&mut self) -> i32 {
+        socket::result(self.r)
+    }
+
+    fn socket_received(&self, id: usize) -> Option<&[u8]> {
+        socket::received(self.r, id)
+    }
+
+    fn socket_close(&mut self, id: usize) -> Result<(), RequestError> {
+        socket::close(self.r, id)
+    }
+
+    fn socket_keepalive(
+        &mut self,
+        id: usize,
+        timeout_ms: Option<u32>,
+        pool_size: Option<u32>,
+    ) -> Result<(), RequestError> {
+        socket::keepalive(self.r, id, timeout_ms, pool_size)
+    }
+
+    fn socket_reused(&self, id: usize) -> Option<u32> {
+        socket::reused(self.r, id)
     }
 
     fn add_subrequest(&mut self, spec: &SubrequestSpec<'_>) -> Result<usize, RequestError> {

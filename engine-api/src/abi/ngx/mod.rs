@@ -2,7 +2,7 @@
 //!
 //! Every parameter and every result is an `i32`; pointers are offsets into the guest's
 //! exported memory named `memory`. Each function returns a status ([`status`]) or, for
-//! getters, a length. Functions that wait (`sleep`, `req_read_body`, `subreq_wait`) suspend the call (see [`crate::wait`]). A pointer or length outside the guest's memory is not a status: it
+//! getters, a length. Functions that wait (`sleep`, `req_read_body`, `subreq_wait`, `sock_*`) suspend the call (see [`crate::wait`]). A pointer or length outside the guest's memory is not a status: it
 //! stops the guest with a trap. One file per API group, as lua-nginx-module has one source
 //! file per group.
 
@@ -17,6 +17,7 @@ mod request;
 mod resp_headers;
 mod response;
 mod sleep;
+mod socket;
 mod subrequest;
 mod variables;
 
@@ -87,6 +88,15 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     subreq_header(id: i32, name_ptr: i32, name_len: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status subrequest::get_header;
     subreq_headers(id: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status subrequest::get_headers;
     subreq_body(id: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status subrequest::get_body;
+    // TCP sockets (socket.rs)
+    sock_connect(host_ptr: i32, host_len: i32, port: i32, timeout_ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::connect, socket::finished;
+    sock_send(id: i32, data_ptr: i32, data_len: i32, timeout_ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::send, socket::finished;
+    sock_receive(id: i32, mode: i32, n: i32, timeout_ms: i32, out_ptr: i32, out_cap: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::receive, socket::received_after_wait;
+    sock_receive_until(id: i32, pattern_ptr: i32, pattern_len: i32, max: i32, timeout_ms: i32, out_ptr: i32, out_cap: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::receive_until, socket::received_until_after_wait;
+    sock_received(id: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status socket::received;
+    sock_close(id: i32) -> i32 [REQUEST] => status socket::close;
+    sock_setkeepalive(id: i32, timeout_ms: i32, pool_size: i32) -> i32 [REQUEST] => status socket::set_keepalive;
+    sock_reused(id: i32) -> i32 [REQUEST] => status socket::reused;
     // waiting (sleep.rs)
     sleep(ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending sleep::start, sleep::finish;
 });

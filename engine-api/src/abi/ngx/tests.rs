@@ -988,3 +988,70 @@ fn subrequests_queue_wait_and_answer() {
     req.phase = Phase::HeaderFilter;
     assert_eq!(call("subreq_wait", &mut mem, &mut req, &[]), Ok(-3));
 }
+
+#[test]
+fn socket_arguments_are_checked_before_the_host_sees_them() {
+    let mut mem = vec![0u8; 256];
+    let at = layout(&mut mem, &[b"127.0.0.1", b"a b", b"unix:/tmp/s", b"--"]);
+    let (ip, bad, unix, pat) = (at[0], at[1], at[2], at[3]);
+    let mut req = MockRequest::default();
+    // The mock host refuses every socket (-3): reaching it means the arguments passed.
+    let connect = |mem: &mut [u8], req: &mut MockRequest, h: (i32, i32), port: i32, t: i32| {
+        call("sock_connect", mem, req, &[h.0, h.1, port, t])
+    };
+    assert_eq!(connect(&mut mem, &mut req, ip, 80, -1), Ok(-3));
+    assert_eq!(
+        connect(&mut mem, &mut req, unix, 0, 100),
+        Ok(-3),
+        "unix ignores the port"
+    );
+    assert_eq!(connect(&mut mem, &mut req, ip, 0, -1), Ok(-2), "port 0");
+    assert_eq!(
+        connect(&mut mem, &mut req, ip, 65536, -1),
+        Ok(-2),
+        "port too large"
+    );
+    assert_eq!(
+        connect(&mut mem, &mut req, bad, 80, -1),
+        Ok(-2),
+        "a space in the host"
+    );
+    assert_eq!(
+        connect(&mut mem, &mut req, ip, 80, -2),
+        Ok(-2),
+        "a negative timeout"
+    );
+    let recv = |mem: &mut [u8], req: &mut MockRequest, mode: i32, n: i32| {
+        call("sock_receive", mem, req, &[0, mode, n, -1, 100, 16])
+    };
+    assert_eq!(recv(&mut mem, &mut req, 0, 4), Ok(-3));
+    assert_eq!(recv(&mut mem, &mut req, 4, 4), Ok(-2), "unknown mode");
+    assert_eq!(
+        recv(&mut mem, &mut req, 1, 0),
+        Ok(-2),
+        "n must be at least 1"
+    );
+    assert!(call("sock_receive", &mut mem, &mut req, &[0, 0, 4, -1, 250, 16]).is_err());
+    let until = |mem: &mut [u8], req: &mut MockRequest, p: (i32, i32)| {
+        call(
+            "sock_receive_until",
+            mem,
+            req,
+            &[0, p.0, p.1, 10, -1, 100, 16],
+        )
+    };
+    assert_eq!(until(&mut mem, &mut req, pat), Ok(-3));
+    assert_eq!(
+        until(&mut mem, &mut req, (0, 0)),
+        Ok(-2),
+        "an empty pattern"
+    );
+    assert_eq!(call("sock_close", &mut mem, &mut req, &[-1]), Ok(-1));
+    assert_eq!(
+        call("sock_setkeepalive", &mut mem, &mut req, &[0, -5, 1]),
+        Ok(-2)
+    );
+    assert_eq!(call("sock_reused", &mut mem, &mut req, &[0]), Ok(-1));
+    req.phase = Phase::Log;
+    assert_eq!(connect(&mut mem, &mut req, ip, 80, -1), Ok(-3));
+}
