@@ -30,8 +30,9 @@ RELOADS = int(os.environ.get("SOAK_RELOADS", 20))
 RELOAD_REQUESTS = int(os.environ.get("SOAK_RELOAD_REQUESTS", 800_000))
 MAX_GROWTH_KIB = int(os.environ.get("SOAK_MAX_GROWTH_KIB", 2048))
 MAX_SECONDS = int(os.environ.get("SOAK_MAX_SECONDS", 300))
-# Every other request goes to each handler; {n} gives each request its own seed.
-PATHS = "/soak,/soak-phases?seed={n}"
+# Requests go to each handler in turn; {n} gives each request its own seed. The last three
+# wait: a sleep(0), a subrequest captured in memory, a socket GET on a pooled connection.
+PATHS = "/soak,/soak-phases?seed={n},/soak-sleep,/soak-capture,/soak-socket"
 
 
 def conf(module, guests, run_dir, port, engine):
@@ -61,6 +62,10 @@ http {{
             rewrite_by_wasm {guests}/soak.wasm rewrite;
             content_by_wasm {guests}/soak.wasm content;
         }}
+        location = /soak-sleep {{ content_by_wasm {guests}/bench_io.wasm sleep_hello; }}
+        location = /soak-capture {{ content_by_wasm {guests}/bench_io.wasm capture_hello; }}
+        location = /soak-socket {{ content_by_wasm {guests}/bench_io.wasm socket_hello; }}
+        location = /ret {{ return 200 "hello\\n"; }}
     }}
 }}
 """

@@ -330,7 +330,7 @@ impl Socket {
             }
             Wanted::Any(_) => self.eof.then_some(status::CLOSED),
             Wanted::Pattern(ref p, max) => {
-                let found = self.rbuf.windows(p.len()).position(|w| w == p.as_slice());
+                let found = find(&self.rbuf, p);
                 let plen = p.len();
                 match found {
                     Some(i) if i > max => Some(status::TOO_LARGE),
@@ -358,15 +358,20 @@ impl Socket {
                 return;
             }
             let at = self.rbuf.len();
-            self.rbuf.resize(at + READ_CHUNK, 0);
-            // SAFETY: an open connection; the room just made is a live buffer.
+            self.rbuf.reserve(READ_CHUNK);
+            let room = self.rbuf.spare_capacity_mut();
+            // SAFETY: an open connection; `room` is the buffer's unused capacity, at least
+            // READ_CHUNK bytes, which recv only writes.
             let n = unsafe {
                 match (*self.conn).recv {
-                    Some(f) => f(self.conn, self.rbuf[at..].as_mut_ptr(), READ_CHUNK),
+                    Some(f) => f(self.conn, room.as_mut_ptr().cast::<u8>(), READ_CHUNK),
                     None => -1,
                 }
             };
-            self.rbuf.truncate(at + n.max(0) as usize);
+            if n > 0 {
+                // SAFETY: recv wrote n <= READ_CHUNK bytes at the start of the spare room.
+                unsafe { self.rbuf.set_len(at + n as usize) };
+            }
             if n > 0 {
                 continue;
             }
@@ -424,6 +429,22 @@ impl Socket {
             }
         }
     }
+}
+
+/// Where `pattern` (not empty) first occurs in `data`: a scan for its first byte, then a
+/// comparison at each candidate (a `windows` search compares every position).
+fn find(data: &[u8], pattern: &[u8]) -> Option<usize> {
+    let (&first, rest) = pattern.split_first()?;
+    let last_start = data.len().checked_sub(pattern.len())?;
+    let mut from = 0;
+    while from <= last_start {
+        let i = from + data[from..=last_start].iter().position(|&b| b == first)?;
+        if data[i + 1..i + pattern.len()] == *rest {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
 }
 
 /// nginx's resolver answered for a socket.
