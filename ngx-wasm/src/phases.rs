@@ -238,21 +238,13 @@ fn body_done(r: &mut ngx_http_request_t) -> bool {
     std::mem::take(&mut c.waiting_body)
 }
 
-fn drop_main_count(r: &mut ngx_http_request_t) {
-    // SAFETY: r->main is the live main request; reading the body took one reference.
-    unsafe {
-        let main = &mut *r.main;
-        main.set_count(main.count() - 1);
-    }
-}
-
 /// Body read for a rewrite or access handler: resume the phases (the handler runs again and
 /// now calls the guest).
 unsafe extern "C" fn phase_post_read(r: *mut ngx_http_request_t) {
     // SAFETY: nginx calls the post-read handler with the live request.
     let r = unsafe { &mut *r };
     let waiting = body_done(r);
-    drop_main_count(r);
+    crate::request::body::release_reading_reference(r);
     if waiting {
         // SAFETY: r is live; this is how nginx resumes a request parked by NGX_DONE.
         unsafe { ngx_http_core_run_phases(r) };
@@ -268,6 +260,6 @@ unsafe extern "C" fn content_post_read(r: *mut ngx_http_request_t) {
         // SAFETY: r is live; the content phase would have finalized with this code.
         unsafe { ngx_http_finalize_request(r, rc.0) };
     } else {
-        drop_main_count(r);
+        crate::request::body::release_reading_reference(r);
     }
 }

@@ -288,6 +288,7 @@ impl Registry {
         Ok(lease)
     }
 
+    #[inline]
     fn idle_or_new(
         &self,
         id: ModuleId,

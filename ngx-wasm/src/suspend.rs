@@ -75,10 +75,7 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if self.0.timer_set() != 0 {
-            // SAFETY: the event is in nginx's timer tree; this removes it.
-            unsafe { ngx_del_timer(&mut *self.0) };
-        }
+        self.disarm();
     }
 }
 

@@ -119,6 +119,14 @@ fn pairs(raw: &[u8]) -> Vec<(String, String)> {
     out
 }
 
+/// The first value of header `name` (case-insensitive) among `headers`.
+fn first_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 fn ok(rc: i32) -> Result<()> {
     check(rc).map(drop)
 }
@@ -339,10 +347,7 @@ pub mod location {
     impl Response {
         /// The first value of header `name` (case-insensitive).
         pub fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
+            super::first_header(&self.headers, name)
         }
     }
 

@@ -342,8 +342,6 @@ pub extern "C" fn set_wasm_socket_timeout(
 ) -> *mut c_char {
     // SAFETY: nginx passes this module's location configuration and the command.
     let (lcf, which) = unsafe { (&mut *conf.cast::<LocConf>(), (*cmd).offset) };
-    // SAFETY: called by nginx for a TAKE1 directive.
-    let v = unsafe { arg(cf) };
     let name = [
         "wasm_socket_connect_timeout",
         "wasm_socket_send_timeout",
@@ -352,26 +350,54 @@ pub extern "C" fn set_wasm_socket_timeout(
     .get(which)
     .copied()
     .unwrap_or("wasm_socket_*_timeout");
-    let t = match parse_time(&v) {
-        Some(Some(d)) if str_bytes(&v) != b"off" => u32::try_from(d.as_millis()).ok(),
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let ms = match unsafe { positive_ms(cf, name, "5s", u64::from(u32::MAX)) } {
+        Ok(ms) => ms as u32,
+        Err(e) => return e,
+    };
+    match lcf.socket_timeouts.get_mut(which) {
+        Some(slot) => set_once(slot, ms),
+        None => conf_error(),
+    }
+}
+
+/// The argument of a directive that takes a time greater than 0 (at most `max` ms), in
+/// milliseconds; otherwise an `[emerg]` naming the directive, with `example` as a hint.
+///
+/// # Safety
+/// `cf` must be nginx's configuration context for a directive with one argument.
+unsafe fn positive_ms(
+    cf: *mut ngx_conf_t,
+    name: &str,
+    example: &str,
+    max: u64,
+) -> Result<u64, *mut c_char> {
+    // SAFETY: the caller's contract.
+    let v = unsafe { arg(cf) };
+    let ms = match parse_time(&v) {
+        Some(Some(d)) if str_bytes(&v) != b"off" => u64::try_from(d.as_millis()).ok(),
         _ => None,
     };
-    let Some(t) = t else {
-        ngx_conf_log_error!(
-            NGX_LOG_EMERG,
-            cf,
-            "invalid {name} \"{}\": expected a time greater than 0, such as 5s",
-            text(&v)
-        );
-        return conf_error();
-    };
-    let Some(slot) = lcf.socket_timeouts.get_mut(which) else {
-        return conf_error();
-    };
+    match ms.filter(|ms| *ms <= max) {
+        Some(ms) => Ok(ms),
+        None => {
+            ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "invalid {name} \"{}\": expected a time greater than 0, such as {example}",
+                text(&v)
+            );
+            Err(conf_error())
+        }
+    }
+}
+
+/// Stores `value` in `slot` unless a directive set it already (nginx's "is duplicate").
+fn set_once<T>(slot: &mut Option<T>, value: T) -> *mut c_char {
     if slot.is_some() {
         return c"is duplicate".as_ptr().cast_mut();
     }
-    *slot = Some(t);
+    *slot = Some(value);
     std::ptr::null_mut()
 }
 
@@ -421,24 +447,10 @@ pub extern "C" fn set_wasm_instance_queue_timeout(
     // SAFETY: nginx passes this module's main configuration (NGX_HTTP_MAIN_CONF_OFFSET).
     let mcf = unsafe { &mut *conf.cast::<MainConf>() };
     // SAFETY: called by nginx for a TAKE1 directive.
-    let v = unsafe { arg(cf) };
-    let t = match parse_time(&v) {
-        Some(Some(d)) if str_bytes(&v) != b"off" => d,
-        _ => {
-            ngx_conf_log_error!(
-                NGX_LOG_EMERG,
-                cf,
-                "invalid wasm_instance_queue_timeout \"{}\": expected a time greater than 0, such as 3s",
-                text(&v)
-            );
-            return conf_error();
-        }
-    };
-    if mcf.instance_queue_timeout.is_some() {
-        return c"is duplicate".as_ptr().cast_mut();
+    match unsafe { positive_ms(cf, "wasm_instance_queue_timeout", "3s", u64::MAX) } {
+        Ok(ms) => set_once(&mut mcf.instance_queue_timeout, ms),
+        Err(e) => e,
     }
-    mcf.instance_queue_timeout = Some(u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
-    std::ptr::null_mut()
 }
 
 /// `wasm_trap_log_interval <time>;` (http): how long failures of one module are counted
@@ -451,22 +463,8 @@ pub extern "C" fn set_wasm_trap_log_interval(
     // SAFETY: nginx passes this module's main configuration (NGX_HTTP_MAIN_CONF_OFFSET).
     let mcf = unsafe { &mut *conf.cast::<MainConf>() };
     // SAFETY: called by nginx for a TAKE1 directive.
-    let v = unsafe { arg(cf) };
-    let interval = match parse_time(&v) {
-        Some(Some(d)) if str_bytes(&v) != b"off" => d,
-        _ => {
-            ngx_conf_log_error!(
-                NGX_LOG_EMERG,
-                cf,
-                "invalid wasm_trap_log_interval \"{}\": expected a time greater than 0, such as 10s",
-                text(&v)
-            );
-            return conf_error();
-        }
-    };
-    if mcf.trap_log_interval.is_some() {
-        return c"is duplicate".as_ptr().cast_mut();
+    match unsafe { positive_ms(cf, "wasm_trap_log_interval", "10s", u64::MAX) } {
+        Ok(ms) => set_once(&mut mcf.trap_log_interval, ms),
+        Err(e) => e,
     }
-    mcf.trap_log_interval = Some(u64::try_from(interval.as_millis()).unwrap_or(u64::MAX));
-    std::ptr::null_mut()
 }

@@ -118,16 +118,22 @@ pub fn start_reading(r: &mut ngx_http_request_t) -> Result<bool, u16> {
     Ok(unsafe { c.as_ref() }.body_read)
 }
 
-/// nginx has read the body asked for by [`start_reading`]: mark it read, drop the reference
-/// reading took, and wake the call waiting for it, if one does.
-unsafe extern "C" fn on_read(r: *mut ngx_http_request_t) {
-    // SAFETY: nginx calls the post-read handler with the live request.
-    let r = unsafe { &mut *r };
+/// Drops the reference on the main request that `ngx_http_read_client_request_body` took,
+/// once the body is read (every post-read handler does).
+pub fn release_reading_reference(r: &mut ngx_http_request_t) {
     // SAFETY: r->main is the live main request; reading the body took one reference.
     unsafe {
         let main = &mut *r.main;
         main.set_count(main.count() - 1);
     }
+}
+
+/// nginx has read the body asked for by [`start_reading`]: mark it read, drop the reference
+/// reading took, and wake the call waiting for it, if one does.
+unsafe extern "C" fn on_read(r: *mut ngx_http_request_t) {
+    // SAFETY: nginx calls the post-read handler with the live request.
+    let r = unsafe { &mut *r };
+    release_reading_reference(r);
     let Some(mut c) = ctx::get(r) else {
         return;
     };

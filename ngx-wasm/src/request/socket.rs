@@ -624,7 +624,7 @@ pub fn start(
 ) -> Result<SocketStep, RequestError> {
     let rp = ptr::from_mut(r);
     let socks = sockets(r)?;
-    let (id, s) = match op {
+    let id = match op {
         SocketOp::Connect {
             host,
             port,
@@ -663,7 +663,7 @@ pub fn start(
                 }
             }
             socks.slots[id] = Some(s);
-            (id, socks.slots[id].as_deref_mut())
+            id
         }
         SocketOp::Send {
             id,
@@ -677,7 +677,7 @@ pub fn start(
             s.out = data.to_vec();
             s.sent = 0;
             s.send_more();
-            (id, Some(s))
+            id
         }
         SocketOp::Receive {
             id,
@@ -695,10 +695,9 @@ pub fn start(
                 Until::Pattern { pattern, max } => Wanted::Pattern(pattern.to_vec(), max),
             });
             s.receive_more();
-            (id, Some(s))
+            id
         }
     };
-    let _ = s;
     let Some(s) = socks.slots.get_mut(id).and_then(|s| s.as_deref_mut()) else {
         return Err(RequestError::Internal);
     };
@@ -727,14 +726,7 @@ fn gone(rc: i32, s: &Socket) -> bool {
 
 /// An open socket with no operation in progress.
 fn live(socks: &mut Sockets, id: usize) -> Result<&mut Socket, RequestError> {
-    let s = socks
-        .slots
-        .get_mut(id)
-        .and_then(|s| s.as_deref_mut())
-        .ok_or(RequestError::NotFound)?;
-    if !matches!(s.op, Op::Idle) {
-        return Err(RequestError::NotAllowed);
-    }
+    let s = live_or_buffered(socks, id)?;
     if s.conn.is_null() {
         return Err(RequestError::Closed);
     }

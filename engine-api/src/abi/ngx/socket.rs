@@ -52,10 +52,12 @@ fn step(s: Result<SocketStep, crate::error::RequestError>, id: u32) -> Flow {
 
 /// True for a host nginx can connect to: an IP address, a name, `[v6]`, or `unix:/path`.
 fn is_host(host: &[u8]) -> bool {
+    if host.starts_with(b"unix:/") {
+        return host.iter().all(|&c| c >= b' ' && c != 0x7f);
+    }
     !host.is_empty()
         && host.len() <= 1024
         && host.iter().all(|&c| c > b' ' && c != 0x7f && c != b'/')
-        || host.starts_with(b"unix:/") && host.iter().all(|&c| c >= b' ' && c != 0x7f)
 }
 
 /// `sock_connect(host_ptr, host_len, port, timeout_ms) -> id`: connects to `host:port`
@@ -191,32 +193,36 @@ fn copy_received(call: &mut HostCall<'_>, id: usize, out: (i32, i32)) -> Result<
     }
 }
 
-/// Completes a receive that waited: the piece's length (copied if it fits), or the error.
+/// Completes a receive that waited: the piece's length (copied, if it fits, to the output
+/// buffer at `a[out..out + 2]`), or the error.
+fn after_receive(
+    call: &mut HostCall<'_>,
+    a: Args<'_>,
+    out: usize,
+) -> Result<Option<Val>, HostTrap> {
+    let rc = call.request.socket_result();
+    if rc < 0 {
+        return Ok(Some(Val::I32(rc)));
+    }
+    let id = usize::try_from(a.i32(0)).unwrap_or(usize::MAX);
+    let rc = copy_received(call, id, (a.i32(out), a.i32(out + 1)))?;
+    Ok(Some(Val::I32(rc)))
+}
+
+/// Completes `sock_receive` (its output buffer is at `a[4..6]`).
 pub(super) fn received_after_wait(
     call: &mut HostCall<'_>,
     a: Args<'_>,
 ) -> Result<Option<Val>, HostTrap> {
-    let rc = call.request.socket_result();
-    if rc < 0 {
-        return Ok(Some(Val::I32(rc)));
-    }
-    let out = (a.i32(4), a.i32(5));
-    let id = usize::try_from(a.i32(0)).unwrap_or(usize::MAX);
-    Ok(Some(Val::I32(copy_received(call, id, out)?)))
+    after_receive(call, a, 4)
 }
 
-/// Completes a receive-until that waited (its output buffer is at `a[5..7]`).
+/// Completes `sock_receive_until` (its output buffer is at `a[5..7]`).
 pub(super) fn received_until_after_wait(
     call: &mut HostCall<'_>,
     a: Args<'_>,
 ) -> Result<Option<Val>, HostTrap> {
-    let rc = call.request.socket_result();
-    if rc < 0 {
-        return Ok(Some(Val::I32(rc)));
-    }
-    let out = (a.i32(5), a.i32(6));
-    let id = usize::try_from(a.i32(0)).unwrap_or(usize::MAX);
-    Ok(Some(Val::I32(copy_received(call, id, out)?)))
+    after_receive(call, a, 5)
 }
 
 /// `sock_received(id, out_ptr, out_cap) -> len`: the last piece socket `id` received, again
