@@ -124,7 +124,7 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
 
     if block.has("must_die") {
         let stderr = nginx::run_must_die(env, timeout)?;
-        let log = stderr + &std::fs::read_to_string(&error_log_path).unwrap_or_default();
+        let log = stderr + &nginx::read_log(&error_log_path);
         check_logs(block, &log, &mut problems);
         check_valgrind(env, &mut problems);
         check_sanitizers(&server_stderr(env), &mut problems);
@@ -238,7 +238,7 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
         std::thread::sleep(Duration::from_secs_f64(secs.min(60.0)));
     }
     let stop = server.stop(env);
-    let log = std::fs::read_to_string(&error_log_path).unwrap_or_default();
+    let log = nginx::read_log(&error_log_path);
     check_logs(block, &log, &mut problems);
     // Any alert or worker crash is a failure, whatever the block expects.
     for bad in ["[alert]", "[emerg]", "exited on signal"] {
@@ -253,7 +253,7 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
 }
 
 fn server_stderr(env: &Env) -> String {
-    std::fs::read_to_string(env.servroot.join("logs/stderr.log")).unwrap_or_default()
+    nginx::read_log(&env.servroot.join("logs/stderr.log"))
 }
 
 /// A build with sanitizers (`make build BUILD_SANITIZE=1`) reports to nginx's stderr: any
@@ -375,8 +375,7 @@ fn run_files(env: &Env, files: &[String], prefix: &str) -> Result<(usize, usize,
                             let _ = write!(msg, "\n#   {e:#}");
                         }
                     }
-                    let log = std::fs::read_to_string(env.servroot.join("logs/error.log"))
-                        .unwrap_or_default();
+                    let log = nginx::read_log(&env.servroot.join("logs/error.log"));
                     let tail: Vec<&str> = log.lines().filter(|l| !l.contains("[debug]")).collect();
                     for l in &tail[tail.len().saturating_sub(8)..] {
                         let _ = write!(msg, "\n#   log: {l}");

@@ -102,6 +102,15 @@ impl Env {
     }
 }
 
+/// A log file's text, empty if it does not exist. Logs may hold bytes that are not UTF-8
+/// (nginx logs what a client sent, e.g. a TLS hello to a plain port); they are replaced, so
+/// the rest of the log can still be matched, as Test::Nginx matches a log's bytes.
+pub fn read_log(path: &Path) -> String {
+    fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
 /// Replaces `$TEST_NGINX_NAME` (and `${TEST_NGINX_NAME}`) with the environment variable's
 /// value, plus `$TEST_NGINX_SERVER_PORT`, `$TEST_NGINX_SERVROOT` and `$TEST_NGINX_HTML_DIR`.
 pub fn expand(text: &str, port: u16, servroot: &Path) -> String {
@@ -249,7 +258,7 @@ pub fn run_must_die(env: &Env, timeout: Duration) -> Result<String> {
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(status) = child.try_wait()? {
-            let stderr = fs::read_to_string(&stderr_path).unwrap_or_default();
+            let stderr = read_log(&stderr_path);
             if status.success() {
                 bail!("nginx exited successfully, but the block expects it to die");
             }
@@ -300,7 +309,7 @@ impl Server {
 
     /// What nginx wrote to stderr so far.
     pub fn stderr(&self) -> String {
-        fs::read_to_string(&self.stderr_path).unwrap_or_default()
+        read_log(&self.stderr_path)
     }
 
     /// Asks nginx to stop (SIGTERM, then SIGKILL after 5 s, longer under valgrind) and waits
