@@ -49,7 +49,7 @@ op set_uri -> 0
 
 
 
-=== TEST 3: bad arguments are refused with -2; jump outside rewrite with -3
+=== TEST 3: bad arguments (a `..` segment too) are refused with -2; jump outside rewrite with -3
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
@@ -57,10 +57,11 @@ op set_uri -> 0
 --- request
 GET /t
 --- more_headers
-X-Ops-Content: set_method FETCH|set_method get|set_uri relative 0|set_uri /x 2|set_uri /x 1|set_query a#b|report
+X-Ops-Content: set_method FETCH|set_method get|set_uri relative 0|set_uri /../../etc/hostname 0|set_uri /x 2|set_uri /x 1|set_query a#b|report
 --- response_body
 op set_method -> -2
 op set_method -> -2
+op set_uri -> -2
 op set_uri -> -2
 op set_uri -> -2
 op set_uri -> -3

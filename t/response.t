@@ -122,7 +122,23 @@ op exit -> -3
 
 
 
-=== TEST 7: exec to a location, with new arguments
+=== TEST 7: a relative redirect keeps its Location relative, as ngx.redirect does
+--- config
+    absolute_redirect on;
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Content: redirect /y?a=1 302
+--- error_code: 302
+--- response_headers
+Location: /y?a=1
+
+
+
+=== TEST 8: exec to a location, with new arguments
 --- config
     location /t {
         rewrite_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
@@ -142,7 +158,7 @@ target /target a=1
 
 
 
-=== TEST 8: exec to a named location from content
+=== TEST 9: exec to a named location from content
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
@@ -159,7 +175,59 @@ named /t
 
 
 
-=== TEST 9: bad arguments; output refused in the log phase
+=== TEST 10: exec with a query in its URI: the query becomes the args, joined with the new ones
+--- config
+    location /t1 {
+        set $ops_rewrite "exec /target?c=3";
+        rewrite_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /t2 {
+        set $ops_rewrite "exec /targ%65t?c=3 a=1";
+        rewrite_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /target {
+        return 200 "target $uri $args\n";
+    }
+--- request eval
+["GET /t1?old=1", "GET /t2?old=2"]
+--- response_body eval
+["target /target c=3\n", "target /target c=3&a=1\n"]
+
+
+
+=== TEST 11: exec refuses URIs nginx calls unsafe, so a guest cannot reach files outside the root
+--- config
+    location /t1 {
+        set $ops_content "exec /../../../../../../etc/hostname|report";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /t2 {
+        set $ops_content "exec /a/%2e%2e/%2E%2E/etc/hostname|report";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /t3 {
+        set $ops_content "exec /a%00b|report";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /t4 {
+        set $ops_content "exec /a/..|report";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location / {
+        root /;
+    }
+--- request eval
+["GET /t1", "GET /t2", "GET /t3", "GET /t4"]
+--- response_body eval
+["op exec -> -2\n", "op exec -> -2\n", "op exec -> -2\n", "op exec -> -2\n"]
+--- error_log
+unsafe URI "/../../../../../../etc/hostname" was detected
+unsafe URI "/a/../../etc/hostname" was detected
+unsafe URI "/a/.." was detected
+
+
+
+=== TEST 12: bad arguments; output refused in the log phase
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
@@ -184,7 +252,7 @@ op status -> 200
 
 
 
-=== TEST 10: a trap after flush cannot answer 500: the response is cut short, the worker lives
+=== TEST 13: a trap after flush cannot answer 500: the response is cut short, the worker lives
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/api.wasm run_then_trap;

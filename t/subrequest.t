@@ -162,8 +162,9 @@ GET /t
 "/a\r\nX: y": Err(BadArgument)
 "/nul\0": Err(BadArgument)
 args with a space: Err(BadArgument), lower-case method: Err(BadArgument)
---- no_error_log
-[error]
+--- error_log
+unsafe URI "/../etc/passwd" was detected
+unsafe URI "/a/../../b" was detected
 
 
 

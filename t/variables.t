@@ -55,7 +55,23 @@ op set_var -> -3
 
 
 
-=== TEST 3: rewrite handlers run after the rewrite module (postponed), unless told not to
+=== TEST 3: a value with CR, LF or NUL is refused, so it cannot reach a proxied request line
+--- config
+    location /t {
+        set $ops_content "set_var args a\r\nX-Injected:_1|set_var args b\nc|set_var args ok=1|var args|report";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t?old=1
+--- response_body
+op set_var -> -2
+op set_var -> -2
+op set_var -> 0
+op var -> 4 "ok=1"
+
+
+
+=== TEST 4: rewrite handlers run after the rewrite module (postponed), unless told not to
 --- config
     location /t {
         set $seen "set-by-config";
@@ -74,7 +90,7 @@ op var -> 13 "set-by-config"
 
 
 
-=== TEST 4: with wasm_rewrite_no_postpone on, the guest runs before `set`
+=== TEST 5: with wasm_rewrite_no_postpone on, the guest runs before `set`
 --- http_config
     wasm_rewrite_no_postpone on;
 --- config

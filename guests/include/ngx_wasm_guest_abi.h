@@ -60,7 +60,7 @@ __attribute__((import_module("ngx"), import_name("req_get_method"))) int32_t ngx
 __attribute__((import_module("ngx"), import_name("req_set_method"))) int32_t ngx_req_set_method(const uint8_t *method, int32_t method_len);
 /* the decoded, normalized path without arguments ($uri) [phases: request; returns length] */
 __attribute__((import_module("ngx"), import_name("req_get_uri"))) int32_t ngx_req_get_uri(uint8_t *out, int32_t out_cap);
-/* changes $uri (must start with /); jump = 1 (rewrite phase only) makes nginx choose the location again, like ngx.req.set_uri(uri, true) [phases: answer; returns 0, -2 (not a path, jump not 0/1), -3 (jump outside rewrite)] */
+/* changes $uri (must start with /, no .. segment); jump = 1 (rewrite phase only) makes nginx choose the location again, like ngx.req.set_uri(uri, true) [phases: answer; returns 0, -2 (not a path, a .. segment, jump not 0/1), -3 (jump outside rewrite)] */
 __attribute__((import_module("ngx"), import_name("req_set_uri"))) int32_t ngx_req_set_uri(const uint8_t *uri, int32_t uri_len, int32_t jump);
 /* the raw query string without ? ($args) [phases: request; returns length] */
 __attribute__((import_module("ngx"), import_name("req_get_query"))) int32_t ngx_req_get_query(uint8_t *out, int32_t out_cap);
@@ -86,7 +86,7 @@ __attribute__((import_module("ngx"), import_name("req_add_header"))) int32_t ngx
 __attribute__((import_module("ngx"), import_name("req_clear_header"))) int32_t ngx_req_clear_header(const uint8_t *name, int32_t name_len);
 /* the value of nginx variable $name (ngx.var.name; names are case-insensitive) [phases: request; returns length, -1 (not set for this request), -2 (no such variable)] */
 __attribute__((import_module("ngx"), import_name("var_get"))) int32_t ngx_var_get(const uint8_t *name, int32_t name_len, uint8_t *out, int32_t out_cap);
-/* sets $name; the variable must be changeable (declared with set $name ...; or a changeable built-in) [phases: request; returns 0, -2 (no such variable), -3 (not changeable), -4] */
+/* sets $name; the variable must be changeable (declared with set $name ...; or a changeable built-in) [phases: request; returns 0, -2 (no such variable, or CR, LF or NUL in the value), -3 (not changeable), -4] */
 __attribute__((import_module("ngx"), import_name("var_set"))) int32_t ngx_var_set(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
 /* the length of the request body read before the handler (wasm_need_request_body on) [phases: body; returns length, -1 (no body read)] */
 __attribute__((import_module("ngx"), import_name("req_body_len"))) int32_t ngx_req_body_len(void);
@@ -110,7 +110,7 @@ __attribute__((import_module("ngx"), import_name("resp_flush"))) int32_t ngx_res
 __attribute__((import_module("ngx"), import_name("resp_exit"))) int32_t ngx_resp_exit(int32_t status);
 /* ngx.redirect: Location: uri with 301, 302, 303, 307 or 308 (0 = 302) when the export returns [phases: answer; returns 0, -2, -3 (header sent or already finished)] */
 __attribute__((import_module("ngx"), import_name("resp_redirect"))) int32_t ngx_resp_redirect(const uint8_t *uri, int32_t uri_len, int32_t status);
-/* ngx.exec: internal redirect to uri (a path, or @name) with query args when the export returns [phases: answer; returns 0, -2 (not a path or @name, bad args), -3 (header sent or already finished)] */
+/* ngx.exec: internal redirect to uri (a path, or @name) with query args when the export returns; a path must be one nginx accepts as safe (no .. segment or NUL, also percent-encoded), and a ?query in it is joined with args by & [phases: answer; returns 0, -2 (unsafe path, not a path or @name, bad args), -3 (header sent or already finished)] */
 __attribute__((import_module("ngx"), import_name("req_exec"))) int32_t ngx_req_exec(const uint8_t *uri, int32_t uri_len, const uint8_t *args, int32_t args_len);
 /* every value of response header name, joined with ,  (Content-Type and Content-Length included) [phases: request; returns length, -1] */
 __attribute__((import_module("ngx"), import_name("resp_get_header"))) int32_t ngx_resp_get_header(const uint8_t *name, int32_t name_len, uint8_t *out, int32_t out_cap);

@@ -28,9 +28,9 @@ extern "C" {
     ///
     /// Phases: request. Returns: length.
     pub fn req_get_uri(out: *mut u8, out_cap: i32) -> i32;
-    /// changes `$uri` (must start with `/`); `jump` = 1 (rewrite phase only) makes nginx choose the location again, like `ngx.req.set_uri(uri, true)`.
+    /// changes `$uri` (must start with `/`, no `..` segment); `jump` = 1 (rewrite phase only) makes nginx choose the location again, like `ngx.req.set_uri(uri, true)`.
     ///
-    /// Phases: answer. Returns: 0, -2 (not a path, jump not 0/1), -3 (jump outside rewrite).
+    /// Phases: answer. Returns: 0, -2 (not a path, a `..` segment, jump not 0/1), -3 (jump outside rewrite).
     pub fn req_set_uri(uri: *const u8, uri_len: i32, jump: i32) -> i32;
     /// the raw query string without `?` (`$args`).
     ///
@@ -82,7 +82,7 @@ extern "C" {
     pub fn var_get(name: *const u8, name_len: i32, out: *mut u8, out_cap: i32) -> i32;
     /// sets `$name`; the variable must be changeable (declared with `set $name ...;` or a changeable built-in).
     ///
-    /// Phases: request. Returns: 0, -2 (no such variable), -3 (not changeable), -4.
+    /// Phases: request. Returns: 0, -2 (no such variable, or CR, LF or NUL in the value), -3 (not changeable), -4.
     pub fn var_set(name: *const u8, name_len: i32, value: *const u8, value_len: i32) -> i32;
     /// the length of the request body read before the handler (`wasm_need_request_body on`).
     ///
@@ -128,9 +128,11 @@ extern "C" {
     ///
     /// Phases: answer. Returns: 0, -2, -3 (header sent or already finished).
     pub fn resp_redirect(uri: *const u8, uri_len: i32, status: i32) -> i32;
-    /// `ngx.exec`: internal redirect to `uri` (a path, or `@name`) with query `args` when the export returns.
+    /// `ngx.exec`: internal redirect to `uri` (a path, or `@name`) with query `args` when the export returns;
+    /// a path must be one nginx accepts as safe (no `..` segment or NUL, also percent-encoded), and a
+    /// `?query` in it is joined with `args` by `&`.
     ///
-    /// Phases: answer. Returns: 0, -2 (not a path or @name, bad args), -3 (header sent or already finished).
+    /// Phases: answer. Returns: 0, -2 (unsafe path, not a path or @name, bad args), -3 (header sent or already finished).
     pub fn req_exec(uri: *const u8, uri_len: i32, args: *const u8, args_len: i32) -> i32;
     /// every value of response header `name`, joined with `, ` (`Content-Type` and `Content-Length` included).
     ///

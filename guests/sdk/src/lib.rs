@@ -713,6 +713,10 @@ pub mod resp {
     }
 
     /// `ngx.exec(uri, args)`: internal redirect to a path or `@name`. Return right after.
+    ///
+    /// A path's own query (`/t?a=1`) is joined with `args` by `&`, as `ngx.exec` does. A path
+    /// nginx calls unsafe (a `..` segment or a NUL, also percent-encoded) is refused with
+    /// [`Error::BadArgument`] and logged by nginx as `unsafe URI "..." was detected`.
     pub fn exec(uri: &str, args: &str) -> Result<()> {
         // SAFETY: live slices of this guest.
         ok(unsafe {

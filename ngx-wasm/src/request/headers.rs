@@ -289,5 +289,11 @@ pub fn set_response(
             r.headers_out.last_modified_time = -1;
         }
     }
+    if value.first() == Some(&b'/') && name.eq_ignore_ascii_case(b"location") {
+        // A relative Location stays relative, as with `ngx.header.Location` and
+        // `ngx.redirect`: nginx's header filter makes `headers_out.location` absolute
+        // (`absolute_redirect`), so only the list holds it.
+        r.headers_out.location = ptr::null_mut();
+    }
     Ok(())
 }

@@ -11,6 +11,7 @@ mod headers;
 mod output;
 pub mod socket;
 pub mod subrequest;
+mod uri;
 mod variables;
 
 pub use variables::Cache as VariableCache;
@@ -411,8 +412,12 @@ impl HostRequest for NgxRequest<'_> {
         if self.finished() || self.header_sent() {
             return Err(RequestError::NotAllowed);
         }
-        let uri = self.pool_copy(uri)?;
-        let args = self.pool_copy(args)?;
+        let (uri, args) = if uri.first() == Some(&b'@') {
+            (self.pool_copy(uri)?, self.pool_copy(args)?)
+        } else {
+            let (path, query) = uri::check(self.r, uri, args)?;
+            (self.pool_copy(&path)?, self.pool_copy(&query)?)
+        };
         self.call.exec = Some((uri, args));
         Ok(())
     }
@@ -483,7 +488,7 @@ impl HostRequest for NgxRequest<'_> {
             .find(|(name, _)| *name == spec.method)
             .map(|(name, bit)| (*bit as usize, *name))
             .ok_or(RequestError::BadArgument)?;
-        let (uri, args) = subrequest::check_uri(self.r, spec.uri, spec.args)?;
+        let (uri, args) = uri::check(self.r, spec.uri, spec.args)?;
         let body = match spec.body {
             BodySource::Given(b) => Some(b.to_vec()),
             BodySource::Parent | BodySource::ParentForPostPut => None,

@@ -1,8 +1,7 @@
 //! Subrequests a guest waits for, captured in memory (`ngx.location.capture_multi`).
 //!
 //! * **Queue** ([`queue`]): `subreq_add` checks the URI with nginx's own rules
-//!   (`ngx_http_parse_unsafe_uri`: no `..` segment, no NUL; the query split off) and keeps
-//!   the subrequest in the request context.
+//!   ([`super::uri::check`]) and keeps the subrequest in the request context.
 //! * **Issue** ([`issue`], when the call suspends on [`engine_api::Wait::Subrequests`]): every
 //!   queued subrequest is created at once (`ngx_http_subrequest`), with its method, body and
 //!   variables set as OpenResty sets them, and marked for capture.
@@ -18,52 +17,14 @@ use engine_api::RequestError;
 use ngx::core::Status;
 use ngx::ffi::{
     ngx_alloc_chain_link, ngx_buf_t, ngx_chain_t, ngx_create_temp_buf, ngx_http_core_main_conf_t,
-    ngx_http_parse_unsafe_uri, ngx_http_post_subrequest_t, ngx_http_request_body_t,
-    ngx_http_request_t, ngx_http_subrequest, ngx_http_variable_value_t, ngx_int_t, ngx_palloc,
-    ngx_pcalloc, ngx_read_file, ngx_str_t, ngx_uint_t, NGX_HTTP_POST, NGX_HTTP_PUT,
-    NGX_HTTP_SPECIAL_RESPONSE,
+    ngx_http_post_subrequest_t, ngx_http_request_body_t, ngx_http_request_t, ngx_http_subrequest,
+    ngx_http_variable_value_t, ngx_int_t, ngx_palloc, ngx_pcalloc, ngx_read_file, NGX_HTTP_POST,
+    NGX_HTTP_PUT, NGX_HTTP_SPECIAL_RESPONSE,
 };
 use ngx::http::{HttpModuleMainConf, NgxHttpCoreModule};
 
-use super::{bytes, headers, pool_copy};
+use super::{headers, pool_copy};
 use crate::ctx::{self, Capture, QueuedSubrequest, SubrequestResponse};
-
-/// Checks a guest's subrequest URI with nginx's rules; returns the path and the query
-/// (the URI's own, joined with `extra` by `&`).
-pub fn check_uri(
-    r: &mut ngx_http_request_t,
-    uri: &[u8],
-    extra: &[u8],
-) -> Result<(Vec<u8>, Vec<u8>), RequestError> {
-    if uri.first() != Some(&b'/') || uri.iter().any(|&c| c < b' ' || c == 0x7f) {
-        return Err(RequestError::BadArgument);
-    }
-    let mut copy = uri.to_vec();
-    let mut path = ngx_str_t {
-        len: copy.len(),
-        data: copy.as_mut_ptr(),
-    };
-    let mut args = ngx_str_t {
-        len: 0,
-        data: ptr::null_mut(),
-    };
-    let mut flags: ngx_uint_t = 0;
-    // SAFETY: path points at `copy`, alive for the call; nginx only reads it and points args
-    // into it.
-    let rc = unsafe { ngx_http_parse_unsafe_uri(r, &mut path, &mut args, &mut flags) };
-    if rc != Status::NGX_OK.0 {
-        return Err(RequestError::BadArgument);
-    }
-    let mut query = bytes(&args).to_vec();
-    let path = bytes(&path).to_vec();
-    if !extra.is_empty() {
-        if !query.is_empty() {
-            query.push(b'&');
-        }
-        query.extend_from_slice(extra);
-    }
-    Ok((path, query))
-}
 
 /// Queues `sub` for the next wait; returns its id.
 pub fn queue(r: &mut ngx_http_request_t, sub: QueuedSubrequest) -> Result<usize, RequestError> {

@@ -28,11 +28,20 @@ pub(super) fn get_uri(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostT
 
 /// True for a URI path the host accepts: starts with `/`, no control characters or spaces.
 fn is_uri_path(uri: &[u8]) -> bool {
-    uri.first() == Some(&b'/') && uri.iter().all(|&c| c > b' ' && c != 0x7f)
+    uri.first() == Some(&b'/')
+        && uri.iter().all(|&c| c > b' ' && c != 0x7f)
+        && !has_parent_segment(uri)
+}
+
+/// True when `path` has a `..` segment (`/../`, or `/..` at the end): nginx merges those out
+/// of a client's URI, and a root or alias would map one above the document root.
+fn has_parent_segment(path: &[u8]) -> bool {
+    path.split(|&c| c == b'/').any(|seg| seg == b"..")
 }
 
 /// `req_set_uri(uri_ptr, uri_len, jump) -> status`: changes the URI; with `jump` = 1 (rewrite
-/// phase only) nginx looks the location up again, like `ngx.req.set_uri(uri, true)`.
+/// phase only) nginx looks the location up again, like `ngx.req.set_uri(uri, true)`. A path
+/// with a `..` segment is refused (-2), unlike OpenResty, which lets it reach `root`.
 pub(super) fn set_uri(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let uri = call.memory.read(a.i32(0), a.i32(1))?;
     let jump = match a.i32(2) {

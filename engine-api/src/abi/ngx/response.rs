@@ -70,12 +70,13 @@ pub(super) fn redirect(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, Host
 
 /// `req_exec(uri_ptr, uri_len, args_ptr, args_len) -> status`: an internal redirect to `uri`
 /// (a path, or `@name` for a named location) with query `args`, once the export returns, like
-/// `ngx.exec`.
+/// `ngx.exec`. A path's own query (`/t?a=1`) is joined with `args` by `&`; the host refuses
+/// a path nginx calls unsafe (a `..` segment, a NUL, also percent-encoded).
 pub(super) fn exec(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let uri = call.memory.read(a.i32(0), a.i32(1))?;
     let args = call.memory.read(a.i32(2), a.i32(3))?;
     let valid_uri = match uri.first() {
-        Some(b'/') => uri.iter().all(|&c| c > b' ' && c != 0x7f && c != b'?'),
+        Some(b'/') => uri.iter().all(|&c| c > b' ' && c != 0x7f && c != b'#'),
         Some(b'@') => uri.len() > 1 && uri.iter().all(|&c| c > b' ' && c != 0x7f),
         _ => false,
     };

@@ -56,10 +56,15 @@ pub(super) fn get(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap>
 }
 
 /// `var_set(name_ptr, name_len, value_ptr, value_len) -> status`: sets `$name`; -2 when no such
-/// variable exists, -3 when it cannot be changed (declare it with `set $name "";`).
+/// variable exists or the value holds CR, LF or NUL (a variable may reach a request line or a
+/// header, e.g. `$args` through `proxy_pass`), -3 when it cannot be changed (declare it with
+/// `set $name "";`).
 pub(super) fn set(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let name = NameBuf::lowercase(call.memory.read(a.i32(0), a.i32(1))?);
     let value = call.memory.read(a.i32(2), a.i32(3))?;
+    if value.iter().any(|&c| matches!(c, b'\r' | b'\n' | 0)) {
+        return Ok(status::BAD_ARGUMENT);
+    }
     if name_case(&name) == NameCase::Invalid {
         return Ok(status::BAD_ARGUMENT);
     }
