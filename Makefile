@@ -178,6 +178,8 @@ fuzz: ## the seeded host-ABI fuzz test with more cases: make fuzz FUZZ_CASES=500
 # `make test TEST_NGINX_USE_VALGRIND=1`: the suite runs nginx under valgrind memcheck; any error
 # not suppressed by sanitizers/valgrind.supp (nginx-core and JIT guard-page entries) fails.
 export TEST_NGINX_VALGRIND_SUPP := $(CURDIR)/sanitizers/valgrind.supp
+# The certificates of t/socket_ssl.t (see t/cert/README.md).
+export TEST_NGINX_CERT_DIR := $(CURDIR)/t/cert
 # One server root per mode, so that a valgrind or sanitizer run can go on beside a plain one.
 SERVROOT      := $(BUILD)/servroot$(if $(filter 1,$(BUILD_SANITIZE)),-sanitize)$(if $(TEST_NGINX_USE_VALGRIND),-valgrind)
 

@@ -40,6 +40,19 @@ pub mod status {
     pub const RESOLVE_FAILED: i32 = -8;
     /// What arrived is longer than the most the guest asked for (a line, a stream).
     pub const TOO_LARGE: i32 = -9;
+    /// The TLS handshake failed (the peer speaks no TLS, no common protocol or cipher, the
+    /// connection broke during it).
+    pub const TLS_FAILED: i32 = -10;
+    /// The TLS handshake succeeded but the peer's certificate was refused: its chain does
+    /// not lead to a trusted certificate, or it is not valid for the server name.
+    pub const TLS_VERIFY_FAILED: i32 = -11;
+}
+
+/// The `flags` bits of `sock_sslhandshake` (OpenResty's `sslhandshake` arguments).
+pub mod tls {
+    /// Verify the peer's certificate against `wasm_socket_ssl_trusted_certificate` and the
+    /// server name (`ssl_verify`); without it any certificate is accepted, as in OpenResty.
+    pub const VERIFY: i32 = 1;
 }
 
 /// The `options` bits of `subreq_add` (OpenResty's `ngx.location.capture` options).

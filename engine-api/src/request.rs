@@ -105,6 +105,17 @@ pub enum SocketOp<'a> {
         /// Milliseconds.
         timeout_ms: Option<u32>,
     },
+    /// A TLS handshake on socket `id`'s connection, as its client.
+    Handshake {
+        /// The socket.
+        id: usize,
+        /// The name sent as SNI and checked against the certificate; empty for none.
+        server_name: &'a [u8],
+        /// Verify the peer's certificate chain and name.
+        verify: bool,
+        /// Milliseconds.
+        timeout_ms: Option<u32>,
+    },
     /// Receive on socket `id`.
     Receive {
         /// The socket.

@@ -158,6 +158,9 @@ fn c_header_declares_the_ngx_abi_and_its_constants() {
         ("CONNECT_FAILED", status::CONNECT_FAILED),
         ("RESOLVE_FAILED", status::RESOLVE_FAILED),
         ("TOO_LARGE", status::TOO_LARGE),
+        ("TLS_FAILED", status::TLS_FAILED),
+        ("TLS_VERIFY_FAILED", status::TLS_VERIFY_FAILED),
+        ("TLS_VERIFY", abi_consts::tls::VERIFY),
     ] {
         assert_eq!(
             define(&format!("NGX_WASM_{name}")),

@@ -28,6 +28,10 @@
 #define NGX_WASM_CONNECT_FAILED -7
 #define NGX_WASM_RESOLVE_FAILED -8
 #define NGX_WASM_TOO_LARGE     -9
+#define NGX_WASM_TLS_FAILED    -10
+#define NGX_WASM_TLS_VERIFY_FAILED -11
+
+#define NGX_WASM_TLS_VERIFY     1
 
 #define NGX_WASM_SUBREQ_WITH_BODY            1
 #define NGX_WASM_SUBREQ_COPY_ALL_VARS        2
@@ -150,6 +154,8 @@ __attribute__((import_module("ngx"), import_name("subreq_headers"))) int32_t ngx
 __attribute__((import_module("ngx"), import_name("subreq_body"))) int32_t ngx_subreq_body(int32_t id, uint8_t *out, int32_t out_cap);
 /* connects to host:port (unix:/path ignores the port) through nginx's event loop; a name goes through nginx's resolver; an idle pooled connection to the same host and port is reused. [phases: answer; returns the socket id, -2, -5 (timeout), -7 (refused, unreachable), -8 (not resolved / no resolver), -3 (64 sockets open)] */
 __attribute__((import_module("ngx"), import_name("sock_connect"))) int32_t ngx_sock_connect(const uint8_t *host, int32_t host_len, int32_t port, int32_t timeout_ms);
+/* a TLS handshake on socket id, as its client (sslhandshake): name (may be empty; at most 255 bytes) is sent as SNI; flags bit 1 (verify) checks the certificate chain against wasm_socket_ssl_trusted_certificate and the name against the certificate. Later sends and receives are encrypted; a pooled TLS connection is reused as one (verified again). [phases: answer; returns 0, -1, -2, -5 (timeout), -6 (closed), -10 (handshake failed), -11 (certificate refused)] */
+__attribute__((import_module("ngx"), import_name("sock_sslhandshake"))) int32_t ngx_sock_sslhandshake(int32_t id, const uint8_t *name, int32_t name_len, int32_t flags, int32_t timeout_ms);
 /* sends every byte of data (timeout_ms -1: wasm_socket_send_timeout). [phases: answer; returns data_len, -1 (no such socket), -5, -6 (closed)] */
 __attribute__((import_module("ngx"), import_name("sock_send"))) int32_t ngx_sock_send(int32_t id, const uint8_t *data, int32_t data_len, int32_t timeout_ms);
 /* receives by mode: 0 exactly n bytes, 1 a line of at most n bytes (without \r\n), 2 everything until the peer closes (at most n), 3 whatever has arrived (1 to n bytes); the piece is copied by the getter convention. [phases: answer; returns length, -1, -2, -5, -6 (closed first), -9 (longer than n)] */

@@ -119,7 +119,7 @@ unsafe impl HttpModuleLocationConf for HttpWasmModule {
 
 const PHASE_DIRECTIVE_CONTEXT: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 24] = [
+static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 26] = [
     ngx_command_t {
         name: ngx_string!("content_by_wasm"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
@@ -278,6 +278,22 @@ static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 24] = [
         set: Some(conf::limits::set_wasm_socket_timeout),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: 2,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_socket_ssl_trusted_certificate"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::tls::set_trusted_certificate),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_socket_ssl_verify_depth"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::tls::set_verify_depth),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
         post: ptr::null_mut(),
     },
     ngx_command_t {

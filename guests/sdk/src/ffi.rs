@@ -228,6 +228,16 @@ extern "C" {
     ///
     /// Phases: answer. Returns: the socket id, -2, -5 (timeout), -7 (refused, unreachable), -8 (not resolved / no resolver), -3 (64 sockets open).
     pub fn sock_connect(host: *const u8, host_len: i32, port: i32, timeout_ms: i32) -> i32;
+    /// a TLS handshake on socket `id`, as its client (`sslhandshake`): `name` (may be empty; at most 255 bytes) is sent as SNI; `flags` bit 1 (`verify`) checks the certificate chain against `wasm_socket_ssl_trusted_certificate` and the name against the certificate. Later sends and receives are encrypted; a pooled TLS connection is reused as one (verified again).
+    ///
+    /// Phases: answer. Returns: 0, -1, -2, -5 (timeout), -6 (closed), -10 (handshake failed), -11 (certificate refused).
+    pub fn sock_sslhandshake(
+        id: i32,
+        name: *const u8,
+        name_len: i32,
+        flags: i32,
+        timeout_ms: i32,
+    ) -> i32;
     /// sends every byte of `data` (`timeout_ms` -1: `wasm_socket_send_timeout`).
     ///
     /// Phases: answer. Returns: `data_len`, -1 (no such socket), -5, -6 (closed).

@@ -9,8 +9,10 @@
 //! if res.status == 200 { /* res.body */ }
 //! ```
 //!
-//! For TLS, upstream groups, retries or caching, a subrequest to a `proxy_pass` location
-//! ([`crate::location`]) gives nginx's own client instead.
+//! HTTPS: [`Request::tls`] makes the TLS handshake after connecting (with `verify`, against
+//! `wasm_socket_ssl_trusted_certificate`), [`Request::sni`] names the server when `host` is
+//! an address. For upstream groups, retries or caching, a subrequest to a `proxy_pass`
+//! location ([`crate::location`]) gives nginx's own client instead.
 
 use crate::socket::TcpSocket;
 
@@ -71,6 +73,9 @@ pub struct Request<'a> {
     max_body: usize,
     timeouts: (Option<u32>, Option<u32>, Option<u32>),
     keepalive: bool,
+    /// TLS, and whether to verify the certificate.
+    tls: Option<bool>,
+    sni: Option<&'a str>,
 }
 
 impl<'a> Request<'a> {
@@ -86,6 +91,8 @@ impl<'a> Request<'a> {
             max_body: DEFAULT_MAX_BODY,
             timeouts: (None, None, None),
             keepalive: true,
+            tls: None,
+            sni: None,
         }
     }
 
@@ -123,6 +130,20 @@ impl<'a> Request<'a> {
         self
     }
 
+    /// Speaks HTTPS: a TLS handshake after connecting; with `verify` the certificate must
+    /// lead to `wasm_socket_ssl_trusted_certificate` and match the server name.
+    pub fn tls(mut self, verify: bool) -> Self {
+        self.tls = Some(verify);
+        self
+    }
+
+    /// The server's name for SNI, the certificate check and the `Host` header, when `host`
+    /// is an address (default: `host`).
+    pub fn sni(mut self, name: &'a str) -> Self {
+        self.sni = Some(name);
+        self
+    }
+
     /// Closes the connection after the response instead of pooling it.
     pub fn no_keepalive(mut self) -> Self {
         self.keepalive = false;
@@ -134,15 +155,15 @@ impl<'a> Request<'a> {
         let all_ok = ok(self.method)
             && ok(self.path)
             && ok(self.host)
+            && self.sni.is_none_or(ok)
             && self.headers.iter().all(|(n, v)| ok(n) && ok(v));
         if !all_ok || self.method.is_empty() || !self.path.starts_with('/') {
             return Err(Error::Socket(crate::Error::BadArgument));
         }
-        let mut h = format!(
-            "{} {} HTTP/1.1\r\nHost: {}",
-            self.method, self.path, self.host
-        );
-        if self.port != 80 {
+        let host = self.sni.unwrap_or(self.host);
+        let mut h = format!("{} {} HTTP/1.1\r\nHost: {host}", self.method, self.path);
+        let default_port = if self.tls.is_some() { 443 } else { 80 };
+        if self.port != default_port && !self.host.starts_with("unix:") {
             h.push_str(&format!(":{}", self.port));
         }
         h.push_str("\r\n");
@@ -165,6 +186,11 @@ impl<'a> Request<'a> {
         let mut sock = TcpSocket::connect_with_timeout(self.host, self.port, self.timeouts.0)?;
         sock.set_timeouts(self.timeouts.1, self.timeouts.2);
         let reused = sock.reused_times() > 0;
+        if let Some(verify) = self.tls {
+            let name = self.sni.unwrap_or(self.host);
+            let name = (!name.starts_with("unix:")).then_some(name);
+            sock.ssl_handshake(name, verify)?;
+        }
         let mut out = head;
         if let Some(b) = self.body {
             out.extend_from_slice(b);

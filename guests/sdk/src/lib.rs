@@ -49,6 +49,11 @@ pub enum Error {
     ResolveFailed,
     /// -9: what arrived is longer than the most asked for.
     TooLarge,
+    /// -10: the TLS handshake failed (`handshake failed`); the socket is closed.
+    TlsFailed,
+    /// -11: the peer's certificate was refused (`certificate verify error`, `certificate
+    /// host mismatch`); the socket is closed.
+    TlsVerifyFailed,
     /// Any other negative code (from a newer host).
     Other(i32),
 }
@@ -69,6 +74,8 @@ fn check(rc: i32) -> Result<i32> {
         status::CONNECT_FAILED => Err(Error::ConnectFailed),
         status::RESOLVE_FAILED => Err(Error::ResolveFailed),
         status::TOO_LARGE => Err(Error::TooLarge),
+        status::TLS_FAILED => Err(Error::TlsFailed),
+        status::TLS_VERIFY_FAILED => Err(Error::TlsVerifyFailed),
         n => Err(Error::Other(n)),
     }
 }

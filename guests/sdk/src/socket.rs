@@ -69,6 +69,23 @@ impl TcpSocket {
         })
     }
 
+    /// A TLS handshake as the client (`sock:sslhandshake(nil, server_name, verify)`):
+    /// `server_name` is sent as SNI (unless it is an IP address) and, with `verify`, must
+    /// match the certificate, whose chain must lead to `wasm_socket_ssl_trusted_certificate`.
+    /// Later sends and receives are encrypted. On a connection reused from the pool that
+    /// speaks TLS already, only the checks run again. Takes the connect timeout.
+    ///
+    /// Fails with [`crate::Error::TlsFailed`] or [`crate::Error::TlsVerifyFailed`] (the
+    /// socket is then closed), [`crate::Error::Timeout`] or [`crate::Error::Closed`].
+    pub fn ssl_handshake(&mut self, server_name: Option<&str>, verify: bool) -> Result<()> {
+        let name = server_name.unwrap_or("");
+        let flags = if verify { abi_consts::tls::VERIFY } else { 0 };
+        // SAFETY: the pointer and length describe a live slice of this guest.
+        ok(unsafe {
+            ffi::sock_sslhandshake(self.id, name.as_ptr(), len(name.as_bytes()), flags, -1)
+        })
+    }
+
     /// Sets the send and read timeouts of this socket, in milliseconds (`None`: the
     /// location's default), as `sock:settimeouts` does.
     pub fn set_timeouts(&mut self, send_ms: Option<u32>, read_ms: Option<u32>) {

@@ -118,13 +118,13 @@ impl LimitsConf {
 ///
 /// # Safety
 /// `cf` must be nginx's configuration context for a directive taking one argument.
-unsafe fn arg(cf: *mut ngx_conf_t) -> ngx_str_t {
+pub(super) unsafe fn arg(cf: *mut ngx_conf_t) -> ngx_str_t {
     // SAFETY: nginx checked the argument count (TAKE1): args holds the name and one value.
     let args: &[ngx_str_t] = unsafe { (*(*cf).args).as_slice() };
     args[1]
 }
 
-fn text(v: &ngx_str_t) -> String {
+pub(super) fn text(v: &ngx_str_t) -> String {
     String::from_utf8_lossy(str_bytes(v)).into_owned()
 }
 
@@ -393,7 +393,7 @@ unsafe fn positive_ms(
 }
 
 /// Stores `value` in `slot` unless a directive set it already (nginx's "is duplicate").
-fn set_once<T>(slot: &mut Option<T>, value: T) -> *mut c_char {
+pub(super) fn set_once<T>(slot: &mut Option<T>, value: T) -> *mut c_char {
     if slot.is_some() {
         return c"is duplicate".as_ptr().cast_mut();
     }

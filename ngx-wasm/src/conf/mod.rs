@@ -7,6 +7,7 @@
 //! line. Budget, limit and isolation directives live in [`limits`].
 
 pub mod limits;
+pub mod tls;
 
 use std::ffi::{c_char, c_void, OsStr};
 use std::os::unix::ffi::OsStrExt;
@@ -103,6 +104,10 @@ pub struct LocConf {
     /// `wasm_socket_connect_timeout`, `wasm_socket_send_timeout`, `wasm_socket_read_timeout`
     /// in milliseconds, in that order (default 60 s each).
     pub socket_timeouts: [Option<u32>; 3],
+    /// `wasm_socket_ssl_trusted_certificate`: the context made from the file.
+    pub ssl_trusted_certificate: Option<*mut crate::request::tls::SslCtx>,
+    /// `wasm_socket_ssl_verify_depth` (default 1)
+    pub ssl_verify_depth: Option<u32>,
     /// `wasm_timeout`, `wasm_fuel`, `wasm_budget_status`, `wasm_max_memory`, `wasm_isolation`
     pub limits: limits::LimitsConf,
 }
@@ -163,6 +168,12 @@ impl Merge for LocConf {
             if t.is_none() {
                 *t = p;
             }
+        }
+        if self.ssl_trusted_certificate.is_none() {
+            self.ssl_trusted_certificate = prev.ssl_trusted_certificate;
+        }
+        if self.ssl_verify_depth.is_none() {
+            self.ssl_verify_depth = prev.ssl_verify_depth;
         }
         self.limits.merge(&prev.limits);
         Ok(())

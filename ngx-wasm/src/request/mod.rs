@@ -11,6 +11,7 @@ mod headers;
 mod output;
 pub mod socket;
 pub mod subrequest;
+pub mod tls;
 mod uri;
 mod variables;
 
@@ -444,14 +445,21 @@ impl HostRequest for NgxRequest<'_> {
     }
 
     fn socket_start(&mut self, op: SocketOp<'_>) -> Result<SocketStep, RequestError> {
-        let t = HttpWasmModule::location_conf(self.r).map_or([None; 3], |l| l.socket_timeouts);
+        let lcf = HttpWasmModule::location_conf(self.r);
+        let t = lcf.map_or([None; 3], |l| l.socket_timeouts);
         let d = socket::DEFAULT_TIMEOUT_MS;
-        let timeouts = socket::Timeouts {
+        let defaults = socket::Defaults {
             connect: t[0].unwrap_or(d),
             send: t[1].unwrap_or(d),
             read: t[2].unwrap_or(d),
+            tls: tls::TlsConf {
+                ctx: lcf.and_then(|l| l.ssl_trusted_certificate),
+                depth: lcf
+                    .and_then(|l| l.ssl_verify_depth)
+                    .unwrap_or(tls::DEFAULT_VERIFY_DEPTH),
+            },
         };
-        socket::start(self.r, op, timeouts)
+        socket::start(self.r, op, defaults)
     }
 
     fn socket_result(&mut self) -> i32 {

@@ -20,15 +20,16 @@ use engine_api::RequestError;
 use ngx::core::Status;
 use ngx::ffi::{
     getsockopt, ngx_add_timer, ngx_close_connection, ngx_connection_log_error_e_NGX_ERROR_ERR,
-    ngx_connection_t, ngx_cycle, ngx_del_timer, ngx_event_connect_peer, ngx_event_get_peer,
-    ngx_event_t, ngx_handle_read_event, ngx_handle_write_event, ngx_http_request_t,
-    ngx_http_run_posted_requests, ngx_msec_t, ngx_peer_connection_t, ngx_resolve_name,
-    ngx_resolve_name_done, ngx_resolve_start, ngx_resolver_ctx_t, ngx_str_t, sockaddr, sockaddr_in,
-    sockaddr_in6, sockaddr_un, socklen_t, AF_INET, AF_INET6, AF_UNIX, NGX_AGAIN, SOL_SOCKET,
-    SO_ERROR,
+    ngx_connection_t, ngx_cycle, ngx_del_timer, ngx_destroy_pool, ngx_event_connect_peer,
+    ngx_event_get_peer, ngx_event_t, ngx_handle_read_event, ngx_handle_write_event,
+    ngx_http_request_t, ngx_http_run_posted_requests, ngx_msec_t, ngx_peer_connection_t,
+    ngx_resolve_name, ngx_resolve_name_done, ngx_resolve_start, ngx_resolver_ctx_t, ngx_str_t,
+    sockaddr, sockaddr_in, sockaddr_in6, sockaddr_un, socklen_t, AF_INET, AF_INET6, AF_UNIX,
+    NGX_AGAIN, SOL_SOCKET, SO_ERROR,
 };
 use ngx::http::{HttpModuleLocationConf, NgxHttpCoreModule};
 
+use super::tls;
 use crate::ctx;
 
 /// The default socket timeout (OpenResty's `lua_socket_*_timeout`), in milliseconds.
@@ -45,15 +46,18 @@ const DEFAULT_POOL_SIZE: usize = 30;
 /// The default of `sock_setkeepalive`'s idle timeout (`lua_socket_keepalive_timeout`).
 const DEFAULT_KEEPALIVE_MS: u32 = 60_000;
 
-/// The three default timeouts of a request's sockets, in milliseconds.
+/// What the location says about its sockets: the three default timeouts (milliseconds)
+/// and TLS.
 #[derive(Clone, Copy)]
-pub struct Timeouts {
-    /// `wasm_socket_connect_timeout`
+pub struct Defaults {
+    /// `wasm_socket_connect_timeout` (also the TLS handshake's)
     pub connect: u32,
     /// `wasm_socket_send_timeout`
     pub send: u32,
     /// `wasm_socket_read_timeout`
     pub read: u32,
+    /// `wasm_socket_ssl_trusted_certificate`, `wasm_socket_ssl_verify_depth`
+    pub tls: tls::TlsConf,
 }
 
 /// What a socket is doing.
@@ -61,6 +65,7 @@ enum Op {
     Idle,
     Resolving,
     Connecting,
+    Handshaking(tls::Params),
     Sending,
     Receiving(Wanted),
 }
@@ -116,8 +121,8 @@ impl Socket {
     fn close_conn(&mut self) {
         if !self.conn.is_null() {
             // SAFETY: a connection this socket opened (or took from the pool), not closed
-            // yet; closing deletes its timers and events.
-            unsafe { ngx_close_connection(self.conn) };
+            // yet.
+            unsafe { close_connection(self.conn) };
             self.conn = ptr::null_mut();
         }
     }
@@ -188,6 +193,9 @@ impl Socket {
             let log = (*(*self.request).connection).log;
             (*c).data = ptr::from_mut(self).cast();
             (*c).log = log;
+            if !(*c).pool.is_null() {
+                (*(*c).pool).log = log;
+            }
             (*(*c).read).handler = Some(on_event);
             (*(*c).write).handler = Some(on_event);
             (*(*c).read).log = log;
@@ -249,6 +257,41 @@ impl Socket {
         }
         // SAFETY: last use.
         unsafe { self.finish(self.id as i32) };
+    }
+
+    /// Starts a TLS handshake on the open connection.
+    fn handshake(&mut self, p: tls::Params, conf: &tls::TlsConf) {
+        // SAFETY: the connection is open and this socket's.
+        match unsafe { tls::start(self.conn, conf, &p, Some(on_handshake)) } {
+            Err(rc) => {
+                self.close_conn();
+                // SAFETY: last use.
+                unsafe { self.finish(rc) };
+            }
+            Ok(tls::Started::Done) => self.tls_done(&p),
+            Ok(tls::Started::Again) => {
+                self.op = Op::Handshaking(p);
+                // SAFETY: the connection is open.
+                let wev = unsafe { (*self.conn).write };
+                self.arm(wev);
+            }
+        }
+    }
+
+    /// The handshake ended (at once or in nginx's handler): check it, and wire the
+    /// connection back to this socket's handlers.
+    fn tls_done(&mut self, p: &tls::Params) {
+        // SAFETY: the connection is open and this socket's.
+        let rc = unsafe { tls::finished(self.conn, p) };
+        if rc != status::OK {
+            self.close_conn();
+            // SAFETY: last use.
+            return unsafe { self.finish(rc) };
+        }
+        let c = self.conn;
+        self.adopt(c);
+        // SAFETY: last use.
+        unsafe { self.finish(status::OK) };
     }
 
     fn send_more(&mut self) {
@@ -431,6 +474,23 @@ impl Socket {
     }
 }
 
+/// Closes a connection of a socket or of the pool: TLS ends first, and the pool a TLS
+/// connection was given goes after it (nginx's own close leaves `c->pool` alone).
+///
+/// # Safety
+/// `c` must be an open connection this module owns; it is freed.
+unsafe fn close_connection(c: *mut ngx_connection_t) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        tls::shutdown(c);
+        let pool = (*c).pool;
+        ngx_close_connection(c);
+        if !pool.is_null() {
+            ngx_destroy_pool(pool);
+        }
+    }
+}
+
 /// Where `pattern` (not empty) first occurs in `data`: a scan for its first byte, then a
 /// comparison at each candidate (a `windows` search compares every position).
 fn find(data: &[u8], pattern: &[u8]) -> Option<usize> {
@@ -472,6 +532,29 @@ fn set_port(addr: &mut [u8], port: u16) {
     if addr.len() >= 4 {
         addr[2..4].copy_from_slice(&port.to_be_bytes());
     }
+}
+
+/// nginx ended (or timed out) a TLS handshake that waited.
+unsafe extern "C" fn on_handshake(c: *mut ngx_connection_t) {
+    // SAFETY: the connection's data is its socket (set by `adopt`), alive while it is open.
+    let s = unsafe { &mut *(*c).data.cast::<Socket>() };
+    let Op::Handshaking(p) = std::mem::replace(&mut s.op, Op::Idle) else {
+        return;
+    };
+    // SAFETY: the connection's events are live while it is open.
+    let timedout = unsafe {
+        let (r, w) = ((*c).read, (*c).write);
+        let t = (*r).timedout() != 0 || (*w).timedout() != 0;
+        (*r).set_timedout(0);
+        (*w).set_timedout(0);
+        t
+    };
+    if timedout {
+        s.close_conn();
+        // SAFETY: last use.
+        return unsafe { s.finish(status::TIMEOUT) };
+    }
+    s.tls_done(&p);
 }
 
 /// Both events of a socket's connection.
@@ -620,7 +703,7 @@ fn new_socket(r: *mut ngx_http_request_t, id: usize, key: Vec<u8>, port: u16) ->
 pub fn start(
     r: &mut ngx_http_request_t,
     op: SocketOp<'_>,
-    defaults: Timeouts,
+    defaults: Defaults,
 ) -> Result<SocketStep, RequestError> {
     let rp = ptr::from_mut(r);
     let socks = sockets(r)?;
@@ -677,6 +760,19 @@ pub fn start(
             s.out = data.to_vec();
             s.sent = 0;
             s.send_more();
+            id
+        }
+        SocketOp::Handshake {
+            id,
+            server_name,
+            verify,
+            timeout_ms,
+        } => {
+            let p = tls::Params::new(server_name, verify).ok_or(RequestError::BadArgument)?;
+            let s = live(socks, id)?;
+            s.timeout = timeout_ms.unwrap_or(defaults.connect);
+            s.starting = true;
+            s.handshake(p, &defaults.tls);
             id
         }
         SocketOp::Receive {
@@ -870,6 +966,9 @@ mod pool {
             let log = (*ngx_cycle).log;
             (*c).data = ptr::from_mut(&mut *item).cast();
             (*c).log = log;
+            if !(*c).pool.is_null() {
+                (*(*c).pool).log = log;
+            }
             (*(*c).read).log = log;
             (*(*c).write).log = log;
             (*(*c).read).handler = Some(on_idle_event);
@@ -892,7 +991,7 @@ mod pool {
         });
         if let Some(old) = evicted {
             // SAFETY: an idle connection just removed from the pool.
-            unsafe { ngx_close_connection(old.conn) };
+            unsafe { close_connection(old.conn) };
         }
     }
 
@@ -918,7 +1017,7 @@ mod pool {
         });
         if removed.is_some() {
             // SAFETY: the connection left the pool; nothing else holds it.
-            unsafe { ngx_close_connection(c) };
+            unsafe { close_connection(c) };
         }
     }
 }

@@ -90,6 +90,7 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     subreq_body(id: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status subrequest::get_body;
     // TCP sockets (socket.rs)
     sock_connect(host_ptr: i32, host_len: i32, port: i32, timeout_ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::connect, socket::finished;
+    sock_sslhandshake(id: i32, name_ptr: i32, name_len: i32, flags: i32, timeout_ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::handshake, socket::finished;
     sock_send(id: i32, data_ptr: i32, data_len: i32, timeout_ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::send, socket::finished;
     sock_receive(id: i32, mode: i32, n: i32, timeout_ms: i32, out_ptr: i32, out_cap: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::receive, socket::received_after_wait;
     sock_receive_until(id: i32, pattern_ptr: i32, pattern_len: i32, max: i32, timeout_ms: i32, out_ptr: i32, out_cap: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::receive_until, socket::received_until_after_wait;

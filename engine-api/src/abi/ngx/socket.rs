@@ -1,12 +1,13 @@
 //! TCP sockets through nginx's event loop (`ngx.socket.tcp`): connect, send, receive (a
 //! number of bytes, a line, everything until the peer closes, whatever is there, or until a
-//! pattern), close, and a keepalive pool.
+//! pattern), TLS (`sslhandshake`), close, and a keepalive pool.
 //!
 //! Each operation runs at once when it can (data already received, a send the kernel takes
 //! whole, a pooled connection) and otherwise suspends the call until nginx's events finish
 //! it or its timeout runs out. Errors are statuses the guest sees, never traps:
 //! [`status::TIMEOUT`], [`status::CLOSED`], [`status::CONNECT_FAILED`],
-//! [`status::RESOLVE_FAILED`], [`status::TOO_LARGE`]. Sockets belong to the request: those
+//! [`status::RESOLVE_FAILED`], [`status::TOO_LARGE`], [`status::TLS_FAILED`],
+//! [`status::TLS_VERIFY_FAILED`]. Sockets belong to the request: those
 //! left open are closed when it ends.
 
 use super::{status, Args, HostCall};
@@ -97,6 +98,36 @@ pub(super) fn send(call: &mut HostCall<'_>, a: Args<'_>) -> Result<Flow, HostTra
     let op = SocketOp::Send {
         id,
         data,
+        timeout_ms: t,
+    };
+    Ok(step(call.request.socket_start(op), id as u32))
+}
+
+/// True for a server name a TLS client may send (SNI) and check a certificate against: a
+/// DNS name or an IP address, at most 255 bytes, no space, control character or `/`.
+fn is_server_name(name: &[u8]) -> bool {
+    name.len() <= 255 && name.iter().all(|&c| c > b' ' && c != 0x7f && c != b'/')
+}
+
+/// `sock_sslhandshake(id, name_ptr, name_len, flags, timeout_ms) -> status`: a TLS handshake
+/// on socket `id`, as its client (OpenResty's `sslhandshake`): `name` (may be empty) is sent
+/// as SNI and, with flag [`abi_consts::tls::VERIFY`], checked against the certificate, whose
+/// chain must then lead to `wasm_socket_ssl_trusted_certificate`. 0, or -5 (timeout), -6
+/// (closed), -10 (handshake failed), -11 (certificate refused). Later sends and receives go
+/// through TLS; a pooled TLS connection is reused as one.
+pub(super) fn handshake(call: &mut HostCall<'_>, a: Args<'_>) -> Result<Flow, HostTrap> {
+    let name = call.memory.read(a.i32(1), a.i32(2))?;
+    let (Ok(id), Ok(t)) = (id(a.i32(0)), timeout(a.i32(4))) else {
+        return bad();
+    };
+    let flags = a.i32(3);
+    if flags & !abi_consts::tls::VERIFY != 0 || !is_server_name(name) {
+        return bad();
+    }
+    let op = SocketOp::Handshake {
+        id,
+        server_name: name,
+        verify: flags & abi_consts::tls::VERIFY != 0,
         timeout_ms: t,
     };
     Ok(step(call.request.socket_start(op), id as u32))

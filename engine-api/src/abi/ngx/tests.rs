@@ -1092,6 +1092,25 @@ fn socket_arguments_are_checked_before_the_host_sees_them() {
         Ok(-2)
     );
     assert_eq!(call("sock_reused", &mut mem, &mut req, &[0]), Ok(-1));
+    let name = (unix.0 + 5, 4); // "/tmp": a '/' is no server name
+    let hs = |mem: &mut [u8], req: &mut MockRequest, n: (i32, i32), flags: i32, t: i32| {
+        call("sock_sslhandshake", mem, req, &[0, n.0, n.1, flags, t])
+    };
+    assert_eq!(hs(&mut mem, &mut req, ip, 1, -1), Ok(-3), "an address");
+    assert_eq!(hs(&mut mem, &mut req, (0, 0), 0, 100), Ok(-3), "no name");
+    assert_eq!(hs(&mut mem, &mut req, bad, 1, -1), Ok(-2), "a space");
+    assert_eq!(hs(&mut mem, &mut req, name, 1, -1), Ok(-2), "a slash");
+    assert_eq!(hs(&mut mem, &mut req, ip, 2, -1), Ok(-2), "an unknown flag");
+    assert_eq!(
+        hs(&mut mem, &mut req, ip, 1, -2),
+        Ok(-2),
+        "a negative timeout"
+    );
+    assert!(
+        hs(&mut mem, &mut req, (250, 16), 1, -1).is_err(),
+        "out of memory"
+    );
     req.phase = Phase::Log;
     assert_eq!(connect(&mut mem, &mut req, ip, 80, -1), Ok(-3));
+    assert_eq!(hs(&mut mem, &mut req, ip, 1, -1), Ok(-3));
 }
