@@ -180,20 +180,25 @@ fuzz: ## the seeded host-ABI fuzz test with more cases: make fuzz FUZZ_CASES=500
 export TEST_NGINX_VALGRIND_SUPP := $(CURDIR)/sanitizers/valgrind.supp
 # The certificates of t/socket_ssl.t (see t/cert/README.md).
 export TEST_NGINX_CERT_DIR := $(CURDIR)/t/cert
+# A FIFO named as a module (t/config.t: nginx -t must refuse it, not hang on it).
+export TEST_NGINX_FIFO := $(BUILD)/fifo.wasm
 # One server root per mode, so that a valgrind or sanitizer run can go on beside a plain one.
 SERVROOT      := $(BUILD)/servroot$(if $(filter 1,$(BUILD_SANITIZE)),-sanitize)$(if $(TEST_NGINX_USE_VALGRIND),-valgrind)
 
-conformance: build wasm ## the t/ suite on every engine in ENGINE, against one module .so
+conformance: build wasm $(BUILD)/fifo.wasm ## the t/ suite on every engine in ENGINE, against one module .so
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(MODULE_SO) \
 	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(SERVROOT) \
 	TEST_NGINX_COMPILED_ENGINES="$(ENGINES)" \
 	  $(RUNNER) --engines "$(ENGINE)" t/*.t
 
-conformance-wasmi-only: build-wasmi-only wasm ## the t/ suite against the interpreter-only module
+conformance-wasmi-only: build-wasmi-only wasm $(BUILD)/fifo.wasm ## the t/ suite against the interpreter-only module
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(WASMI_ONLY_SO) \
 	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(SERVROOT) \
 	TEST_NGINX_COMPILED_ENGINES=wasmi \
 	  $(RUNNER) --label wasmi-only t/*.t
+
+$(BUILD)/fifo.wasm:
+	@mkdir -p $(dir $@) && rm -f $@ && mkfifo $@
 
 reload-check: build wasm ## nginx -s reload in master/worker mode on every engine in ENGINE
 	scripts/reload-check.sh "$(NGINX_BIN)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(BUILD)" $(RELOAD_PORT) $(ENGINE)

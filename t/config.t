@@ -32,7 +32,34 @@ GET /t
 
 
 
-=== TEST 3: a file that is not WebAssembly
+=== TEST 3: a FIFO named as a module is refused at once, not waited on (make creates it)
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_FIFO on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+fifo.wasm": cannot read: not a regular file
+--- timeout: 10
+
+
+
+=== TEST 4: a directory named as a module
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+": cannot read: not a regular file
+
+
+
+=== TEST 5: a file that is not WebAssembly
 --- user_files
 >>> not_wasm.wasm
 this is plain text
@@ -49,7 +76,7 @@ nginx.conf:30
 
 
 
-=== TEST 4: a missing export lists the exported functions
+=== TEST 6: a missing export lists the exported functions
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm no_such_export;
@@ -63,7 +90,7 @@ nginx.conf:30
 
 
 
-=== TEST 5: an export of the wrong signature
+=== TEST 7: an export of the wrong signature
 --- config
     location /t {
         rewrite_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm bad_signature;
@@ -77,7 +104,7 @@ nginx.conf:30
 
 
 
-=== TEST 6: an import the host does not provide is named
+=== TEST 8: an import the host does not provide is named
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/bad_import.wasm on_content;
@@ -91,7 +118,7 @@ nginx.conf:30
 
 
 
-=== TEST 7: server_rewrite_by_wasm is not allowed in a location
+=== TEST 9: server_rewrite_by_wasm is not allowed in a location
 --- config
     location /t {
         server_rewrite_by_wasm $TEST_NGINX_GUESTS/phases.wasm mark_server_rewrite;
@@ -104,7 +131,7 @@ GET /t
 
 
 
-=== TEST 8: a directive given twice in one block
+=== TEST 10: a directive given twice in one block
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
@@ -118,7 +145,7 @@ GET /t
 
 
 
-=== TEST 9: a wrong number of arguments
+=== TEST 11: a wrong number of arguments
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm;
@@ -131,7 +158,7 @@ invalid number of arguments in "content_by_wasm" directive in
 
 
 
-=== TEST 10: the error names the directive using the export, not the first one naming the file
+=== TEST 12: the error names the directive using the export, not the first one naming the file
 --- config
     location /a {
         content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
@@ -148,7 +175,7 @@ nginx.conf:33
 
 
 
-=== TEST 11: wasm_timeout with a value that is not a time
+=== TEST 13: wasm_timeout with a value that is not a time
 --- config
     location /t {
         wasm_timeout fast;
@@ -163,7 +190,7 @@ nginx.conf:30
 
 
 
-=== TEST 12: wasm_timeout given twice in one block
+=== TEST 14: wasm_timeout given twice in one block
 --- config
     location /t {
         wasm_timeout 1s;
@@ -179,7 +206,7 @@ nginx.conf:31
 
 
 
-=== TEST 13: wasm_fuel must be a positive whole number
+=== TEST 15: wasm_fuel must be a positive whole number
 --- config
     location /t {
         wasm_fuel -5;
@@ -189,12 +216,12 @@ nginx.conf:31
 GET /t
 --- must_die
 --- error_log
-invalid wasm_fuel "-5": expected a number of instructions (1 to 18446744073709551615), or off in
+invalid wasm_fuel "-5": expected a number of instructions (1 to 18446744073709551615), or off (0 is off too) in
 nginx.conf:30
 
 
 
-=== TEST 14: wasm_fuel larger than 64 bits
+=== TEST 16: wasm_fuel larger than 64 bits
 --- config
     location /t {
         wasm_fuel 99999999999999999999;
@@ -209,7 +236,7 @@ nginx.conf:30
 
 
 
-=== TEST 15: wasm_budget_status must be an error status
+=== TEST 17: wasm_budget_status must be an error status
 --- config
     location /t {
         wasm_budget_status 200;
@@ -224,7 +251,7 @@ nginx.conf:30
 
 
 
-=== TEST 16: wasm_max_memory below one page
+=== TEST 18: wasm_max_memory below one page
 --- config
     location /t {
         wasm_max_memory 1k;
@@ -239,7 +266,7 @@ nginx.conf:30
 
 
 
-=== TEST 17: wasm_max_memory that is not a size
+=== TEST 19: wasm_max_memory that is not a size
 --- config
     location /t {
         wasm_max_memory lots;
@@ -254,7 +281,7 @@ nginx.conf:30
 
 
 
-=== TEST 18: wasm_isolation accepts worker or request only
+=== TEST 20: wasm_isolation accepts worker or request only
 --- config
     location /t {
         wasm_isolation instance;
@@ -269,7 +296,7 @@ nginx.conf:30
 
 
 
-=== TEST 19: wasm_trap_log_interval is http-level only
+=== TEST 21: wasm_trap_log_interval is http-level only
 --- config
     location /t {
         wasm_trap_log_interval 5s;
@@ -284,7 +311,7 @@ nginx.conf:30
 
 
 
-=== TEST 20: wasm_trap_log_interval must be greater than zero
+=== TEST 22: wasm_trap_log_interval must be greater than zero
 --- http_config
     wasm_trap_log_interval 0;
 --- config
@@ -300,7 +327,7 @@ nginx.conf:23
 
 
 
-=== TEST 21: the budget directives take one argument
+=== TEST 23: the budget directives take one argument
 --- config
     location /t {
         wasm_fuel 10 20;
@@ -314,7 +341,7 @@ invalid number of arguments in "wasm_fuel" directive in
 
 
 
-=== TEST 22: valid budget directives at every level pass nginx -t and serve
+=== TEST 24: valid budget directives at every level pass nginx -t and serve
 --- http_config
     wasm_timeout 5s;
     wasm_fuel off;

@@ -202,7 +202,7 @@ impl Registry {
                     format!("wasm module \"{}\": {what}", m.path.display()),
                 )
             };
-            let bytes = std::fs::read(&m.path).map_err(|e| fail(format!("cannot read: {e}")))?;
+            let bytes = read_module_file(&m.path).map_err(|e| fail(format!("cannot read: {e}")))?;
             validate::check_binary(&bytes).map_err(|e| fail(e.to_string()))?;
             let compiled = engine.compile(&bytes).map_err(|e| {
                 fail(format!(
@@ -381,4 +381,23 @@ impl Registry {
         self.give_back(lease);
         Ok(())
     }
+}
+
+/// Reads a module file: a regular file only, opened without blocking, so that a FIFO (or a
+/// device) named by a directive fails `nginx -t` at once instead of hanging it.
+fn read_module_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(ngx::ffi::O_NONBLOCK as i32)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }

@@ -177,7 +177,8 @@ pub extern "C" fn set_wasm_timeout(
     std::ptr::null_mut()
 }
 
-/// `wasm_fuel <n>|off;`: the instruction budget of each guest call.
+/// `wasm_fuel <n>|off;`: the instruction budget of each guest call; `0` is `off`, as with
+/// `wasm_timeout`.
 pub extern "C" fn set_wasm_fuel(
     cf: *mut ngx_conf_t,
     _cmd: *mut ngx_command_t,
@@ -205,7 +206,7 @@ pub extern "C" fn set_wasm_fuel(
         ngx_conf_log_error!(
             NGX_LOG_EMERG,
             cf,
-            "invalid wasm_fuel \"{}\": expected a number of instructions (1 to {}), or off",
+            "invalid wasm_fuel \"{}\": expected a number of instructions (1 to {}), or off (0 is off too)",
             text(&v),
             u64::MAX
         );
