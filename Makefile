@@ -134,6 +134,8 @@ wasm: deps ## the guest fixtures, into build/guests
 	@cp $(GUESTS_TARGET)/wasm32-unknown-unknown/release/*.wasm $(GUESTS_OUT)/
 	clang --target=wasm32 -O2 -nostdlib -Wall -Werror -Iguests/include -Wl,--no-entry \
 	  -o $(GUESTS_OUT)/hello_c.wasm guests/c/hello.c
+	clang --target=wasm32 -O2 -nostdlib -matomics -mbulk-memory -Wall -Werror -Wl,--no-entry \
+	  -Wl,--shared-memory -Wl,--max-memory=131072 -o $(GUESTS_OUT)/atomics_wait.wasm guests/c/atomics_wait.c
 	@ls $(GUESTS_OUT)
 
 start: build wasm ## nginx on 127.0.0.1:$(START_PORT) with /hello from a wasm guest, and /health

@@ -138,3 +138,16 @@ GET /t
 --- must_die
 --- error_log
 "wasm_engine" directive is duplicate
+
+
+
+=== TEST 10: a shared memory (threads proposal) is refused by nginx -t on every engine: an atomic wait with no timeout would block the worker past any budget
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/atomics_wait.wasm wait_forever;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+atomics_wait.wasm": not a valid WebAssembly module

@@ -89,6 +89,10 @@ enum Compiler {
 
 impl Compiler {
     /// A wasmer engine of this compiler, with the metering middleware when `metered`.
+    ///
+    /// The threads proposal is off, as on wasmtime and wasmi: a shared memory is refused
+    /// when the module is compiled (`nginx -t`), since `memory.atomic.wait32` with no timeout
+    /// would block the worker past any budget.
     fn engine(self, metered: bool) -> wasmer::Engine {
         macro_rules! build {
             ($config:expr) => {{
@@ -96,7 +100,14 @@ impl Compiler {
                 if metered {
                     config.push_middleware(budget::middleware());
                 }
-                wasmer::Engine::from(config)
+                let target = wasmer::sys::Target::default();
+                let mut features = config.default_features_for_target(&target);
+                features.threads(false);
+                wasmer::Engine::from(
+                    wasmer::sys::EngineBuilder::new(config)
+                        .set_target(Some(target))
+                        .set_features(Some(features)),
+                )
             }};
         }
         match self {
