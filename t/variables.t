@@ -108,3 +108,17 @@ ok
 --- error_log
 op var -> 0 ""
 using uninitialized "seen" variable
+
+
+
+=== TEST 6: a value longer than nginx can store (2^28 bytes or more) is refused, not stored cut
+--- config
+    location /t {
+        set $target "short";
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm set_long_var;
+    }
+--- request eval
+["GET /t", "GET /t?len=1000"]
+--- response_body eval
+["set 268435461: Err(BadArgument), reads back 5 bytes\n", "set 1000: Ok(()), reads back 1000 bytes\n"]
+--- timeout: 30

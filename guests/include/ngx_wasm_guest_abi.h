@@ -90,7 +90,7 @@ __attribute__((import_module("ngx"), import_name("req_add_header"))) int32_t ngx
 __attribute__((import_module("ngx"), import_name("req_clear_header"))) int32_t ngx_req_clear_header(const uint8_t *name, int32_t name_len);
 /* the value of nginx variable $name (ngx.var.name; names are case-insensitive) [phases: request; returns length, -1 (not set for this request), -2 (no such variable)] */
 __attribute__((import_module("ngx"), import_name("var_get"))) int32_t ngx_var_get(const uint8_t *name, int32_t name_len, uint8_t *out, int32_t out_cap);
-/* sets $name; the variable must be changeable (declared with set $name ...; or a changeable built-in) [phases: request; returns 0, -2 (no such variable, or CR, LF or NUL in the value), -3 (not changeable), -4] */
+/* sets $name; the variable must be changeable (declared with set $name ...; or a changeable built-in) [phases: request; returns 0, -2 (no such variable, CR, LF or NUL in the value, or a value of 256 MiB or more, which nginx cannot store), -3 (not changeable), -4] */
 __attribute__((import_module("ngx"), import_name("var_set"))) int32_t ngx_var_set(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
 /* the length of the request body read before the handler (wasm_need_request_body on) [phases: body; returns length, -1 (no body read)] */
 __attribute__((import_module("ngx"), import_name("req_body_len"))) int32_t ngx_req_body_len(void);

@@ -82,7 +82,7 @@ extern "C" {
     pub fn var_get(name: *const u8, name_len: i32, out: *mut u8, out_cap: i32) -> i32;
     /// sets `$name`; the variable must be changeable (declared with `set $name ...;` or a changeable built-in).
     ///
-    /// Phases: request. Returns: 0, -2 (no such variable, or CR, LF or NUL in the value), -3 (not changeable), -4.
+    /// Phases: request. Returns: 0, -2 (no such variable, CR, LF or NUL in the value, or a value of 256 MiB or more, which nginx cannot store), -3 (not changeable), -4.
     pub fn var_set(name: *const u8, name_len: i32, value: *const u8, value_len: i32) -> i32;
     /// the length of the request body read before the handler (`wasm_need_request_body on`).
     ///

@@ -211,7 +211,11 @@ fn alloc_value(r: &ngx_http_request_t) -> Result<*mut ngx_http_variable_value_t,
     Ok(vv)
 }
 
-/// Sets `$name` (lower case) for `r`, if the variable is changeable.
+/// The first value length nginx cannot store (`ngx_variable_value_t.len` has 28 bits).
+const MAX_VALUE_LEN: usize = 1 << 28;
+
+/// Sets `$name` (lower case) for `r`, if the variable is changeable; a value of 256 MiB or
+/// more is refused rather than stored cut.
 pub fn set(r: &mut ngx_http_request_t, name: &[u8], value: &[u8]) -> Result<(), RequestError> {
     let v = match lookup(r, name) {
         Entry::Unknown => return Err(RequestError::NotFound),
@@ -221,6 +225,10 @@ pub fn set(r: &mut ngx_http_request_t, name: &[u8], value: &[u8]) -> Result<(), 
     };
     if v.flags & NGX_HTTP_VAR_CHANGEABLE as usize == 0 {
         return Err(RequestError::NotAllowed);
+    }
+    // nginx keeps a variable's length in 28 bits: a longer value would be stored cut.
+    if value.len() >= MAX_VALUE_LEN {
+        return Err(RequestError::BadArgument);
     }
     let data = pool_copy(r, value)?;
     let vv = alloc_value(r)?;
