@@ -56,6 +56,7 @@ NGINX_BIN     ?= $(shell ls -t $(TARGET_DIR)/$(PROFILE)/build/nginx-sys-*/out/ob
 APT_PACKAGES  := libclang-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config make gcc curl procps clang lld valgrind
 
 START_PORT    ?= 18080
+SHDICT_PORT   ?= 18431
 RELOAD_PORT   ?= 18089
 RUN_DIR       := $(BUILD)/run
 
@@ -95,7 +96,7 @@ BENCH_AB_REQUESTS ?= 20000
 BENCH_AB_CONCURRENCIES ?= 10 100 500
 BENCH_WRK_ROUNDS ?= 3
 
-.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check fmt clean fuzz soak bench-micro bench-deps bench-build bench bench-ab
+.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check shdict-check fmt clean fuzz soak bench-micro bench-deps bench-build bench bench-ab
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -199,13 +200,16 @@ conformance-wasmi-only: build-wasmi-only wasm $(BUILD)/fifo.wasm ## the t/ suite
 	TEST_NGINX_COMPILED_ENGINES=wasmi \
 	  $(RUNNER) --label wasmi-only t/*.t
 
+shdict-check: build wasm ## shared dictionaries with 4 workers: 100,000 concurrent incr exact, data kept across reload
+	python3 scripts/shdict-check.py "$(NGINX_BIN)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(BUILD)" $(SHDICT_PORT) wasmtime
+
 $(BUILD)/fifo.wasm:
 	@mkdir -p $(dir $@) && rm -f $@ && mkfifo $@
 
 reload-check: build wasm ## nginx -s reload in master/worker mode on every engine in ENGINE
 	scripts/reload-check.sh "$(NGINX_BIN)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(BUILD)" $(RELOAD_PORT) $(ENGINE)
 
-test: build wasm lint unit reload-check conformance-wasmi-only conformance ## everything CI checks
+test: build wasm lint unit reload-check shdict-check conformance-wasmi-only conformance ## everything CI checks
 
 bench-deps: deps ## Debian's nginx, nginx-dev, Lua and njs modules, valgrind, wrk, ab; a configured nginx-dev tree
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \

@@ -46,6 +46,47 @@ pub mod status {
     /// The TLS handshake succeeded but the peer's certificate was refused: its chain does
     /// not lead to a trusted certificate, or it is not valid for the server name.
     pub const TLS_VERIFY_FAILED: i32 = -11;
+    /// The key exists already (`add`, OpenResty's `exists`).
+    pub const EXISTS: i32 = -12;
+    /// The shared dictionary has no room for the entry, even after evicting what it may
+    /// (`safe_set`, `safe_add`, or an entry larger than the zone: OpenResty's `no memory`).
+    pub const NO_MEMORY: i32 = -13;
+}
+
+/// Shared dictionaries (`wasm_shared_dict`, OpenResty's `ngx.shared.DICT`).
+pub mod shdict {
+    /// A value of bytes (a Lua string).
+    pub const BYTES: i32 = 1;
+    /// A number, a little-endian `f64` of 8 bytes (a Lua number).
+    pub const F64: i32 = 2;
+    /// An integer, a little-endian `i64` of 8 bytes.
+    pub const I64: i32 = 3;
+    /// A boolean, one byte (0 or 1).
+    pub const BOOL: i32 = 4;
+
+    /// `shdict_set`'s `op`: store, evicting least-recently-used entries if the zone is full.
+    pub const SET: i32 = 0;
+    /// Store without evicting (`safe_set`): `NO_MEMORY` when full.
+    pub const SAFE_SET: i32 = 1;
+    /// Store only if the key is absent (or expired): `EXISTS` otherwise.
+    pub const ADD: i32 = 2;
+    /// `ADD` without evicting (`safe_add`).
+    pub const SAFE_ADD: i32 = 3;
+    /// Store only if the key is present: `NOT_FOUND` otherwise.
+    pub const REPLACE: i32 = 4;
+
+    /// `shdict_incr`'s `options`: create the key with `init` (and `init_ttl_ms`) when absent.
+    pub const INCR_INIT: i32 = 1;
+
+    /// The longest key (OpenResty's limit); keys are 1 to this many bytes.
+    pub const MAX_KEY: i32 = 65535;
+
+    /// The size of `shdict_set`'s options: `kind: u32`, `flags: u32`, `op: u32`, 4 reserved
+    /// zero bytes, `ttl_ms: u64` (0: never expires), little-endian.
+    pub const SET_OPTS_SIZE: i32 = 24;
+    /// The size of `shdict_incr`'s arguments: `n: f64`, `init: f64`, `init_ttl_ms: u64`,
+    /// `options: u32`, 4 reserved zero bytes, little-endian.
+    pub const INCR_ARGS_SIZE: i32 = 32;
 }
 
 /// The `flags` bits of `sock_sslhandshake` (OpenResty's `sslhandshake` arguments).

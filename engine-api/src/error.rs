@@ -113,6 +113,10 @@ pub enum RequestError {
     Internal,
     /// The socket is closed.
     Closed,
+    /// The key exists already (shared dictionary `add`).
+    Exists,
+    /// No room in the shared dictionary.
+    NoMemory,
 }
 
 impl RequestError {
@@ -125,6 +129,8 @@ impl RequestError {
             RequestError::NotAllowed => status::NOT_ALLOWED,
             RequestError::Internal => status::INTERNAL,
             RequestError::Closed => status::CLOSED,
+            RequestError::Exists => status::EXISTS,
+            RequestError::NoMemory => status::NO_MEMORY,
         }
     }
 }

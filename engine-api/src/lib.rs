@@ -43,7 +43,8 @@ pub use limits::{Budget, CallMeter, EngineOptions, InstanceLimits, MemoryLimiter
 pub use memory::GuestMemory;
 pub use phase::{Phase, PhaseSet};
 pub use request::{
-    BodySource, Finish, HostRequest, RequestSlot, SocketOp, SocketStep, SubrequestSpec, Until,
+    BodySource, Finish, HostRequest, RequestSlot, ShdictAnswer, ShdictOp, SocketOp, SocketStep,
+    SubrequestSpec, Until,
 };
 pub use trap::TrapKind;
 pub use value::{FuncType, Val, ValType};

@@ -127,6 +127,111 @@ pub enum SocketOp<'a> {
     },
 }
 
+/// An operation on a shared dictionary (`wasm_shared_dict`), validated by its host function.
+/// `dict` is the zone's name; keys are 1 to 65,535 bytes; times are milliseconds, `None` for
+/// "never expires".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ShdictOp<'a> {
+    /// The value of `key`, unless absent or expired.
+    Get {
+        /// The zone.
+        dict: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+    },
+    /// Stores `value` under `key` (one of `abi_consts::shdict::{SET, SAFE_SET, ADD,
+    /// SAFE_ADD, REPLACE}`).
+    Set {
+        /// The zone.
+        dict: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+        /// How (`abi_consts::shdict::SET`...).
+        op: i32,
+        /// The value's kind (`abi_consts::shdict::BYTES`...).
+        kind: u8,
+        /// Its bytes.
+        value: &'a [u8],
+        /// The guest's flags, returned with the value.
+        flags: u32,
+        /// Time to live.
+        ttl_ms: Option<u64>,
+    },
+    /// Removes `key`.
+    Delete {
+        /// The zone.
+        dict: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+    },
+    /// Adds `n` to the number at `key` (or creates it with `init` + `n`).
+    Incr {
+        /// The zone.
+        dict: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+        /// The increment.
+        n: f64,
+        /// The value to start from when the key is absent, and its time to live.
+        init: Option<(f64, Option<u64>)>,
+    },
+    /// The time `key` has left.
+    Ttl {
+        /// The zone.
+        dict: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+    },
+    /// Sets the time `key` has left.
+    Expire {
+        /// The zone.
+        dict: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+        /// The new time to live.
+        ttl_ms: Option<u64>,
+    },
+    /// Marks every entry expired.
+    FlushAll {
+        /// The zone.
+        dict: &'a [u8],
+    },
+    /// Frees up to `max` expired entries (0: all).
+    FlushExpired {
+        /// The zone.
+        dict: &'a [u8],
+        /// The most to free.
+        max: u32,
+    },
+    /// The zone's size in bytes.
+    Capacity {
+        /// The zone.
+        dict: &'a [u8],
+    },
+    /// The bytes of the zone's free pages.
+    FreeSpace {
+        /// The zone.
+        dict: &'a [u8],
+    },
+}
+
+/// What a shared dictionary operation answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShdictAnswer {
+    /// The value of a `Get`: kind, flags, bytes; `None` when absent or expired.
+    Value(Option<(u8, u32, Vec<u8>)>),
+    /// Stored; `true` when live entries were evicted to make room (`forcible`).
+    Stored(bool),
+    /// The number after `Incr`, and whether entries were evicted.
+    Number(f64, bool),
+    /// The time left after `Ttl` (`None`: never expires).
+    Ttl(Option<u64>),
+    /// A count (`FlushExpired`) or a size in bytes.
+    Count(u64),
+    /// Done (`Delete`, `Expire`, `FlushAll`).
+    Done,
+}
+
 /// How a socket operation went at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SocketStep {
@@ -349,6 +454,11 @@ pub trait HostRequest {
     /// How many times socket `id`'s connection was reused from the pool.
     fn socket_reused(&self, _id: usize) -> Option<u32> {
         None
+    }
+    /// Runs an operation on a shared dictionary; an unknown zone is
+    /// [`RequestError::BadArgument`].
+    fn shdict(&mut self, _op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {
+        Err(RequestError::NotAllowed)
     }
 
     /// The per-request context store, shared by all phases of the request.

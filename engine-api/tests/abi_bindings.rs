@@ -161,6 +161,8 @@ fn c_header_declares_the_ngx_abi_and_its_constants() {
         ("TLS_FAILED", status::TLS_FAILED),
         ("TLS_VERIFY_FAILED", status::TLS_VERIFY_FAILED),
         ("TLS_VERIFY", abi_consts::tls::VERIFY),
+        ("EXISTS", status::EXISTS),
+        ("NO_MEMORY", status::NO_MEMORY),
     ] {
         assert_eq!(
             define(&format!("NGX_WASM_{name}")),

@@ -30,6 +30,8 @@
 #define NGX_WASM_TOO_LARGE     -9
 #define NGX_WASM_TLS_FAILED    -10
 #define NGX_WASM_TLS_VERIFY_FAILED -11
+#define NGX_WASM_EXISTS        -12
+#define NGX_WASM_NO_MEMORY     -13
 
 #define NGX_WASM_TLS_VERIFY     1
 
@@ -170,6 +172,26 @@ __attribute__((import_module("ngx"), import_name("sock_close"))) int32_t ngx_soc
 __attribute__((import_module("ngx"), import_name("sock_setkeepalive"))) int32_t ngx_sock_setkeepalive(int32_t id, int32_t timeout_ms, int32_t pool_size);
 /* how many times the connection came from the keepalive pool. [phases: request; returns count, -1] */
 __attribute__((import_module("ngx"), import_name("sock_reused"))) int32_t ngx_sock_reused(int32_t id);
+/* the value of key in zone dict by the getter convention; its kind (1 bytes, 2 f64, 3 i64, 4 bool) and flags are written to meta_ptr as two little-endian u32 [phases: all; returns length, -1 (absent or expired), -2 (unknown zone, key empty or over 65,535 bytes)] */
+__attribute__((import_module("ngx"), import_name("shdict_get"))) int32_t ngx_shdict_get(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, uint8_t *out, int32_t out_cap, uint8_t *meta);
+/* stores the value (f64/i64 as 8 little-endian bytes, bool as 1 byte) as the 24 bytes at opts_ptr say: kind: u32, flags: u32, op: u32 (0 set, 1 safe_set, 2 add, 3 safe_add, 4 replace), 4 zero bytes, ttl_ms: u64 (0: never expires) [phases: all; returns 0, 1 (stored after evicting live entries: forcible), -1 (replace: absent), -2, -12 (add: exists), -13 (no memory)] */
+__attribute__((import_module("ngx"), import_name("shdict_set"))) int32_t ngx_shdict_set(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, const uint8_t *value, int32_t val_len, const uint8_t *opts);
+/* removes key [phases: all; returns 0, -2] */
+__attribute__((import_module("ngx"), import_name("shdict_delete"))) int32_t ngx_shdict_delete(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len);
+/* adds n to the number at key and writes the result (f64) to out_ptr; the 32 bytes at args_ptr: n: f64, init: f64, init_ttl_ms: u64, options: u32 (1: an absent key starts at init), 4 zero bytes [phases: all; returns 0, 1 (forcible), -1 (absent, no init), -2 (not a number, bad arguments), -13] */
+__attribute__((import_module("ngx"), import_name("shdict_incr"))) int32_t ngx_shdict_incr(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, const uint8_t *args, uint8_t *out);
+/* writes the milliseconds key has left (i64; 0: never expires) to out_ptr [phases: all; returns 0, -1 (absent or expired), -2] */
+__attribute__((import_module("ngx"), import_name("shdict_ttl"))) int32_t ngx_shdict_ttl(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, uint8_t *out);
+/* sets the time key has left to the u64 of milliseconds at ttl_ptr (0: never expires) [phases: all; returns 0, -1 (absent or expired), -2] */
+__attribute__((import_module("ngx"), import_name("shdict_expire"))) int32_t ngx_shdict_expire(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, const uint8_t *ttl_ms);
+/* every entry of the zone expires now (its memory is reused as needed) [phases: all; returns 0, -2] */
+__attribute__((import_module("ngx"), import_name("shdict_flush_all"))) int32_t ngx_shdict_flush_all(const uint8_t *dict, int32_t dict_len);
+/* frees up to max expired entries (0: all) [phases: all; returns how many, -2] */
+__attribute__((import_module("ngx"), import_name("shdict_flush_expired"))) int32_t ngx_shdict_flush_expired(const uint8_t *dict, int32_t dict_len, int32_t max);
+/* writes the zone's size in bytes (u64, from wasm_shared_dict) to out_ptr [phases: all; returns 0, -2] */
+__attribute__((import_module("ngx"), import_name("shdict_capacity"))) int32_t ngx_shdict_capacity(const uint8_t *dict, int32_t dict_len, uint8_t *out);
+/* writes the bytes of the zone's free pages (u64; a small entry may still fit in a used page when this is 0) to out_ptr [phases: all; returns 0, -2] */
+__attribute__((import_module("ngx"), import_name("shdict_free_space"))) int32_t ngx_shdict_free_space(const uint8_t *dict, int32_t dict_len, uint8_t *out);
 /* suspends the call for ms milliseconds on an nginx timer (ngx.sleep); 0 waits for the next event loop turn [phases: answer; returns 0, -2 (negative ms), -3] */
 __attribute__((import_module("ngx"), import_name("sleep"))) int32_t ngx_sleep(int32_t ms);
 

@@ -19,6 +19,7 @@ mod phases;
 mod postpone;
 mod registry;
 mod request;
+mod shdict;
 mod site;
 mod supervise;
 mod suspend;
@@ -119,7 +120,7 @@ unsafe impl HttpModuleLocationConf for HttpWasmModule {
 
 const PHASE_DIRECTIVE_CONTEXT: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 26] = [
+static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 27] = [
     ngx_command_t {
         name: ngx_string!("content_by_wasm"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
@@ -293,6 +294,14 @@ static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 26] = [
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
         set: Some(conf::tls::set_verify_depth),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_shared_dict"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::shdict::set_wasm_shared_dict),
+        conf: NGX_HTTP_MAIN_CONF_OFFSET,
         offset: 0,
         post: ptr::null_mut(),
     },

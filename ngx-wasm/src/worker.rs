@@ -58,7 +58,7 @@ pub fn start(cycle: &ngx_cycle_t) {
     postpone::run(cycle, mcf);
     if let Some(h) = &mcf.init_worker {
         // A failure is logged by the call's supervisor.
-        let mut host = InitWorker::new(cycle.log);
+        let mut host = InitWorker::new(cycle.log, &mcf.shared_dicts);
         let _ = run_to_end(mcf, h, limits, Phase::InitWorker, &mut host, cycle.log);
     }
 }

@@ -17,7 +17,7 @@
 pub mod ngx;
 pub mod ngx_test;
 
-pub use abi_consts::status;
+pub use abi_consts::{shdict, status};
 
 use std::fmt;
 

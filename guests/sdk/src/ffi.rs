@@ -281,6 +281,81 @@ extern "C" {
     ///
     /// Phases: request. Returns: count, -1.
     pub fn sock_reused(id: i32) -> i32;
+    /// the value of `key` in zone `dict` by the getter convention; its kind (1 bytes, 2 `f64`, 3 `i64`, 4 bool) and flags are written to `meta_ptr` as two little-endian `u32`.
+    ///
+    /// Phases: all. Returns: length, -1 (absent or expired), -2 (unknown zone, key empty or over 65,535 bytes).
+    pub fn shdict_get(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        out: *mut u8,
+        out_cap: i32,
+        meta: *mut u8,
+    ) -> i32;
+    /// stores the value (`f64`/`i64` as 8 little-endian bytes, bool as 1 byte) as the 24 bytes at `opts_ptr` say: `kind: u32`, `flags: u32`, `op: u32` (0 set, 1 safe_set, 2 add, 3 safe_add, 4 replace), 4 zero bytes, `ttl_ms: u64` (0: never expires).
+    ///
+    /// Phases: all. Returns: 0, 1 (stored after evicting live entries: `forcible`), -1 (replace: absent), -2, -12 (add: exists), -13 (no memory).
+    pub fn shdict_set(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        value: *const u8,
+        val_len: i32,
+        opts: *const u8,
+    ) -> i32;
+    /// removes `key`.
+    ///
+    /// Phases: all. Returns: 0, -2.
+    pub fn shdict_delete(dict: *const u8, dict_len: i32, key: *const u8, key_len: i32) -> i32;
+    /// adds `n` to the number at `key` and writes the result (`f64`) to `out_ptr`; the 32 bytes at `args_ptr`: `n: f64`, `init: f64`, `init_ttl_ms: u64`, `options: u32` (1: an absent key starts at `init`), 4 zero bytes.
+    ///
+    /// Phases: all. Returns: 0, 1 (forcible), -1 (absent, no init), -2 (not a number, bad arguments), -13.
+    pub fn shdict_incr(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        args: *const u8,
+        out: *mut u8,
+    ) -> i32;
+    /// writes the milliseconds `key` has left (`i64`; 0: never expires) to `out_ptr`.
+    ///
+    /// Phases: all. Returns: 0, -1 (absent or expired), -2.
+    pub fn shdict_ttl(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        out: *mut u8,
+    ) -> i32;
+    /// sets the time `key` has left to the `u64` of milliseconds at `ttl_ptr` (0: never expires).
+    ///
+    /// Phases: all. Returns: 0, -1 (absent or expired), -2.
+    pub fn shdict_expire(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        ttl_ms: *const u8,
+    ) -> i32;
+    /// every entry of the zone expires now (its memory is reused as needed).
+    ///
+    /// Phases: all. Returns: 0, -2.
+    pub fn shdict_flush_all(dict: *const u8, dict_len: i32) -> i32;
+    /// frees up to `max` expired entries (0: all).
+    ///
+    /// Phases: all. Returns: how many, -2.
+    pub fn shdict_flush_expired(dict: *const u8, dict_len: i32, max: i32) -> i32;
+    /// writes the zone's size in bytes (`u64`, from `wasm_shared_dict`) to `out_ptr`.
+    ///
+    /// Phases: all. Returns: 0, -2.
+    pub fn shdict_capacity(dict: *const u8, dict_len: i32, out: *mut u8) -> i32;
+    /// writes the bytes of the zone's free pages (`u64`; a small entry may still fit in a used page when this is 0) to `out_ptr`.
+    ///
+    /// Phases: all. Returns: 0, -2.
+    pub fn shdict_free_space(dict: *const u8, dict_len: i32, out: *mut u8) -> i32;
     /// suspends the call for `ms` milliseconds on an nginx timer (`ngx.sleep`); 0 waits for the next event loop turn.
     ///
     /// Phases: answer. Returns: 0, -2 (negative `ms`), -3 (filters, log, init_worker).

@@ -26,6 +26,7 @@
 pub mod ffi;
 pub mod fmt;
 pub mod http;
+pub mod shared;
 pub mod socket;
 
 /// A negative status returned by a host function.
@@ -54,6 +55,10 @@ pub enum Error {
     /// -11: the peer's certificate was refused (`certificate verify error`, `certificate
     /// host mismatch`); the socket is closed.
     TlsVerifyFailed,
+    /// -12: the key exists already (shared dictionary `add`: `exists`).
+    Exists,
+    /// -13: no room in the shared dictionary (`no memory`).
+    NoMemory,
     /// Any other negative code (from a newer host).
     Other(i32),
 }
@@ -76,6 +81,8 @@ fn check(rc: i32) -> Result<i32> {
         status::TOO_LARGE => Err(Error::TooLarge),
         status::TLS_FAILED => Err(Error::TlsFailed),
         status::TLS_VERIFY_FAILED => Err(Error::TlsVerifyFailed),
+        status::EXISTS => Err(Error::Exists),
+        status::NO_MEMORY => Err(Error::NoMemory),
         n => Err(Error::Other(n)),
     }
 }

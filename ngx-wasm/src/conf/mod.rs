@@ -7,6 +7,7 @@
 //! line. Budget, limit and isolation directives live in [`limits`].
 
 pub mod limits;
+pub mod shdict;
 pub mod tls;
 
 use std::ffi::{c_char, c_void, OsStr};
@@ -59,6 +60,8 @@ pub struct MainConf {
     pub default_limits: limits::Limits,
     /// Variable names guests asked for, resolved (`ngx.var`).
     pub variables: VariableCache,
+    /// `wasm_shared_dict` zones.
+    pub shared_dicts: crate::shdict::Zones,
 }
 
 /// The default of `wasm_instance_queue_timeout`, in milliseconds.

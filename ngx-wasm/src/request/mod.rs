@@ -21,8 +21,8 @@ use std::ptr;
 
 use engine_api::request::HeaderVisitor;
 use engine_api::{
-    BodySource, CtxStore, Finish, HostRequest, LogLevel, Phase, RequestError, SocketOp, SocketStep,
-    SubrequestSpec,
+    BodySource, CtxStore, Finish, HostRequest, LogLevel, Phase, RequestError, ShdictAnswer,
+    ShdictOp, SocketOp, SocketStep, SubrequestSpec,
 };
 use ngx::core::Status;
 use ngx::ffi::{
@@ -32,7 +32,7 @@ use ngx::ngx_log_error;
 
 use crate::ctx::{self, QueuedSubrequest, RequestCtx};
 use crate::HttpWasmModule;
-use ngx::http::HttpModuleLocationConf;
+use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf};
 pub use output::Outcome;
 
 /// The bytes of an nginx string.
@@ -462,6 +462,11 @@ impl HostRequest for NgxRequest<'_> {
         socket::start(self.r, op, defaults)
     }
 
+    fn shdict(&mut self, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {
+        let mcf = HttpWasmModule::main_conf(self.r).ok_or(RequestError::Internal)?;
+        crate::shdict::run(&mcf.shared_dicts, op)
+    }
+
     fn socket_result(&mut self) -> i32 {
         socket::result(self.r)
     }
@@ -549,20 +554,21 @@ impl HostRequest for NgxRequest<'_> {
     }
 }
 
-/// The host of an `init_worker_by_wasm` call: no request, so only logging, time and the
-/// phase name are available (the ABI refuses the rest in this phase).
-pub struct InitWorker {
+/// The host of an `init_worker_by_wasm` call: no request, so only logging, time, the phase
+/// name and the shared dictionaries are available (the ABI refuses the rest in this phase).
+pub struct InitWorker<'z> {
     log: *mut ngx_log_t,
+    dicts: &'z crate::shdict::Zones,
 }
 
-impl InitWorker {
-    /// A host logging to `log` (the cycle's log).
-    pub fn new(log: *mut ngx_log_t) -> Self {
-        InitWorker { log }
+impl<'z> InitWorker<'z> {
+    /// A host logging to `log` (the cycle's log), with the configuration's shared dicts.
+    pub fn new(log: *mut ngx_log_t, dicts: &'z crate::shdict::Zones) -> Self {
+        InitWorker { log, dicts }
     }
 }
 
-impl HostRequest for InitWorker {
+impl HostRequest for InitWorker<'_> {
     fn phase(&self) -> Phase {
         Phase::InitWorker
     }
@@ -578,5 +584,9 @@ impl HostRequest for InitWorker {
 
     fn wall_clock_ms(&self) -> u64 {
         crate::clock::wall_clock_ms()
+    }
+
+    fn shdict(&mut self, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {
+        crate::shdict::run(self.dicts, op)
     }
 }

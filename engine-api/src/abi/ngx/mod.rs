@@ -16,6 +16,7 @@ mod req_headers;
 mod request;
 mod resp_headers;
 mod response;
+mod shdict;
 mod sleep;
 mod socket;
 mod subrequest;
@@ -98,6 +99,16 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     sock_close(id: i32) -> i32 [REQUEST] => status socket::close;
     sock_setkeepalive(id: i32, timeout_ms: i32, pool_size: i32) -> i32 [REQUEST] => status socket::set_keepalive;
     sock_reused(id: i32) -> i32 [REQUEST] => status socket::reused;
+    shdict_get(dict_ptr: i32, dict_len: i32, key_ptr: i32, key_len: i32, out_ptr: i32, out_cap: i32, meta_ptr: i32) -> i32 [ALL] => status shdict::get;
+    shdict_set(dict_ptr: i32, dict_len: i32, key_ptr: i32, key_len: i32, val_ptr: i32, val_len: i32, opts_ptr: i32) -> i32 [ALL] => status shdict::set;
+    shdict_delete(dict_ptr: i32, dict_len: i32, key_ptr: i32, key_len: i32) -> i32 [ALL] => status shdict::delete;
+    shdict_incr(dict_ptr: i32, dict_len: i32, key_ptr: i32, key_len: i32, args_ptr: i32, out_ptr: i32) -> i32 [ALL] => status shdict::incr;
+    shdict_ttl(dict_ptr: i32, dict_len: i32, key_ptr: i32, key_len: i32, out_ptr: i32) -> i32 [ALL] => status shdict::get_ttl;
+    shdict_expire(dict_ptr: i32, dict_len: i32, key_ptr: i32, key_len: i32, ttl_ptr: i32) -> i32 [ALL] => status shdict::expire;
+    shdict_flush_all(dict_ptr: i32, dict_len: i32) -> i32 [ALL] => status shdict::flush_all;
+    shdict_flush_expired(dict_ptr: i32, dict_len: i32, max: i32) -> i32 [ALL] => status shdict::flush_expired;
+    shdict_capacity(dict_ptr: i32, dict_len: i32, out_ptr: i32) -> i32 [ALL] => status shdict::capacity;
+    shdict_free_space(dict_ptr: i32, dict_len: i32, out_ptr: i32) -> i32 [ALL] => status shdict::free_space;
     // waiting (sleep.rs)
     sleep(ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending sleep::start, sleep::finish;
 });

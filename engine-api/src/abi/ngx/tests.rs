@@ -1114,3 +1114,79 @@ fn socket_arguments_are_checked_before_the_host_sees_them() {
     assert_eq!(connect(&mut mem, &mut req, ip, 80, -1), Ok(-3));
     assert_eq!(hs(&mut mem, &mut req, ip, 1, -1), Ok(-3));
 }
+
+#[test]
+fn shdict_arguments_are_checked_before_the_host_sees_them() {
+    let mut mem = vec![0u8; 256];
+    let at = layout(&mut mem, &[b"dicts", b"k", b"value", b"12345678"]);
+    let (d, k, v, eight) = (at[0], at[1], at[2], at[3]);
+    let opts = |mem: &mut [u8], kind: u32, op: u32, reserved: u32, ttl: i64| {
+        mem[100..104].copy_from_slice(&kind.to_le_bytes());
+        mem[104..108].copy_from_slice(&0u32.to_le_bytes());
+        mem[108..112].copy_from_slice(&op.to_le_bytes());
+        mem[112..116].copy_from_slice(&reserved.to_le_bytes());
+        mem[116..124].copy_from_slice(&ttl.to_le_bytes());
+    };
+    let mut req = MockRequest::default();
+    let set = |mem: &mut [u8], req: &mut MockRequest, val: (i32, i32)| {
+        call(
+            "shdict_set",
+            mem,
+            req,
+            &[d.0, d.1, k.0, k.1, val.0, val.1, 100],
+        )
+    };
+    // The mock host refuses every dictionary (-3): reaching it means the arguments passed.
+    opts(&mut mem, 1, 0, 0, 0);
+    assert_eq!(set(&mut mem, &mut req, v), Ok(-3));
+    opts(&mut mem, 2, 0, 0, 0);
+    assert_eq!(set(&mut mem, &mut req, v), Ok(-2), "an f64 of 5 bytes");
+    assert_eq!(set(&mut mem, &mut req, eight), Ok(-3), "an f64 of 8 bytes");
+    opts(&mut mem, 9, 0, 0, 0);
+    assert_eq!(set(&mut mem, &mut req, v), Ok(-2), "an unknown kind");
+    opts(&mut mem, 1, 5, 0, 0);
+    assert_eq!(set(&mut mem, &mut req, v), Ok(-2), "an unknown op");
+    opts(&mut mem, 1, 0, 1, 0);
+    assert_eq!(set(&mut mem, &mut req, v), Ok(-2), "reserved bytes set");
+    opts(&mut mem, 1, 0, 0, -1);
+    assert_eq!(set(&mut mem, &mut req, v), Ok(-2), "a negative ttl");
+    assert_eq!(
+        call(
+            "shdict_set",
+            &mut mem,
+            &mut req,
+            &[d.0, d.1, k.0, 0, v.0, v.1, 100]
+        ),
+        Ok(-2),
+        "an empty key"
+    );
+    assert!(
+        call(
+            "shdict_set",
+            &mut mem,
+            &mut req,
+            &[d.0, d.1, k.0, k.1, v.0, v.1, 240]
+        )
+        .is_err(),
+        "options past the end of memory"
+    );
+    assert_eq!(
+        call(
+            "shdict_get",
+            &mut mem,
+            &mut req,
+            &[d.0, d.1, k.0, k.1, 128, 16, 160]
+        ),
+        Ok(-3)
+    );
+    assert_eq!(
+        call("shdict_capacity", &mut mem, &mut req, &[d.0, d.1, 160]),
+        Ok(-3)
+    );
+    req.phase = Phase::InitWorker;
+    assert_eq!(
+        call("shdict_delete", &mut mem, &mut req, &[d.0, d.1, k.0, k.1]),
+        Ok(-3),
+        "init_worker may use dictionaries (the mock host has none)"
+    );
+}

@@ -1,0 +1,302 @@
+//! Shared dictionaries (`wasm_shared_dict`, OpenResty's `ngx.shared.DICT`): entries in nginx
+//! shared memory that every worker sees, each operation atomic across workers.
+//!
+//! Every function names its zone (`dict_ptr`, `dict_len`) and, but for the zone-wide ones,
+//! a key of 1 to 65,535 bytes. Values have a kind ([`shdict::BYTES`], [`shdict::F64`],
+//! [`shdict::I64`], [`shdict::BOOL`]) and 32-bit flags. Times to live are milliseconds, 0 for
+//! "never expires". An unknown zone is -2, as is a bad key or value.
+
+use super::{status, Args, HostCall};
+use crate::error::{HostTrap, RequestError};
+use crate::request::{ShdictAnswer, ShdictOp};
+use abi_consts::shdict;
+
+/// A zone name and a key, read from guest memory.
+type DictKey<'m> = (&'m [u8], &'m [u8]);
+
+/// The zone and key arguments at `a[at..at + 4]`, or `None` for a bad key.
+fn dict_key<'m>(
+    call: &'m HostCall<'_>,
+    a: Args<'_>,
+    at: usize,
+) -> Result<Option<DictKey<'m>>, HostTrap> {
+    let dict = call.memory.read(a.i32(at), a.i32(at + 1))?;
+    let key = call.memory.read(a.i32(at + 2), a.i32(at + 3))?;
+    let ok = !key.is_empty() && key.len() <= shdict::MAX_KEY as usize && !dict.is_empty();
+    Ok(ok.then_some((dict, key)))
+}
+
+/// A time to live argument: 0 never expires, negative (past `i64::MAX` as a `u64`) is
+/// refused.
+fn ttl(ms: i64) -> Result<Option<u64>, ()> {
+    match u64::try_from(ms) {
+        Ok(0) => Ok(None),
+        Ok(ms) => Ok(Some(ms)),
+        Err(_) => Err(()),
+    }
+}
+
+/// The status of a failed operation.
+fn err(e: RequestError) -> i32 {
+    e.status()
+}
+
+/// `shdict_get(dict_ptr, dict_len, key_ptr, key_len, out_ptr, out_cap, meta_ptr) -> len`:
+/// the value of `key` by the getter convention, its kind and flags written to `meta_ptr`
+/// (two little-endian `u32`); -1 when absent or expired.
+pub(super) fn get(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    call.memory.slice_mut(a.i32(4), a.i32(5))?;
+    call.memory.slice_mut(a.i32(6), 8)?;
+    let Some((dict, key)) = dict_key(call, a, 0)? else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let (dict, key) = (dict.to_vec(), key.to_vec());
+    match call.request.shdict(ShdictOp::Get {
+        dict: &dict,
+        key: &key,
+    }) {
+        Ok(ShdictAnswer::Value(Some((kind, flags, value)))) => {
+            let mut meta = [0u8; 8];
+            meta[..4].copy_from_slice(&u32::from(kind).to_le_bytes());
+            meta[4..].copy_from_slice(&flags.to_le_bytes());
+            call.memory.write(a.i32(6), &meta)?;
+            call.memory.write_out(a.i32(4), a.i32(5), &value)
+        }
+        Ok(ShdictAnswer::Value(None)) => {
+            call.memory.write_out(a.i32(4), a.i32(5), b"")?;
+            Ok(status::NOT_FOUND)
+        }
+        Ok(_) => Ok(status::INTERNAL),
+        Err(e) => Ok(err(e)),
+    }
+}
+
+/// Reads a little-endian `u32` at `at` of `b`.
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
+/// Reads a little-endian 8-byte word at `at` of `b`.
+fn u64_at(b: &[u8], at: usize) -> [u8; 8] {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    w
+}
+
+/// `shdict_set(dict_ptr, dict_len, key_ptr, key_len, val_ptr, val_len, opts_ptr) -> status`:
+/// stores the value as `opts` says (24 bytes, little-endian: `kind: u32`, `flags: u32`,
+/// `op: u32`, 4 reserved zero bytes, `ttl_ms: u64`, 0 never expires): `op` is `set`,
+/// `safe_set`, `add`, `safe_add` or `replace`. 0, or 1 when live entries were evicted to make
+/// room (`forcible`); -1 (`replace` of an absent key), -12 (`add` of a present one), -13.
+pub(super) fn set(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let value = call.memory.read(a.i32(4), a.i32(5))?.to_vec();
+    let opts = call.memory.read(a.i32(6), shdict::SET_OPTS_SIZE)?.to_vec();
+    let Some((dict, key)) = dict_key(call, a, 0)? else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let (dict, key) = (dict.to_vec(), key.to_vec());
+    let (kind, flags, op) = (u32_at(&opts, 0), u32_at(&opts, 4), u32_at(&opts, 8));
+    let fixed = match i32::try_from(kind) {
+        Ok(shdict::BYTES) => true,
+        Ok(shdict::F64 | shdict::I64) => value.len() == 8,
+        Ok(shdict::BOOL) => value.len() == 1 && value[0] <= 1,
+        _ => false,
+    };
+    let op = i32::try_from(op).unwrap_or(-1);
+    let (Ok(ttl_ms), true, true, 0) = (
+        ttl(i64::from_le_bytes(u64_at(&opts, 16))),
+        fixed,
+        (shdict::SET..=shdict::REPLACE).contains(&op),
+        u32_at(&opts, 12),
+    ) else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let answer = call.request.shdict(ShdictOp::Set {
+        dict: &dict,
+        key: &key,
+        op,
+        kind: kind as u8,
+        value: &value,
+        flags,
+        ttl_ms,
+    });
+    Ok(match answer {
+        Ok(ShdictAnswer::Stored(forcible)) => i32::from(forcible),
+        Ok(_) => status::INTERNAL,
+        Err(e) => err(e),
+    })
+}
+
+/// `shdict_delete(dict_ptr, dict_len, key_ptr, key_len) -> status`: removes `key` (0 also
+/// when it was absent).
+pub(super) fn delete(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let Some((dict, key)) = dict_key(call, a, 0)? else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let (dict, key) = (dict.to_vec(), key.to_vec());
+    Ok(
+        match call.request.shdict(ShdictOp::Delete {
+            dict: &dict,
+            key: &key,
+        }) {
+            Ok(_) => status::OK,
+            Err(e) => err(e),
+        },
+    )
+}
+
+/// `shdict_incr(dict_ptr, dict_len, key_ptr, key_len, args_ptr, out_ptr) -> status`: adds
+/// `n` to the number at `key` and writes the result (`f64`) to `out_ptr`; `args` is 32
+/// bytes, little-endian: `n: f64`, `init: f64`, `init_ttl_ms: u64`, `options: u32`, 4
+/// reserved zero bytes; with option 1 an absent key starts at `init` (time to live
+/// `init_ttl_ms`). 0, 1 (`forcible`), -1 (absent, no init), -2 (the value is not a number),
+/// -13.
+pub(super) fn incr(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    call.memory.slice_mut(a.i32(5), 8)?;
+    let args = call.memory.read(a.i32(4), shdict::INCR_ARGS_SIZE)?.to_vec();
+    let Some((dict, key)) = dict_key(call, a, 0)? else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let (dict, key) = (dict.to_vec(), key.to_vec());
+    let n = f64::from_le_bytes(u64_at(&args, 0));
+    let init = f64::from_le_bytes(u64_at(&args, 8));
+    let options = i32::try_from(u32_at(&args, 24)).unwrap_or(-1);
+    let Ok(init_ttl) = ttl(i64::from_le_bytes(u64_at(&args, 16))) else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    if options & !shdict::INCR_INIT != 0
+        || u32_at(&args, 28) != 0
+        || !n.is_finite()
+        || !init.is_finite()
+    {
+        return Ok(status::BAD_ARGUMENT);
+    }
+    let init = (options & shdict::INCR_INIT != 0).then_some((init, init_ttl));
+    match call.request.shdict(ShdictOp::Incr {
+        dict: &dict,
+        key: &key,
+        n,
+        init,
+    }) {
+        Ok(ShdictAnswer::Number(v, forcible)) => {
+            call.memory.write(a.i32(5), &v.to_le_bytes())?;
+            Ok(i32::from(forcible))
+        }
+        Ok(_) => Ok(status::INTERNAL),
+        Err(e) => Ok(err(e)),
+    }
+}
+
+/// `shdict_ttl(dict_ptr, dict_len, key_ptr, key_len, out_ptr) -> status`: writes the
+/// milliseconds `key` has left (`i64`, 0: never expires) to `out_ptr`; -1 when absent.
+pub(super) fn get_ttl(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    call.memory.slice_mut(a.i32(4), 8)?;
+    let Some((dict, key)) = dict_key(call, a, 0)? else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let (dict, key) = (dict.to_vec(), key.to_vec());
+    match call.request.shdict(ShdictOp::Ttl {
+        dict: &dict,
+        key: &key,
+    }) {
+        Ok(ShdictAnswer::Ttl(t)) => {
+            let ms = i64::try_from(t.unwrap_or(0)).unwrap_or(i64::MAX);
+            call.memory.write(a.i32(4), &ms.to_le_bytes())?;
+            Ok(status::OK)
+        }
+        Ok(_) => Ok(status::INTERNAL),
+        Err(e) => Ok(err(e)),
+    }
+}
+
+/// `shdict_expire(dict_ptr, dict_len, key_ptr, key_len, ttl_ptr) -> status`: sets the time
+/// `key` has left to the `u64` of milliseconds at `ttl_ptr` (0: never expires); -1 when
+/// absent.
+pub(super) fn expire(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let t = i64::from_le_bytes(u64_at(call.memory.read(a.i32(4), 8)?, 0));
+    let Some((dict, key)) = dict_key(call, a, 0)? else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let (dict, key) = (dict.to_vec(), key.to_vec());
+    let Ok(ttl_ms) = ttl(t) else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    Ok(
+        match call.request.shdict(ShdictOp::Expire {
+            dict: &dict,
+            key: &key,
+            ttl_ms,
+        }) {
+            Ok(_) => status::OK,
+            Err(e) => err(e),
+        },
+    )
+}
+
+/// The zone argument at `a[0..2]`.
+fn dict_only<'m>(call: &'m HostCall<'_>, a: Args<'_>) -> Result<&'m [u8], HostTrap> {
+    call.memory.read(a.i32(0), a.i32(1))
+}
+
+/// `shdict_flush_all(dict_ptr, dict_len) -> status`: marks every entry expired (their memory
+/// is reused as needed, as OpenResty's `flush_all`).
+pub(super) fn flush_all(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let dict = dict_only(call, a)?.to_vec();
+    Ok(
+        match call.request.shdict(ShdictOp::FlushAll { dict: &dict }) {
+            Ok(_) => status::OK,
+            Err(e) => err(e),
+        },
+    )
+}
+
+/// `shdict_flush_expired(dict_ptr, dict_len, max) -> count`: frees up to `max` expired
+/// entries (0: all); returns how many.
+pub(super) fn flush_expired(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let dict = dict_only(call, a)?.to_vec();
+    let Ok(max) = u32::try_from(a.i32(2)) else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    Ok(
+        match call
+            .request
+            .shdict(ShdictOp::FlushExpired { dict: &dict, max })
+        {
+            Ok(ShdictAnswer::Count(n)) => i32::try_from(n).unwrap_or(i32::MAX),
+            Ok(_) => status::INTERNAL,
+            Err(e) => err(e),
+        },
+    )
+}
+
+fn size(call: &mut HostCall<'_>, a: Args<'_>, capacity: bool) -> Result<i32, HostTrap> {
+    call.memory.slice_mut(a.i32(2), 8)?;
+    let dict = dict_only(call, a)?.to_vec();
+    let op = if capacity {
+        ShdictOp::Capacity { dict: &dict }
+    } else {
+        ShdictOp::FreeSpace { dict: &dict }
+    };
+    match call.request.shdict(op) {
+        Ok(ShdictAnswer::Count(n)) => {
+            call.memory.write(a.i32(2), &n.to_le_bytes())?;
+            Ok(status::OK)
+        }
+        Ok(_) => Ok(status::INTERNAL),
+        Err(e) => Ok(err(e)),
+    }
+}
+
+/// `shdict_capacity(dict_ptr, dict_len, out_ptr) -> status`: writes the zone's size in bytes
+/// (`u64`) to `out_ptr`.
+pub(super) fn capacity(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    size(call, a, true)
+}
+
+/// `shdict_free_space(dict_ptr, dict_len, out_ptr) -> status`: writes the bytes of the
+/// zone's free pages (`u64`; an entry may still fit in a partly used page when this is 0).
+pub(super) fn free_space(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    size(call, a, false)
+}

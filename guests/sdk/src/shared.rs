@@ -1,0 +1,277 @@
+//! Shared dictionaries (`ngx.shared.DICT`): zones declared by `wasm_shared_dict <name>
+//! <size>;` in nginx shared memory, seen by every worker; each operation is atomic across
+//! workers. Usable in every phase and in `init_worker`.
+//!
+//! ```ignore
+//! use ngx_wasm_guest::shared::{Dict, Value};
+//!
+//! let hits = Dict::new("counters");
+//! let n = hits.incr("/api", 1.0, Some((0.0, Some(60_000))))?; // a 60 s window
+//! hits.set("last", &Value::Bytes(b"/api".to_vec()), None)?;
+//! ```
+//!
+//! Times to live are milliseconds (`None`: never expires). A full zone evicts its
+//! least-recently-used entries on [`Dict::set`] (the result says `true`, OpenResty's
+//! `forcible`); the `safe_*` stores fail with [`crate::Error::NoMemory`] instead.
+
+use super::{check, ffi, len, Error, Result};
+use abi_consts::shdict;
+
+/// A value in a shared dictionary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Bytes (a Lua string).
+    Bytes(Vec<u8>),
+    /// A number (a Lua number).
+    Number(f64),
+    /// An integer, kept exactly.
+    Integer(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl Value {
+    fn encode(&self) -> (i32, Vec<u8>) {
+        match self {
+            Value::Bytes(b) => (shdict::BYTES, b.clone()),
+            Value::Number(n) => (shdict::F64, n.to_le_bytes().to_vec()),
+            Value::Integer(i) => (shdict::I64, i.to_le_bytes().to_vec()),
+            Value::Bool(b) => (shdict::BOOL, vec![u8::from(*b)]),
+        }
+    }
+
+    fn decode(kind: u32, bytes: Vec<u8>) -> Result<Value> {
+        let eight = |b: &[u8]| <[u8; 8]>::try_from(b).map_err(|_| Error::Internal);
+        Ok(match kind as i32 {
+            shdict::BYTES => Value::Bytes(bytes),
+            shdict::F64 => Value::Number(f64::from_le_bytes(eight(&bytes)?)),
+            shdict::I64 => Value::Integer(i64::from_le_bytes(eight(&bytes)?)),
+            shdict::BOOL => Value::Bool(bytes.first() == Some(&1)),
+            n => return Err(Error::Other(n)),
+        })
+    }
+}
+
+/// How [`Dict::store`] stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// `set`: evicts least-recently-used entries when full.
+    Set,
+    /// `safe_set`: never evicts.
+    SafeSet,
+    /// `add`: only when absent ([`crate::Error::Exists`] otherwise).
+    Add,
+    /// `safe_add`.
+    SafeAdd,
+    /// `replace`: only when present ([`crate::Error::NotFound`] otherwise).
+    Replace,
+}
+
+fn ttl_arg(ttl_ms: Option<u64>) -> i64 {
+    ttl_ms.map_or(0, |t| i64::try_from(t).unwrap_or(i64::MAX).max(1))
+}
+
+/// A shared dictionary, by the name of its `wasm_shared_dict` zone.
+#[derive(Debug, Clone, Copy)]
+pub struct Dict<'a> {
+    name: &'a str,
+}
+
+impl<'a> Dict<'a> {
+    /// The zone `name` (an unknown one makes every call fail with
+    /// [`crate::Error::BadArgument`]).
+    pub const fn new(name: &'a str) -> Self {
+        Dict { name }
+    }
+
+    fn n(&self) -> (*const u8, i32) {
+        (self.name.as_ptr(), len(self.name.as_bytes()))
+    }
+
+    /// The value and flags of `key`; `None` when absent or expired (`get`).
+    pub fn get(&self, key: &str) -> Result<Option<(Value, u32)>> {
+        let (dp, dl) = self.n();
+        let mut meta = [0u8; 8];
+        let mut buf: Vec<u8> = Vec::with_capacity(64);
+        loop {
+            let cap = buf.capacity();
+            // SAFETY: live slices of this guest; the host writes at most `cap` bytes to buf
+            // and 8 to meta.
+            let rc = unsafe {
+                ffi::shdict_get(
+                    dp,
+                    dl,
+                    key.as_ptr(),
+                    len(key.as_bytes()),
+                    buf.as_mut_ptr(),
+                    i32::try_from(cap).unwrap_or(i32::MAX),
+                    meta.as_mut_ptr(),
+                )
+            };
+            let n = match check(rc) {
+                Ok(n) => n as usize,
+                Err(Error::NotFound) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if n <= cap {
+                // SAFETY: the host wrote n <= capacity bytes (the getter convention).
+                unsafe { buf.set_len(n) };
+                let kind = u32::from_le_bytes([meta[0], meta[1], meta[2], meta[3]]);
+                let flags = u32::from_le_bytes([meta[4], meta[5], meta[6], meta[7]]);
+                return Ok(Some((Value::decode(kind, buf)?, flags)));
+            }
+            buf.reserve_exact(n);
+        }
+    }
+
+    /// Stores `value` under `key` by `how`, with `flags` and a time to live; `true` when
+    /// live entries were evicted to make room.
+    pub fn store(
+        &self,
+        how: Store,
+        key: &str,
+        value: &Value,
+        flags: u32,
+        ttl_ms: Option<u64>,
+    ) -> Result<bool> {
+        let (dp, dl) = self.n();
+        let (kind, bytes) = value.encode();
+        let op = match how {
+            Store::Set => shdict::SET,
+            Store::SafeSet => shdict::SAFE_SET,
+            Store::Add => shdict::ADD,
+            Store::SafeAdd => shdict::SAFE_ADD,
+            Store::Replace => shdict::REPLACE,
+        };
+        let mut opts = [0u8; shdict::SET_OPTS_SIZE as usize];
+        opts[0..4].copy_from_slice(&(kind as u32).to_le_bytes());
+        opts[4..8].copy_from_slice(&flags.to_le_bytes());
+        opts[8..12].copy_from_slice(&(op as u32).to_le_bytes());
+        opts[16..24].copy_from_slice(&ttl_arg(ttl_ms).to_le_bytes());
+        // SAFETY: live slices of this guest.
+        let rc = unsafe {
+            ffi::shdict_set(
+                dp,
+                dl,
+                key.as_ptr(),
+                len(key.as_bytes()),
+                bytes.as_ptr(),
+                len(&bytes),
+                opts.as_ptr(),
+            )
+        };
+        check(rc).map(|f| f == 1)
+    }
+
+    /// `set`: stores, evicting least-recently-used entries when the zone is full.
+    pub fn set(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<bool> {
+        self.store(Store::Set, key, value, 0, ttl_ms)
+    }
+
+    /// `safe_set`: stores without evicting.
+    pub fn safe_set(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<()> {
+        self.store(Store::SafeSet, key, value, 0, ttl_ms).map(drop)
+    }
+
+    /// `add`: stores only if `key` is absent or expired.
+    pub fn add(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<bool> {
+        self.store(Store::Add, key, value, 0, ttl_ms)
+    }
+
+    /// `safe_add`: `add` without evicting.
+    pub fn safe_add(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<()> {
+        self.store(Store::SafeAdd, key, value, 0, ttl_ms).map(drop)
+    }
+
+    /// `replace`: stores only if `key` is present.
+    pub fn replace(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<bool> {
+        self.store(Store::Replace, key, value, 0, ttl_ms)
+    }
+
+    /// `delete`.
+    pub fn delete(&self, key: &str) -> Result<()> {
+        let (dp, dl) = self.n();
+        // SAFETY: live slices of this guest.
+        check(unsafe { ffi::shdict_delete(dp, dl, key.as_ptr(), len(key.as_bytes())) }).map(drop)
+    }
+
+    /// `incr(key, n, init, init_ttl)`: adds `n` to the number at `key` and returns the
+    /// result; with `init` an absent key starts at `init.0` (time to live `init.1`).
+    pub fn incr(&self, key: &str, n: f64, init: Option<(f64, Option<u64>)>) -> Result<f64> {
+        let (dp, dl) = self.n();
+        let mut out = [0u8; 8];
+        let (start, ttl) = init.unwrap_or((0.0, None));
+        let options = if init.is_some() { shdict::INCR_INIT } else { 0 };
+        let mut args = [0u8; shdict::INCR_ARGS_SIZE as usize];
+        args[0..8].copy_from_slice(&n.to_le_bytes());
+        args[8..16].copy_from_slice(&start.to_le_bytes());
+        args[16..24].copy_from_slice(&ttl_arg(ttl).to_le_bytes());
+        args[24..28].copy_from_slice(&(options as u32).to_le_bytes());
+        // SAFETY: live slices of this guest; the host writes 8 bytes to `out`.
+        check(unsafe {
+            ffi::shdict_incr(
+                dp,
+                dl,
+                key.as_ptr(),
+                len(key.as_bytes()),
+                args.as_ptr(),
+                out.as_mut_ptr(),
+            )
+        })?;
+        Ok(f64::from_le_bytes(out))
+    }
+
+    /// `ttl`: the time `key` has left (`None`: never expires).
+    pub fn ttl(&self, key: &str) -> Result<Option<u64>> {
+        let (dp, dl) = self.n();
+        let mut out = [0u8; 8];
+        // SAFETY: live slices of this guest; the host writes 8 bytes to `out`.
+        check(unsafe {
+            ffi::shdict_ttl(dp, dl, key.as_ptr(), len(key.as_bytes()), out.as_mut_ptr())
+        })?;
+        let ms = i64::from_le_bytes(out);
+        Ok((ms > 0).then_some(ms as u64))
+    }
+
+    /// `expire`: sets the time `key` has left (`None`: never expires).
+    pub fn expire(&self, key: &str, ttl_ms: Option<u64>) -> Result<()> {
+        let (dp, dl) = self.n();
+        let t = ttl_arg(ttl_ms).to_le_bytes();
+        // SAFETY: live slices of this guest.
+        check(unsafe { ffi::shdict_expire(dp, dl, key.as_ptr(), len(key.as_bytes()), t.as_ptr()) })
+            .map(drop)
+    }
+
+    /// `flush_all`: every entry expires now.
+    pub fn flush_all(&self) -> Result<()> {
+        let (dp, dl) = self.n();
+        // SAFETY: a live slice of this guest.
+        check(unsafe { ffi::shdict_flush_all(dp, dl) }).map(drop)
+    }
+
+    /// `flush_expired(max)`: frees up to `max` expired entries (0: all); returns how many.
+    pub fn flush_expired(&self, max: u32) -> Result<u32> {
+        let (dp, dl) = self.n();
+        let max = i32::try_from(max).unwrap_or(i32::MAX);
+        // SAFETY: a live slice of this guest.
+        check(unsafe { ffi::shdict_flush_expired(dp, dl, max) }).map(|n| n as u32)
+    }
+
+    /// `capacity`: the zone's size in bytes.
+    pub fn capacity(&self) -> Result<u64> {
+        let (dp, dl) = self.n();
+        let mut out = [0u8; 8];
+        // SAFETY: live slices of this guest; the host writes 8 bytes to `out`.
+        check(unsafe { ffi::shdict_capacity(dp, dl, out.as_mut_ptr()) })?;
+        Ok(u64::from_le_bytes(out))
+    }
+
+    /// `free_space`: the bytes of the zone's free pages.
+    pub fn free_space(&self) -> Result<u64> {
+        let (dp, dl) = self.n();
+        let mut out = [0u8; 8];
+        // SAFETY: live slices of this guest; the host writes 8 bytes to `out`.
+        check(unsafe { ffi::shdict_free_space(dp, dl, out.as_mut_ptr()) })?;
+        Ok(u64::from_le_bytes(out))
+    }
+}

@@ -1,0 +1,542 @@
+//! Shared dictionaries (`wasm_shared_dict <name> <size>`): key-value zones in nginx shared
+//! memory that every worker sees, the shape of lua-nginx-module's `ngx.shared.DICT`.
+//!
+//! * **Zone** ([`Zones::add`], at configuration; `init_zone` when nginx maps it): a slab
+//!   pool whose root is a [`Shared`] header (a red-black tree of entries keyed by a hash of
+//!   the key, with the key bytes as tie-break, and a least-recently-used queue). A zone kept
+//!   across `nginx -s reload` (same name and size) keeps its header, so its data survives.
+//! * **Entry**: one slab allocation, an [`Entry`] followed by the key and the value bytes.
+//! * **Operations** ([`run`]): each under the zone's shm mutex, so atomic across workers.
+//!   Expired entries are freed lazily (two from the LRU tail on every store, as OpenResty
+//!   does), and a store that finds no room evicts least-recently-used entries (up to 30)
+//!   unless it is a `safe_*` store.
+
+use std::ffi::c_void;
+use std::ptr;
+
+use engine_api::abi::shdict;
+use engine_api::{RequestError, ShdictAnswer, ShdictOp};
+use ngx::core::Status;
+use ngx::ffi::{
+    ngx_conf_t, ngx_current_msec, ngx_int_t, ngx_pagesize, ngx_queue_t, ngx_rbtree_delete,
+    ngx_rbtree_insert, ngx_rbtree_node_t, ngx_rbtree_t, ngx_shared_memory_add, ngx_shm_zone_t,
+    ngx_shmtx_lock, ngx_shmtx_unlock, ngx_slab_alloc_locked, ngx_slab_free_locked, ngx_slab_page_t,
+    ngx_slab_pool_t, ngx_str_node_t, ngx_str_rbtree_insert_value, ngx_str_rbtree_lookup, ngx_str_t,
+};
+
+/// How many least-recently-used entries a store may evict to make room.
+const MAX_EVICT: usize = 30;
+
+/// The root of a zone, in shared memory.
+#[repr(C)]
+struct Shared {
+    rbtree: ngx_rbtree_t,
+    sentinel: ngx_rbtree_node_t,
+    /// Most recently used first.
+    lru: ngx_queue_t,
+}
+
+/// One entry, in shared memory, followed by its key and value bytes.
+#[repr(C)]
+struct Entry {
+    /// The tree node (key: the key's hash) and the key (pointing after this struct).
+    sn: ngx_str_node_t,
+    lru: ngx_queue_t,
+    /// `ngx_current_msec` when it expires; 0: never.
+    expires: u64,
+    flags: u32,
+    value_len: u32,
+    kind: u8,
+}
+
+/// A zone's per-cycle handle, in the configuration pool (the shm zone's `data`).
+#[repr(C)]
+struct ZoneCtx {
+    shpool: *mut ngx_slab_pool_t,
+    sh: *mut Shared,
+}
+
+/// The shared dictionaries of one configuration.
+#[derive(Default)]
+pub struct Zones {
+    zones: Vec<(Vec<u8>, *mut ngx_shm_zone_t)>,
+}
+
+impl Zones {
+    /// Declares zone `name` of `size` bytes (`wasm_shared_dict`); `Err` is the message for
+    /// nginx -t.
+    ///
+    /// # Safety
+    /// `cf` must be nginx's configuration context of the directive being read.
+    pub unsafe fn add(
+        &mut self,
+        cf: *mut ngx_conf_t,
+        name: &[u8],
+        size: usize,
+    ) -> Result<(), String> {
+        if self.zones.iter().any(|(n, _)| n == name) {
+            return Err(format!(
+                "duplicate wasm_shared_dict \"{}\"",
+                String::from_utf8_lossy(name)
+            ));
+        }
+        // SAFETY: the caller's contract: cf is live; nginx copies what it keeps.
+        unsafe {
+            let ctx = ngx::ffi::ngx_pcalloc((*cf).pool, size_of::<ZoneCtx>()).cast::<ZoneCtx>();
+            if ctx.is_null() {
+                return Err("no memory".into());
+            }
+            let mut n = ngx_str_t {
+                len: name.len(),
+                data: ngx::ffi::ngx_pstrdup(
+                    (*cf).pool,
+                    &mut ngx_str_t {
+                        len: name.len(),
+                        data: name.as_ptr().cast_mut(),
+                    },
+                ),
+            };
+            if n.data.is_null() {
+                return Err("no memory".into());
+            }
+            let tag = ptr::addr_of_mut!(crate::ngx_http_wasm_module).cast::<c_void>();
+            let zone = ngx_shared_memory_add(cf, &mut n, size, tag);
+            if zone.is_null() {
+                return Err(format!(
+                    "cannot add the shared memory zone \"{}\"",
+                    String::from_utf8_lossy(name)
+                ));
+            }
+            if !(*zone).data.is_null() {
+                return Err(format!(
+                    "the shared memory zone \"{}\" is already used by another directive",
+                    String::from_utf8_lossy(name)
+                ));
+            }
+            (*zone).data = ctx.cast();
+            (*zone).init = Some(init_zone);
+            self.zones.push((name.to_vec(), zone));
+        }
+        Ok(())
+    }
+
+    fn find(&self, name: &[u8]) -> Option<*mut ngx_shm_zone_t> {
+        self.zones.iter().find(|(n, _)| n == name).map(|(_, z)| *z)
+    }
+}
+
+/// nginx maps a zone: make its root, or keep the old cycle's (`data`) on reload.
+unsafe extern "C" fn init_zone(zone: *mut ngx_shm_zone_t, data: *mut c_void) -> ngx_int_t {
+    // SAFETY: nginx passes the zone this module added, mapped; `data` is the old cycle's
+    // ZoneCtx of the same zone when it is reused.
+    unsafe {
+        let ctx = (*zone).data.cast::<ZoneCtx>();
+        let old = data.cast::<ZoneCtx>();
+        if !old.is_null() {
+            (*ctx).shpool = (*old).shpool;
+            (*ctx).sh = (*old).sh;
+            return Status::NGX_OK.0;
+        }
+        let shpool = (*zone).shm.addr.cast::<ngx_slab_pool_t>();
+        (*ctx).shpool = shpool;
+        if (*zone).shm.exists != 0 {
+            (*ctx).sh = (*shpool).data.cast();
+            return Status::NGX_OK.0;
+        }
+        let sh = ngx_slab_alloc_locked(shpool, size_of::<Shared>()).cast::<Shared>();
+        if sh.is_null() {
+            return Status::NGX_ERROR.0;
+        }
+        (*shpool).data = sh.cast();
+        (*ctx).sh = sh;
+        let sentinel = ptr::addr_of_mut!((*sh).sentinel);
+        (*sentinel).color = 0;
+        (*sh).rbtree.root = sentinel;
+        (*sh).rbtree.sentinel = sentinel;
+        (*sh).rbtree.insert = Some(ngx_str_rbtree_insert_value);
+        queue_init(ptr::addr_of_mut!((*sh).lru));
+        // Eviction handles a full zone; nginx need not log every failed allocation.
+        (*shpool).set_log_nomem(0);
+    }
+    Status::NGX_OK.0
+}
+
+// ngx_queue_t's macros, for the LRU queue.
+unsafe fn queue_init(q: *mut ngx_queue_t) {
+    // SAFETY: q is a live queue head in shared memory.
+    unsafe {
+        (*q).prev = q;
+        (*q).next = q;
+    }
+}
+
+unsafe fn queue_insert_head(h: *mut ngx_queue_t, x: *mut ngx_queue_t) {
+    // SAFETY: h is a live queue head, x a live element not in a queue.
+    unsafe {
+        (*x).next = (*h).next;
+        (*(*x).next).prev = x;
+        (*x).prev = h;
+        (*h).next = x;
+    }
+}
+
+unsafe fn queue_remove(x: *mut ngx_queue_t) {
+    // SAFETY: x is a live element of a queue.
+    unsafe {
+        (*(*x).next).prev = (*x).prev;
+        (*(*x).prev).next = (*x).next;
+    }
+}
+
+/// The entry whose `lru` is `q`.
+unsafe fn entry_of(q: *mut ngx_queue_t) -> *mut Entry {
+    // SAFETY: q is the `lru` field of an Entry.
+    unsafe { q.byte_sub(std::mem::offset_of!(Entry, lru)).cast::<Entry>() }
+}
+
+/// FNV-1a: the tree's hash of a key (stable across builds, as the zone outlives a binary
+/// upgrade).
+fn hash(key: &[u8]) -> u32 {
+    key.iter().fold(0x811c_9dc5u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+fn now() -> u64 {
+    // SAFETY: nginx's cached monotonic clock, the same clock in every worker.
+    unsafe { ngx_current_msec as u64 }
+}
+
+/// A locked zone.
+struct Locked {
+    shpool: *mut ngx_slab_pool_t,
+    sh: *mut Shared,
+    size: usize,
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        // SAFETY: locked in `lock`.
+        unsafe { ngx_shmtx_unlock(ptr::addr_of_mut!((*self.shpool).mutex)) };
+    }
+}
+
+fn lock(zones: &Zones, name: &[u8]) -> Result<Locked, RequestError> {
+    let zone = zones.find(name).ok_or(RequestError::BadArgument)?;
+    // SAFETY: a zone of this configuration, mapped and initialised before workers start.
+    unsafe {
+        let ctx = (*zone).data.cast::<ZoneCtx>();
+        let (shpool, sh) = ((*ctx).shpool, (*ctx).sh);
+        if shpool.is_null() || sh.is_null() {
+            return Err(RequestError::Internal);
+        }
+        ngx_shmtx_lock(ptr::addr_of_mut!((*shpool).mutex));
+        Ok(Locked {
+            shpool,
+            sh,
+            size: (*zone).shm.size,
+        })
+    }
+}
+
+impl Locked {
+    fn lookup(&self, key: &[u8]) -> Option<*mut Entry> {
+        let mut k = ngx_str_t {
+            len: key.len(),
+            data: key.as_ptr().cast_mut(),
+        };
+        // SAFETY: the tree is live and locked; nginx only reads the key.
+        let n = unsafe {
+            ngx_str_rbtree_lookup(ptr::addr_of_mut!((*self.sh).rbtree), &mut k, hash(key))
+        };
+        (!n.is_null()).then(|| n.cast::<Entry>())
+    }
+
+    fn live(e: *mut Entry, now: u64) -> bool {
+        // SAFETY: a live entry of the locked zone.
+        let exp = unsafe { (*e).expires };
+        exp == 0 || exp > now
+    }
+
+    fn touch(&self, e: *mut Entry) {
+        // SAFETY: a live entry of the locked zone.
+        unsafe {
+            queue_remove(ptr::addr_of_mut!((*e).lru));
+            queue_insert_head(
+                ptr::addr_of_mut!((*self.sh).lru),
+                ptr::addr_of_mut!((*e).lru),
+            );
+        }
+    }
+
+    fn free(&self, e: *mut Entry) {
+        // SAFETY: a live entry of the locked zone, removed from both structures, then freed.
+        unsafe {
+            ngx_rbtree_delete(
+                ptr::addr_of_mut!((*self.sh).rbtree),
+                ptr::addr_of_mut!((*e).sn.node),
+            );
+            queue_remove(ptr::addr_of_mut!((*e).lru));
+            ngx_slab_free_locked(self.shpool, e.cast());
+        }
+    }
+
+    /// The least recently used entry, if any.
+    fn oldest(&self) -> Option<*mut Entry> {
+        // SAFETY: the queue is live and locked.
+        unsafe {
+            let head = ptr::addr_of_mut!((*self.sh).lru);
+            let last = (*head).prev;
+            (!ptr::eq(last, head)).then(|| entry_of(last))
+        }
+    }
+
+    /// Frees up to `max` expired entries (0: no limit), oldest first; the lazy sweep of a
+    /// store (`whole_queue` false) stops at the first live entry, as OpenResty's does.
+    fn free_expired(&self, max: usize, whole_queue: bool) -> usize {
+        let now = now();
+        let mut freed = 0;
+        // SAFETY: the queue is live and locked; `prev` is read before an entry is freed.
+        unsafe {
+            let head = ptr::addr_of_mut!((*self.sh).lru);
+            let mut q = (*head).prev;
+            while !ptr::eq(q, head) && (max == 0 || freed < max) {
+                let prev = (*q).prev;
+                let e = entry_of(q);
+                if !Self::live(e, now) {
+                    self.free(e);
+                    freed += 1;
+                } else if !whole_queue {
+                    break;
+                }
+                q = prev;
+            }
+        }
+        freed
+    }
+
+    /// Allocates an entry for `key` and `value_len` bytes; evicts LRU entries unless `safe`.
+    /// Returns the entry and whether a live entry was evicted.
+    fn alloc(
+        &self,
+        key: &[u8],
+        value_len: usize,
+        safe: bool,
+    ) -> Result<(*mut Entry, bool), RequestError> {
+        let size = size_of::<Entry>() + key.len() + value_len;
+        if size >= self.size {
+            return Err(RequestError::NoMemory);
+        }
+        let now = now();
+        let mut forcible = false;
+        for _ in 0..=MAX_EVICT {
+            // SAFETY: the pool is locked.
+            let p = unsafe { ngx_slab_alloc_locked(self.shpool, size) }.cast::<Entry>();
+            if !p.is_null() {
+                return Ok((p, forcible));
+            }
+            if safe {
+                return Err(RequestError::NoMemory);
+            }
+            let Some(old) = self.oldest() else {
+                break;
+            };
+            forcible |= Self::live(old, now);
+            self.free(old);
+        }
+        Err(RequestError::NoMemory)
+    }
+
+    /// Fills a fresh entry and links it in.
+    fn link(
+        &self,
+        e: *mut Entry,
+        key: &[u8],
+        kind: u8,
+        value: &[u8],
+        flags: u32,
+        ttl: Option<u64>,
+    ) {
+        // SAFETY: e has room for the Entry, the key and the value (see `alloc`).
+        unsafe {
+            let data = e.add(1).cast::<u8>();
+            ptr::copy_nonoverlapping(key.as_ptr(), data, key.len());
+            ptr::copy_nonoverlapping(value.as_ptr(), data.add(key.len()), value.len());
+            ptr::write(
+                e,
+                Entry {
+                    sn: std::mem::zeroed(),
+                    lru: std::mem::zeroed(),
+                    expires: ttl.map_or(0, |t| now().saturating_add(t).max(1)),
+                    flags,
+                    value_len: value.len() as u32,
+                    kind,
+                },
+            );
+            (*e).sn.node.key = hash(key) as _;
+            (*e).sn.str_ = ngx_str_t {
+                len: key.len(),
+                data,
+            };
+            ngx_rbtree_insert(
+                ptr::addr_of_mut!((*self.sh).rbtree),
+                ptr::addr_of_mut!((*e).sn.node),
+            );
+            queue_insert_head(
+                ptr::addr_of_mut!((*self.sh).lru),
+                ptr::addr_of_mut!((*e).lru),
+            );
+        }
+    }
+
+    fn value<'e>(e: *mut Entry) -> &'e mut [u8] {
+        // SAFETY: the value bytes follow the key in the entry's allocation.
+        unsafe {
+            let data = e.add(1).cast::<u8>().add((*e).sn.str_.len);
+            std::slice::from_raw_parts_mut(data, (*e).value_len as usize)
+        }
+    }
+
+    /// The bytes of the free pages.
+    fn free_space(&self) -> u64 {
+        let mut bytes = 0u64;
+        // SAFETY: the pool's free-page list is live and locked.
+        unsafe {
+            let head = ptr::addr_of_mut!((*self.shpool).free);
+            let mut page: *mut ngx_slab_page_t = (*head).next;
+            while !page.is_null() && !ptr::eq(page, head) {
+                bytes += (*page).slab as u64 * ngx_pagesize as u64;
+                page = (*page).next;
+            }
+        }
+        bytes
+    }
+}
+
+/// Runs `op` on this configuration's zones.
+pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {
+    match op {
+        ShdictOp::Get { dict, key } => {
+            let z = lock(zones, dict)?;
+            Ok(ShdictAnswer::Value(
+                z.lookup(key).filter(|e| Locked::live(*e, now())).map(|e| {
+                    z.touch(e);
+                    // SAFETY: a live entry of the locked zone.
+                    let (kind, flags) = unsafe { ((*e).kind, (*e).flags) };
+                    (kind, flags, Locked::value(e).to_vec())
+                }),
+            ))
+        }
+        ShdictOp::Set {
+            dict,
+            key,
+            op,
+            kind,
+            value,
+            flags,
+            ttl_ms,
+        } => {
+            let z = lock(zones, dict)?;
+            let old = z.lookup(key);
+            let live = old.filter(|e| Locked::live(*e, now()));
+            match op {
+                shdict::ADD | shdict::SAFE_ADD if live.is_some() => {
+                    return Err(RequestError::Exists)
+                }
+                shdict::REPLACE if live.is_none() => return Err(RequestError::NotFound),
+                _ => {}
+            }
+            if let Some(e) = old {
+                z.free(e);
+            }
+            z.free_expired(2, false);
+            let safe = matches!(op, shdict::SAFE_SET | shdict::SAFE_ADD);
+            let (e, forcible) = z.alloc(key, value.len(), safe)?;
+            z.link(e, key, kind, value, flags, ttl_ms);
+            Ok(ShdictAnswer::Stored(forcible))
+        }
+        ShdictOp::Delete { dict, key } => {
+            let z = lock(zones, dict)?;
+            if let Some(e) = z.lookup(key) {
+                z.free(e);
+            }
+            Ok(ShdictAnswer::Done)
+        }
+        ShdictOp::Incr { dict, key, n, init } => {
+            let z = lock(zones, dict)?;
+            let old = z.lookup(key);
+            if let Some(e) = old.filter(|e| Locked::live(*e, now())) {
+                // SAFETY: a live entry of the locked zone.
+                if unsafe { (*e).kind } != shdict::F64 as u8 {
+                    return Err(RequestError::BadArgument);
+                }
+                let v = Locked::value(e);
+                let mut b = [0u8; 8];
+                b.copy_from_slice(v);
+                let sum = f64::from_le_bytes(b) + n;
+                v.copy_from_slice(&sum.to_le_bytes());
+                z.touch(e);
+                return Ok(ShdictAnswer::Number(sum, false));
+            }
+            let Some((start, ttl)) = init else {
+                return Err(RequestError::NotFound);
+            };
+            if let Some(e) = old {
+                z.free(e);
+            }
+            z.free_expired(2, false);
+            let sum = start + n;
+            let (e, forcible) = z.alloc(key, 8, false)?;
+            z.link(e, key, shdict::F64 as u8, &sum.to_le_bytes(), 0, ttl);
+            Ok(ShdictAnswer::Number(sum, forcible))
+        }
+        ShdictOp::Ttl { dict, key } => {
+            let z = lock(zones, dict)?;
+            let now = now();
+            let e = z
+                .lookup(key)
+                .filter(|e| Locked::live(*e, now))
+                .ok_or(RequestError::NotFound)?;
+            // SAFETY: a live entry of the locked zone.
+            let exp = unsafe { (*e).expires };
+            Ok(ShdictAnswer::Ttl((exp != 0).then(|| exp - now)))
+        }
+        ShdictOp::Expire { dict, key, ttl_ms } => {
+            let z = lock(zones, dict)?;
+            let now = now();
+            let e = z
+                .lookup(key)
+                .filter(|e| Locked::live(*e, now))
+                .ok_or(RequestError::NotFound)?;
+            // SAFETY: a live entry of the locked zone.
+            unsafe { (*e).expires = ttl_ms.map_or(0, |t| now.saturating_add(t).max(1)) };
+            Ok(ShdictAnswer::Done)
+        }
+        ShdictOp::FlushAll { dict } => {
+            let z = lock(zones, dict)?;
+            // SAFETY: the queue is live and locked.
+            unsafe {
+                let head = ptr::addr_of_mut!((*z.sh).lru);
+                let mut q = (*head).next;
+                while !ptr::eq(q, head) {
+                    (*entry_of(q)).expires = 1;
+                    q = (*q).next;
+                }
+            }
+            Ok(ShdictAnswer::Done)
+        }
+        ShdictOp::FlushExpired { dict, max } => {
+            let z = lock(zones, dict)?;
+            let freed = z.free_expired(max as usize, true);
+            Ok(ShdictAnswer::Count(freed as u64))
+        }
+        ShdictOp::Capacity { dict } => {
+            let z = lock(zones, dict)?;
+            Ok(ShdictAnswer::Count(z.size as u64))
+        }
+        ShdictOp::FreeSpace { dict } => {
+            let z = lock(zones, dict)?;
+            Ok(ShdictAnswer::Count(z.free_space()))
+        }
+    }
+}
