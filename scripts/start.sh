@@ -23,6 +23,7 @@ events {
 http {
     access_log logs/access.log;
     default_type text/plain;
+    wasm_shared_dict limits 1m;
     ${WASM_ENGINE:+wasm_engine $WASM_ENGINE;}
     client_body_temp_path $run_dir/tmp/client_body;
     proxy_temp_path $run_dir/tmp/proxy;
@@ -91,6 +92,13 @@ http {
             default_type application/json;
             return 200 '{"id":"7","name":"Ada Lovelace"}';
         }
+        # 5 requests per second and client, shared by every worker.
+        location /limited {
+            set \$rate_limit 5;
+            set \$rate_window_ms 1000;
+            access_by_wasm $guests/rate_limit.wasm limit;
+            content_by_wasm $guests/hello_world.wasm on_content;
+        }
         location /dashboard {
             content_by_wasm $guests/dashboard.wasm dashboard;
         }
@@ -116,7 +124,7 @@ for _ in $(seq 100); do
     echo "nginx is serving on http://127.0.0.1:$port (config: $run_dir/conf/nginx.conf)"
     echo "  curl http://127.0.0.1:$port/hello"
     echo "  curl -H 'X-Echo: hi' http://127.0.0.1:$port/echo/path"
-    echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello, .../dashboard?id=u7, .../greet?id=7)"
+    echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello, .../dashboard?id=u7, .../greet?id=7, .../limited)"
     exit 0
   fi
   sleep 0.1
