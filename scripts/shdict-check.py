@@ -5,7 +5,8 @@ Starts nginx (daemon, master + 4 workers, `reuseport` so connections spread over
 workers) with a `wasm_shared_dict`, sends REQUESTS requests (default 100,000) over 16
 keep-alive connections, each doing `incr("hits", 1)`, and checks that
   * the final count is exactly the number of requests (every incr atomic across workers),
-  * more than one worker answered (the count is shared, not per worker),
+  * more than one worker answered (the count is shared, not per worker), each with a
+    worker id (`worker_id`) from 0 to 3,
   * the count survives `nginx -s reload` (the zone is kept when name and size are unchanged).
 
 Usage: shdict-check.py NGINX_BIN MODULE_SO GUESTS_DIR WORK_DIR PORT ENGINE [REQUESTS]
@@ -115,8 +116,11 @@ def main():
         if len(pids) < 2:
             print(f"not ok - shdict on {engine}: only workers {sorted(pids)} answered")
             ok = False
+        if not pids <= {"0", "1", "2", "3"}:
+            print(f"not ok - shdict on {engine}: worker ids {sorted(pids)} are not 0 to 3")
+            ok = False
         if ok:
-            print(f"ok - shdict on {engine}: {total} incr over {len(pids)} workers, count exact ({took:.1f} s)")
+            print(f"ok - shdict on {engine}: {total} incr over {len(pids)} workers (ids {','.join(sorted(pids))}), count exact ({took:.1f} s)")
         before = workers(master)
         subprocess.run(base + ["-s", "reload"], check=True)
         for _ in range(100):

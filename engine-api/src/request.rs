@@ -232,6 +232,30 @@ pub enum ShdictAnswer {
     Done,
 }
 
+/// What a guest may know of the nginx process it runs in (`ngx.worker.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerInfo {
+    /// The worker's number, 0 to `count - 1` (0 with `master_process off`).
+    pub id: u32,
+    /// `worker_processes`.
+    pub count: u32,
+    /// The process id.
+    pub pid: u32,
+    /// The worker is shutting down (graceful shutdown or reload).
+    pub exiting: bool,
+}
+
+impl Default for WorkerInfo {
+    fn default() -> Self {
+        WorkerInfo {
+            id: 0,
+            count: 1,
+            pid: 0,
+            exiting: false,
+        }
+    }
+}
+
 /// How a socket operation went at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SocketStep {
@@ -261,6 +285,11 @@ pub trait HostRequest {
     /// The wall-clock time, in milliseconds since the epoch, as `ngx.now()` gives it (nginx's
     /// cached time, advanced once per event loop turn).
     fn wall_clock_ms(&self) -> u64;
+    /// This process: worker number, worker count, pid, and whether it is exiting
+    /// (`ngx.worker.*`).
+    fn worker(&self) -> WorkerInfo {
+        WorkerInfo::default()
+    }
 
     /// The request method name, e.g. `GET`.
     fn method(&self) -> &[u8] {

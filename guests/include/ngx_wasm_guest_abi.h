@@ -60,6 +60,14 @@ __attribute__((import_module("ngx"), import_name("log"))) int32_t ngx_log(int32_
 __attribute__((import_module("ngx"), import_name("now"))) int32_t ngx_now(uint64_t *out);
 /* the current phase name (ngx.get_phase()): init_worker, server_rewrite, rewrite, access, content, header_filter, body_filter, log [phases: all; returns length] */
 __attribute__((import_module("ngx"), import_name("get_phase"))) int32_t ngx_get_phase(uint8_t *out, int32_t out_cap);
+/* this worker's number, 0 to worker_count() - 1 (ngx.worker.id; 0 with master_process off) [phases: all; returns the number] */
+__attribute__((import_module("ngx"), import_name("worker_id"))) int32_t ngx_worker_id(void);
+/* worker_processes (ngx.worker.count) [phases: all; returns the count] */
+__attribute__((import_module("ngx"), import_name("worker_count"))) int32_t ngx_worker_count(void);
+/* this process's id (ngx.worker.pid) [phases: all; returns the pid] */
+__attribute__((import_module("ngx"), import_name("worker_pid"))) int32_t ngx_worker_pid(void);
+/* 1 while the worker shuts down (graceful shutdown, or the old workers of a reload), else 0 (ngx.worker.exiting) [phases: all; returns 0 or 1] */
+__attribute__((import_module("ngx"), import_name("worker_exiting"))) int32_t ngx_worker_exiting(void);
 /* the request method (GET...) [phases: request; returns length] */
 __attribute__((import_module("ngx"), import_name("req_get_method"))) int32_t ngx_req_get_method(uint8_t *out, int32_t out_cap);
 /* changes the method to one nginx knows (GET HEAD POST PUT DELETE MKCOL COPY MOVE OPTIONS PROPFIND PROPPATCH LOCK UNLOCK PATCH TRACE) [phases: answer; returns 0, -2 (unknown method)] */

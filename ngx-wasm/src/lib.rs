@@ -17,6 +17,7 @@ mod engines;
 mod filters;
 mod phases;
 mod postpone;
+mod process;
 mod registry;
 mod request;
 mod shdict;

@@ -16,6 +16,22 @@ extern "C" {
     ///
     /// Phases: all. Returns: length.
     pub fn get_phase(out: *mut u8, out_cap: i32) -> i32;
+    /// this worker's number, 0 to `worker_count() - 1` (`ngx.worker.id`; 0 with `master_process off`).
+    ///
+    /// Phases: all. Returns: the number.
+    pub fn worker_id() -> i32;
+    /// `worker_processes` (`ngx.worker.count`).
+    ///
+    /// Phases: all. Returns: the count.
+    pub fn worker_count() -> i32;
+    /// this process's id (`ngx.worker.pid`).
+    ///
+    /// Phases: all. Returns: the pid.
+    pub fn worker_pid() -> i32;
+    /// 1 while the worker shuts down (graceful shutdown, or the old workers of a reload), else 0 (`ngx.worker.exiting`).
+    ///
+    /// Phases: all. Returns: 0 or 1.
+    pub fn worker_exiting() -> i32;
     /// the request method (`GET`...).
     ///
     /// Phases: request. Returns: length.

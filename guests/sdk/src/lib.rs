@@ -815,3 +815,32 @@ pub mod body_filter {
         (unsafe { ffi::body_chunk_is_last() }) == 1
     }
 }
+
+/// The nginx worker process the guest runs in (`ngx.worker.*`).
+pub mod worker {
+    use super::ffi;
+
+    /// This worker's number, 0 to [`count`]` - 1` (0 with `master_process off`).
+    pub fn id() -> u32 {
+        // SAFETY: no arguments.
+        unsafe { ffi::worker_id() }.max(0) as u32
+    }
+
+    /// `worker_processes`.
+    pub fn count() -> u32 {
+        // SAFETY: no arguments.
+        unsafe { ffi::worker_count() }.max(1) as u32
+    }
+
+    /// This process's id.
+    pub fn pid() -> u32 {
+        // SAFETY: no arguments.
+        unsafe { ffi::worker_pid() }.max(0) as u32
+    }
+
+    /// True while the worker shuts down (graceful shutdown, or an old worker after a reload).
+    pub fn exiting() -> bool {
+        // SAFETY: no arguments.
+        (unsafe { ffi::worker_exiting() }) == 1
+    }
+}

@@ -229,6 +229,10 @@ impl HostRequest for NgxRequest<'_> {
         crate::clock::wall_clock_ms()
     }
 
+    fn worker(&self) -> engine_api::WorkerInfo {
+        crate::process::info()
+    }
+
     fn method(&self) -> &[u8] {
         bytes(&self.r.method_name)
     }
@@ -584,6 +588,10 @@ impl HostRequest for InitWorker<'_> {
 
     fn wall_clock_ms(&self) -> u64 {
         crate::clock::wall_clock_ms()
+    }
+
+    fn worker(&self) -> engine_api::WorkerInfo {
+        crate::process::info()
     }
 
     fn shdict(&mut self, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {

@@ -33,6 +33,10 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     log(level: i32, msg_ptr: i32, msg_len: i32) -> i32 [ALL] => status log::log;
     now(out_ptr: i32) -> i32 [ALL] => status misc::now;
     get_phase(out_ptr: i32, out_cap: i32) -> i32 [ALL] => status misc::get_phase;
+    worker_id() -> i32 [ALL] => status misc::worker_id;
+    worker_count() -> i32 [ALL] => status misc::worker_count;
+    worker_pid() -> i32 [ALL] => status misc::worker_pid;
+    worker_exiting() -> i32 [ALL] => status misc::worker_exiting;
     // request line and arguments (request.rs)
     req_get_method(out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status request::get_method;
     req_set_method(method_ptr: i32, method_len: i32) -> i32 [BEFORE_CONTENT_END] => status request::set_method;
