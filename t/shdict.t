@@ -242,3 +242,30 @@ GET /t
 --- must_die
 --- error_log
 duplicate wasm_shared_dict "dicts"
+
+
+
+=== TEST 11: get_stale returns an expired value until it is freed; get_keys lists live keys
+--- http_config
+    wasm_shared_dict dicts 1m;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/shdict.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Dict: set dicts old v 50|set dicts a 1|set dicts b 2|stale dicts old|sleep 150|get dicts old|stale dicts old|keys dicts 0|keys dicts 1|flush_expired dicts 0|stale dicts old|stale dicts nope
+--- response_body
+set dicts old v 50 -> Ok(false)
+set dicts a 1 -> Ok(false)
+set dicts b 2 -> Ok(false)
+stale dicts old -> Ok("v", flags 0, stale false)
+sleep 150 -> Ok(())
+get dicts old -> Ok(None)
+stale dicts old -> Ok("v", flags 0, stale true)
+keys dicts 0 -> Ok(["a", "b"])
+keys dicts 1 -> Ok(["b"])
+flush_expired dicts 0 -> Ok(1)
+stale dicts old -> Ok(None)
+stale dicts nope -> Ok(None)

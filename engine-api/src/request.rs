@@ -132,12 +132,22 @@ pub enum SocketOp<'a> {
 /// "never expires".
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ShdictOp<'a> {
-    /// The value of `key`, unless absent or expired.
+    /// The value of `key`, unless absent or expired (with `stale`: also an expired one that
+    /// is not freed yet, `get_stale`).
     Get {
         /// The zone.
         dict: &'a [u8],
         /// The key.
         key: &'a [u8],
+        /// Return an expired value too.
+        stale: bool,
+    },
+    /// The keys of live entries, at most `max` (0: all), most recently used first.
+    Keys {
+        /// The zone.
+        dict: &'a [u8],
+        /// The most keys returned.
+        max: u32,
     },
     /// Stores `value` under `key` (one of `abi_consts::shdict::{SET, SAFE_SET, ADD,
     /// SAFE_ADD, REPLACE}`).
@@ -218,8 +228,11 @@ pub enum ShdictOp<'a> {
 /// What a shared dictionary operation answered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShdictAnswer {
-    /// The value of a `Get`: kind, flags, bytes; `None` when absent or expired.
-    Value(Option<(u8, u32, Vec<u8>)>),
+    /// The value of a `Get`: kind, flags, bytes, and whether it expired (only with
+    /// `stale`); `None` when absent (or expired, without `stale`).
+    Value(Option<(u8, u32, Vec<u8>, bool)>),
+    /// The keys of a `Keys`.
+    Keys(Vec<Vec<u8>>),
     /// Stored; `true` when live entries were evicted to make room (`forcible`).
     Stored(bool),
     /// The number after `Incr`, and whether entries were evicted.

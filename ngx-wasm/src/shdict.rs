@@ -416,16 +416,43 @@ impl Locked {
 /// Runs `op` on this configuration's zones.
 pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {
     match op {
-        ShdictOp::Get { dict, key } => {
+        ShdictOp::Get { dict, key, stale } => {
             let z = lock(zones, dict)?;
+            let now = now();
             Ok(ShdictAnswer::Value(
-                z.lookup(key).filter(|e| Locked::live(*e, now())).map(|e| {
-                    z.touch(e);
-                    // SAFETY: a live entry of the locked zone.
-                    let (kind, flags) = unsafe { ((*e).kind, (*e).flags) };
-                    (kind, flags, Locked::value(e).to_vec())
-                }),
+                z.lookup(key)
+                    .filter(|e| stale || Locked::live(*e, now))
+                    .map(|e| {
+                        z.touch(e);
+                        // SAFETY: an entry of the locked zone.
+                        let (kind, flags) = unsafe { ((*e).kind, (*e).flags) };
+                        (
+                            kind,
+                            flags,
+                            Locked::value(e).to_vec(),
+                            !Locked::live(e, now),
+                        )
+                    }),
             ))
+        }
+        ShdictOp::Keys { dict, max } => {
+            let z = lock(zones, dict)?;
+            let now = now();
+            let mut keys = Vec::new();
+            // SAFETY: the queue is live and locked; keys are copied out before unlocking.
+            unsafe {
+                let head = ptr::addr_of_mut!((*z.sh).lru);
+                let mut q = (*head).next;
+                while !ptr::eq(q, head) && (max == 0 || keys.len() < max as usize) {
+                    let e = entry_of(q);
+                    if Locked::live(e, now) {
+                        let k = (*e).sn.str_;
+                        keys.push(std::slice::from_raw_parts(k.data, k.len).to_vec());
+                    }
+                    q = (*q).next;
+                }
+            }
+            Ok(ShdictAnswer::Keys(keys))
         }
         ShdictOp::Set {
             dict,

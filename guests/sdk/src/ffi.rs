@@ -309,6 +309,28 @@ extern "C" {
         out_cap: i32,
         meta: *mut u8,
     ) -> i32;
+    /// as `shdict_get`, but an expired entry not freed yet is returned too (`get_stale`); `meta_ptr` receives three little-endian `u32`: kind, flags, and 1 when the value is stale.
+    ///
+    /// Phases: all. Returns: length, -1 (absent), -2.
+    pub fn shdict_get_stale(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        out: *mut u8,
+        out_cap: i32,
+        meta: *mut u8,
+    ) -> i32;
+    /// the keys of live entries (at most `max`, 0: all), most recently used first, by the getter convention, each as a little-endian `u32` length then its bytes; the zone is locked while it is scanned, as with OpenResty's `get_keys`.
+    ///
+    /// Phases: all. Returns: length, -2.
+    pub fn shdict_get_keys(
+        dict: *const u8,
+        dict_len: i32,
+        max: i32,
+        out: *mut u8,
+        out_cap: i32,
+    ) -> i32;
     /// stores the value (`f64`/`i64` as 8 little-endian bytes, bool as 1 byte) as the 24 bytes at `opts_ptr` say: `kind: u32`, `flags: u32`, `op: u32` (0 set, 1 safe_set, 2 add, 3 safe_add, 4 replace), 4 zero bytes, `ttl_ms: u64` (0: never expires).
     ///
     /// Phases: all. Returns: 0, 1 (stored after evicting live entries: `forcible`), -1 (replace: absent), -2, -12 (add: exists), -13 (no memory).

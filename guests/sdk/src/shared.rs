@@ -90,15 +90,50 @@ impl<'a> Dict<'a> {
 
     /// The value and flags of `key`; `None` when absent or expired (`get`).
     pub fn get(&self, key: &str) -> Result<Option<(Value, u32)>> {
+        Ok(self.get_with(key, false)?.map(|(v, f, _)| (v, f)))
+    }
+
+    /// `get_stale`: as [`Dict::get`], but an expired entry that is not freed yet is returned
+    /// too, with `true` as its third part.
+    pub fn get_stale(&self, key: &str) -> Result<Option<(Value, u32, bool)>> {
+        self.get_with(key, true)
+    }
+
+    /// `get_keys(max)`: the keys of live entries, at most `max` (0: all), most recently used
+    /// first. The zone is locked while it is scanned: keep `max` small on a busy zone.
+    pub fn keys(&self, max: u32) -> Result<Vec<Vec<u8>>> {
         let (dp, dl) = self.n();
-        let mut meta = [0u8; 8];
+        let max = i32::try_from(max).unwrap_or(i32::MAX);
+        // SAFETY: live slices of this guest (the getter convention).
+        let raw = super::get_bytes(|p, c| unsafe { ffi::shdict_get_keys(dp, dl, max, p, c) })?;
+        let mut keys = Vec::new();
+        let mut rest = raw.as_slice();
+        while rest.len() >= 4 {
+            let n = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+            let Some(k) = rest.get(4..4 + n) else {
+                return Err(Error::Internal);
+            };
+            keys.push(k.to_vec());
+            rest = &rest[4 + n..];
+        }
+        Ok(keys)
+    }
+
+    fn get_with(&self, key: &str, stale: bool) -> Result<Option<(Value, u32, bool)>> {
+        let (dp, dl) = self.n();
+        let mut meta = [0u8; 12];
         let mut buf: Vec<u8> = Vec::with_capacity(64);
         loop {
             let cap = buf.capacity();
             // SAFETY: live slices of this guest; the host writes at most `cap` bytes to buf
-            // and 8 to meta.
+            // and at most 12 to meta.
+            let get = if stale {
+                ffi::shdict_get_stale
+            } else {
+                ffi::shdict_get
+            };
             let rc = unsafe {
-                ffi::shdict_get(
+                get(
                     dp,
                     dl,
                     key.as_ptr(),
@@ -118,7 +153,8 @@ impl<'a> Dict<'a> {
                 unsafe { buf.set_len(n) };
                 let kind = u32::from_le_bytes([meta[0], meta[1], meta[2], meta[3]]);
                 let flags = u32::from_le_bytes([meta[4], meta[5], meta[6], meta[7]]);
-                return Ok(Some((Value::decode(kind, buf)?, flags)));
+                let expired = stale && meta[8] == 1;
+                return Ok(Some((Value::decode(kind, buf)?, flags, expired)));
             }
             buf.reserve_exact(n);
         }

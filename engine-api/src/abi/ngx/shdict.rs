@@ -45,8 +45,20 @@ fn err(e: RequestError) -> i32 {
 /// the value of `key` by the getter convention, its kind and flags written to `meta_ptr`
 /// (two little-endian `u32`); -1 when absent or expired.
 pub(super) fn get(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    get_with(call, a, false)
+}
+
+/// `shdict_get_stale(dict_ptr, dict_len, key_ptr, key_len, out_ptr, out_cap, meta_ptr) ->
+/// len`: as `shdict_get`, but an expired entry not freed yet is returned too; `meta_ptr`
+/// receives three `u32`: kind, flags, and 1 when the value is stale (`get_stale`).
+pub(super) fn get_stale(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    get_with(call, a, true)
+}
+
+fn get_with(call: &mut HostCall<'_>, a: Args<'_>, stale: bool) -> Result<i32, HostTrap> {
+    let meta_len = if stale { 12 } else { 8 };
     call.memory.slice_mut(a.i32(4), a.i32(5))?;
-    call.memory.slice_mut(a.i32(6), 8)?;
+    call.memory.slice_mut(a.i32(6), meta_len)?;
     let Some((dict, key)) = dict_key(call, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
@@ -54,17 +66,43 @@ pub(super) fn get(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap>
     match call.request.shdict(ShdictOp::Get {
         dict: &dict,
         key: &key,
+        stale,
     }) {
-        Ok(ShdictAnswer::Value(Some((kind, flags, value)))) => {
-            let mut meta = [0u8; 8];
+        Ok(ShdictAnswer::Value(Some((kind, flags, value, expired)))) => {
+            let mut meta = [0u8; 12];
             meta[..4].copy_from_slice(&u32::from(kind).to_le_bytes());
-            meta[4..].copy_from_slice(&flags.to_le_bytes());
-            call.memory.write(a.i32(6), &meta)?;
+            meta[4..8].copy_from_slice(&flags.to_le_bytes());
+            meta[8..].copy_from_slice(&u32::from(expired).to_le_bytes());
+            call.memory.write(a.i32(6), &meta[..meta_len as usize])?;
             call.memory.write_out(a.i32(4), a.i32(5), &value)
         }
         Ok(ShdictAnswer::Value(None)) => {
             call.memory.write_out(a.i32(4), a.i32(5), b"")?;
             Ok(status::NOT_FOUND)
+        }
+        Ok(_) => Ok(status::INTERNAL),
+        Err(e) => Ok(err(e)),
+    }
+}
+
+/// `shdict_get_keys(dict_ptr, dict_len, max, out_ptr, out_cap) -> len`: the keys of live
+/// entries (at most `max`, 0: all; OpenResty's default is 1024), most recently used first,
+/// by the getter convention, each as a little-endian `u32` length and its bytes. The zone
+/// is locked while it is scanned: other workers wait, as with OpenResty's `get_keys`.
+pub(super) fn get_keys(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    call.memory.slice_mut(a.i32(3), a.i32(4))?;
+    let dict = call.memory.read(a.i32(0), a.i32(1))?.to_vec();
+    let Ok(max) = u32::try_from(a.i32(2)) else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    match call.request.shdict(ShdictOp::Keys { dict: &dict, max }) {
+        Ok(ShdictAnswer::Keys(keys)) => {
+            let mut out = Vec::with_capacity(keys.iter().map(|k| k.len() + 4).sum());
+            for k in keys {
+                out.extend_from_slice(&(k.len() as u32).to_le_bytes());
+                out.extend_from_slice(&k);
+            }
+            call.memory.write_out(a.i32(3), a.i32(4), &out)
         }
         Ok(_) => Ok(status::INTERNAL),
         Err(e) => Ok(err(e)),
