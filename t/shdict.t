@@ -269,3 +269,35 @@ keys dicts 1 -> Ok(["b"])
 flush_expired dicts 0 -> Ok(1)
 stale dicts old -> Ok(None)
 stale dicts nope -> Ok(None)
+
+
+
+=== TEST 12: lists: push at both ends, pop from both, length; an emptied list is removed; a list is no scalar and a scalar no list
+--- http_config
+    wasm_shared_dict dicts 1m;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/shdict.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Dict: rpush dicts q b|lpush dicts q a|rpushn dicts q 2.5|rpushbig dicts q 5000|llen dicts q|lpop dicts q|rpop dicts q|rpop dicts q|get dicts q|rpop dicts q|llen dicts q|lpop dicts q|keys dicts 0|set dicts s x|lpush dicts s y|llen dicts s|llen dicts none
+--- response_body
+rpush dicts q b -> Ok(1)
+lpush dicts q a -> Ok(2)
+rpushn dicts q 2.5 -> Ok(3)
+rpushbig dicts q 5000 -> Ok(4)
+llen dicts q -> Ok(4)
+lpop dicts q -> Ok("a")
+rpop dicts q -> Ok(5000 bytes)
+rpop dicts q -> Ok(Some(Number(2.5)))
+get dicts q -> Err(BadArgument)
+rpop dicts q -> Ok("b")
+llen dicts q -> Ok(0)
+lpop dicts q -> Ok(None)
+keys dicts 0 -> Ok([])
+set dicts s x -> Ok(false)
+lpush dicts s y -> Err(BadArgument)
+llen dicts s -> Err(BadArgument)
+llen dicts none -> Ok(0)

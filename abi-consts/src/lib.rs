@@ -63,6 +63,8 @@ pub mod shdict {
     pub const I64: i32 = 3;
     /// A boolean, one byte (0 or 1).
     pub const BOOL: i32 = 4;
+    /// A list (`lpush`...): `shdict_get` on it is -2, as OpenResty's "value is a list".
+    pub const LIST: i32 = 5;
 
     /// `shdict_set`'s `op`: store, evicting least-recently-used entries if the zone is full.
     pub const SET: i32 = 0;
@@ -80,6 +82,10 @@ pub mod shdict {
 
     /// The longest key (OpenResty's limit); keys are 1 to this many bytes.
     pub const MAX_KEY: i32 = 65535;
+
+    /// The size of what `shdict_get`, `shdict_get_stale` and the pops write at `meta_ptr`:
+    /// `kind: u32`, `flags: u32`, `stale: u32`, little-endian.
+    pub const META_SIZE: i32 = 12;
 
     /// The size of `shdict_set`'s options: `kind: u32`, `flags: u32`, `op: u32`, 4 reserved
     /// zero bytes, `ttl_ms: u64` (0: never expires), little-endian.

@@ -213,6 +213,39 @@ pub enum ShdictOp<'a> {
         /// The most to free.
         max: u32,
     },
+    /// Pushes a value (bytes or `f64`) at the head (`left`) or tail of the list at `key`,
+    /// creating it; the answer is the new length.
+    Push {
+        /// The zone.
+        dict: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+        /// `lpush` (else `rpush`).
+        left: bool,
+        /// The value's kind.
+        kind: u8,
+        /// Its bytes.
+        value: &'a [u8],
+    },
+    /// Pops the head (`left`) or tail of the list at `key` if it fits in `cap` bytes (else
+    /// [`ShdictAnswer::Needed`]); an emptied list is removed.
+    Pop {
+        /// The zone.
+        dict: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+        /// `lpop` (else `rpop`).
+        left: bool,
+        /// The most bytes the guest can take.
+        cap: usize,
+    },
+    /// The length of the list at `key` (0 when absent).
+    Len {
+        /// The zone.
+        dict: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+    },
     /// The zone's size in bytes.
     Capacity {
         /// The zone.
@@ -233,6 +266,8 @@ pub enum ShdictAnswer {
     Value(Option<(u8, u32, Vec<u8>, bool)>),
     /// The keys of a `Keys`.
     Keys(Vec<Vec<u8>>),
+    /// A `Pop` whose value needs this many bytes: nothing was popped.
+    Needed(u64),
     /// Stored; `true` when live entries were evicted to make room (`forcible`).
     Stored(bool),
     /// The number after `Incr`, and whether entries were evicted.

@@ -180,9 +180,9 @@ __attribute__((import_module("ngx"), import_name("sock_close"))) int32_t ngx_soc
 __attribute__((import_module("ngx"), import_name("sock_setkeepalive"))) int32_t ngx_sock_setkeepalive(int32_t id, int32_t timeout_ms, int32_t pool_size);
 /* how many times the connection came from the keepalive pool. [phases: request; returns count, -1] */
 __attribute__((import_module("ngx"), import_name("sock_reused"))) int32_t ngx_sock_reused(int32_t id);
-/* the value of key in zone dict by the getter convention; its kind (1 bytes, 2 f64, 3 i64, 4 bool) and flags are written to meta_ptr as two little-endian u32 [phases: all; returns length, -1 (absent or expired), -2 (unknown zone, key empty or over 65,535 bytes)] */
+/* the value of key in zone dict by the getter convention; its kind (1 bytes, 2 f64, 3 i64, 4 bool, 5 a list: then -2), flags and 0 are written to meta_ptr as three little-endian u32 (12 bytes) [phases: all; returns length, -1 (absent or expired), -2 (unknown zone, key empty or over 65,535 bytes)] */
 __attribute__((import_module("ngx"), import_name("shdict_get"))) int32_t ngx_shdict_get(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, uint8_t *out, int32_t out_cap, uint8_t *meta);
-/* as shdict_get, but an expired entry not freed yet is returned too (get_stale); meta_ptr receives three little-endian u32: kind, flags, and 1 when the value is stale [phases: all; returns length, -1 (absent), -2] */
+/* as shdict_get, but an expired entry not freed yet is returned too (get_stale); the third u32 at meta_ptr is 1 when the value is stale [phases: all; returns length, -1 (absent), -2] */
 __attribute__((import_module("ngx"), import_name("shdict_get_stale"))) int32_t ngx_shdict_get_stale(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, uint8_t *out, int32_t out_cap, uint8_t *meta);
 /* the keys of live entries (at most max, 0: all), most recently used first, by the getter convention, each as a little-endian u32 length then its bytes; the zone is locked while it is scanned, as with OpenResty's get_keys [phases: all; returns length, -2] */
 __attribute__((import_module("ngx"), import_name("shdict_get_keys"))) int32_t ngx_shdict_get_keys(const uint8_t *dict, int32_t dict_len, int32_t max, uint8_t *out, int32_t out_cap);
@@ -196,6 +196,16 @@ __attribute__((import_module("ngx"), import_name("shdict_incr"))) int32_t ngx_sh
 __attribute__((import_module("ngx"), import_name("shdict_ttl"))) int32_t ngx_shdict_ttl(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, uint8_t *out);
 /* sets the time key has left to the u64 of milliseconds at ttl_ptr (0: never expires) [phases: all; returns 0, -1 (absent or expired), -2] */
 __attribute__((import_module("ngx"), import_name("shdict_expire"))) int32_t ngx_shdict_expire(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, const uint8_t *ttl_ms);
+/* pushes a value (kind 1 bytes, or 2 an f64 of 8 bytes) at the head of the list at key, creating it (lpush) [phases: all; returns the new length, -2 (the key holds no list, bad value), -13] */
+__attribute__((import_module("ngx"), import_name("shdict_lpush"))) int32_t ngx_shdict_lpush(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, int32_t kind, const uint8_t *value, int32_t val_len);
+/* as shdict_lpush, at the tail (rpush) [phases: all; returns the new length, -2, -13] */
+__attribute__((import_module("ngx"), import_name("shdict_rpush"))) int32_t ngx_shdict_rpush(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, int32_t kind, const uint8_t *value, int32_t val_len);
+/* pops the head of the list at key by the getter convention (a value longer than out_cap is not popped: ask again with the length returned), kind and flags to meta_ptr; an emptied list is removed (lpop) [phases: all; returns length, -1 (absent or empty), -2 (not a list)] */
+__attribute__((import_module("ngx"), import_name("shdict_lpop"))) int32_t ngx_shdict_lpop(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, uint8_t *out, int32_t out_cap, uint8_t *meta);
+/* as shdict_lpop, at the tail (rpop) [phases: all; returns length, -1, -2] */
+__attribute__((import_module("ngx"), import_name("shdict_rpop"))) int32_t ngx_shdict_rpop(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, uint8_t *out, int32_t out_cap, uint8_t *meta);
+/* the length of the list at key, 0 when absent (llen) [phases: all; returns length, -2 (not a list)] */
+__attribute__((import_module("ngx"), import_name("shdict_llen"))) int32_t ngx_shdict_llen(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len);
 /* every entry of the zone expires now (its memory is reused as needed) [phases: all; returns 0, -2] */
 __attribute__((import_module("ngx"), import_name("shdict_flush_all"))) int32_t ngx_shdict_flush_all(const uint8_t *dict, int32_t dict_len);
 /* frees up to max expired entries (0: all) [phases: all; returns how many, -2] */

@@ -49,6 +49,36 @@ struct Entry {
     kind: u8,
 }
 
+/// The value of a list entry: its elements, in order.
+#[repr(C)]
+struct ListHead {
+    elems: ngx_queue_t,
+    len: u32,
+}
+
+/// One element of a list, followed by its bytes.
+#[repr(C)]
+struct ListElem {
+    /// First, so that the queue link is the allocation's address.
+    link: ngx_queue_t,
+    kind: u8,
+    len: u32,
+}
+
+/// The list head of a list entry (its value bytes).
+///
+/// # Safety
+/// `e` must be a live entry of kind LIST.
+unsafe fn list_head(e: *mut Entry) -> *mut ListHead {
+    // SAFETY: the caller's contract; the value follows the key.
+    unsafe {
+        e.add(1)
+            .cast::<u8>()
+            .add((*e).sn.str_.len)
+            .cast::<ListHead>()
+    }
+}
+
 /// A zone's per-cycle handle, in the configuration pool (the shm zone's `data`).
 #[repr(C)]
 struct ZoneCtx {
@@ -258,6 +288,11 @@ impl Locked {
         exp == 0 || exp > now
     }
 
+    fn is_list(e: *mut Entry) -> bool {
+        // SAFETY: an entry of the locked zone.
+        unsafe { (*e).kind == shdict::LIST as u8 }
+    }
+
     fn touch(&self, e: *mut Entry) {
         // SAFETY: a live entry of the locked zone.
         unsafe {
@@ -270,8 +305,18 @@ impl Locked {
     }
 
     fn free(&self, e: *mut Entry) {
-        // SAFETY: a live entry of the locked zone, removed from both structures, then freed.
+        // SAFETY: a live entry of the locked zone, removed from both structures, then freed
+        // with its list elements, if it is a list.
         unsafe {
+            if (*e).kind == shdict::LIST as u8 {
+                let head = list_head(e);
+                let mut q = (*head).elems.next;
+                while !ptr::eq(q, ptr::addr_of_mut!((*head).elems)) {
+                    let next = (*q).next;
+                    ngx_slab_free_locked(self.shpool, q.cast());
+                    q = next;
+                }
+            }
             ngx_rbtree_delete(
                 ptr::addr_of_mut!((*self.sh).rbtree),
                 ptr::addr_of_mut!((*e).sn.node),
@@ -324,6 +369,18 @@ impl Locked {
         safe: bool,
     ) -> Result<(*mut Entry, bool), RequestError> {
         let size = size_of::<Entry>() + key.len() + value_len;
+        self.alloc_raw(size, safe, None)
+            .map(|(p, forcible)| (p.cast::<Entry>(), forcible))
+    }
+
+    /// `size` bytes of the pool; unless `safe`, evicts least-recently-used entries (never
+    /// `keep`) until they fit. Returns the memory and whether a live entry was evicted.
+    fn alloc_raw(
+        &self,
+        size: usize,
+        safe: bool,
+        keep: Option<*mut Entry>,
+    ) -> Result<(*mut u8, bool), RequestError> {
         if size >= self.size {
             return Err(RequestError::NoMemory);
         }
@@ -331,14 +388,14 @@ impl Locked {
         let mut forcible = false;
         for _ in 0..=MAX_EVICT {
             // SAFETY: the pool is locked.
-            let p = unsafe { ngx_slab_alloc_locked(self.shpool, size) }.cast::<Entry>();
+            let p = unsafe { ngx_slab_alloc_locked(self.shpool, size) }.cast::<u8>();
             if !p.is_null() {
                 return Ok((p, forcible));
             }
             if safe {
                 return Err(RequestError::NoMemory);
             }
-            let Some(old) = self.oldest() else {
+            let Some(old) = self.oldest().filter(|o| Some(*o) != keep) else {
                 break;
             };
             forcible |= Self::live(old, now);
@@ -419,6 +476,10 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
         ShdictOp::Get { dict, key, stale } => {
             let z = lock(zones, dict)?;
             let now = now();
+            if z.lookup(key).is_some_and(Locked::is_list) {
+                // OpenResty: "value is a list".
+                return Err(RequestError::BadArgument);
+            }
             Ok(ShdictAnswer::Value(
                 z.lookup(key)
                     .filter(|e| stale || Locked::live(*e, now))
@@ -556,6 +617,138 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
             let z = lock(zones, dict)?;
             let freed = z.free_expired(max as usize, true);
             Ok(ShdictAnswer::Count(freed as u64))
+        }
+        ShdictOp::Push {
+            dict,
+            key,
+            left,
+            kind,
+            value,
+        } => {
+            let z = lock(zones, dict)?;
+            let now = now();
+            let e = match z.lookup(key) {
+                Some(e) if Locked::live(e, now) => {
+                    // SAFETY: a live entry of the locked zone.
+                    if unsafe { (*e).kind } != shdict::LIST as u8 {
+                        return Err(RequestError::BadArgument);
+                    }
+                    z.touch(e);
+                    e
+                }
+                old => {
+                    if let Some(e) = old {
+                        z.free(e);
+                    }
+                    z.free_expired(2, false);
+                    let (e, _) = z.alloc(key, size_of::<ListHead>(), false)?;
+                    z.link(
+                        e,
+                        key,
+                        shdict::LIST as u8,
+                        &[0; size_of::<ListHead>()],
+                        0,
+                        None,
+                    );
+                    // SAFETY: e was just made a list entry; its head is initialised here.
+                    unsafe {
+                        let head = list_head(e);
+                        queue_init(ptr::addr_of_mut!((*head).elems));
+                        (*head).len = 0;
+                    }
+                    e
+                }
+            };
+            let (p, _) = match z.alloc_raw(size_of::<ListElem>() + value.len(), false, Some(e)) {
+                Ok(p) => p,
+                Err(err) => {
+                    // SAFETY: a live list entry of the locked zone.
+                    if unsafe { (*list_head(e)).len } == 0 {
+                        z.free(e);
+                    }
+                    return Err(err);
+                }
+            };
+            // SAFETY: p has room for the element and its bytes; the head is live.
+            unsafe {
+                let el = p.cast::<ListElem>();
+                ptr::write(
+                    el,
+                    ListElem {
+                        link: std::mem::zeroed(),
+                        kind,
+                        len: value.len() as u32,
+                    },
+                );
+                ptr::copy_nonoverlapping(value.as_ptr(), el.add(1).cast::<u8>(), value.len());
+                let head = list_head(e);
+                let elems = ptr::addr_of_mut!((*head).elems);
+                let link = ptr::addr_of_mut!((*el).link);
+                if left {
+                    queue_insert_head(elems, link);
+                } else {
+                    (*link).prev = (*elems).prev;
+                    (*(*link).prev).next = link;
+                    (*link).next = elems;
+                    (*elems).prev = link;
+                }
+                (*head).len += 1;
+                Ok(ShdictAnswer::Count(u64::from((*head).len)))
+            }
+        }
+        ShdictOp::Pop {
+            dict,
+            key,
+            left,
+            cap,
+        } => {
+            let z = lock(zones, dict)?;
+            let Some(e) = z.lookup(key).filter(|e| Locked::live(*e, now())) else {
+                return Ok(ShdictAnswer::Value(None));
+            };
+            // SAFETY: a live entry of the locked zone; its elements are live.
+            unsafe {
+                if (*e).kind != shdict::LIST as u8 {
+                    return Err(RequestError::BadArgument);
+                }
+                let head = list_head(e);
+                let elems = ptr::addr_of_mut!((*head).elems);
+                let q = if left { (*elems).next } else { (*elems).prev };
+                if ptr::eq(q, elems) {
+                    return Ok(ShdictAnswer::Value(None));
+                }
+                let el = q.cast::<ListElem>();
+                let len = (*el).len as usize;
+                if len > cap {
+                    // The guest's buffer is too small: nothing is popped, it asks again.
+                    return Ok(ShdictAnswer::Needed(len as u64));
+                }
+                let bytes = std::slice::from_raw_parts(el.add(1).cast::<u8>(), len).to_vec();
+                let kind = (*el).kind;
+                queue_remove(q);
+                ngx_slab_free_locked(z.shpool, el.cast());
+                (*head).len -= 1;
+                if (*head).len == 0 {
+                    // As OpenResty: a list that becomes empty is removed.
+                    z.free(e);
+                } else {
+                    z.touch(e);
+                }
+                Ok(ShdictAnswer::Value(Some((kind, 0, bytes, false))))
+            }
+        }
+        ShdictOp::Len { dict, key } => {
+            let z = lock(zones, dict)?;
+            let Some(e) = z.lookup(key).filter(|e| Locked::live(*e, now())) else {
+                return Ok(ShdictAnswer::Count(0));
+            };
+            // SAFETY: a live entry of the locked zone.
+            unsafe {
+                if (*e).kind != shdict::LIST as u8 {
+                    return Err(RequestError::BadArgument);
+                }
+                Ok(ShdictAnswer::Count(u64::from((*list_head(e)).len)))
+            }
         }
         ShdictOp::Capacity { dict } => {
             let z = lock(zones, dict)?;

@@ -297,7 +297,7 @@ extern "C" {
     ///
     /// Phases: request. Returns: count, -1.
     pub fn sock_reused(id: i32) -> i32;
-    /// the value of `key` in zone `dict` by the getter convention; its kind (1 bytes, 2 `f64`, 3 `i64`, 4 bool) and flags are written to `meta_ptr` as two little-endian `u32`.
+    /// the value of `key` in zone `dict` by the getter convention; its kind (1 bytes, 2 `f64`, 3 `i64`, 4 bool, 5 a list: then -2), flags and 0 are written to `meta_ptr` as three little-endian `u32` (12 bytes).
     ///
     /// Phases: all. Returns: length, -1 (absent or expired), -2 (unknown zone, key empty or over 65,535 bytes).
     pub fn shdict_get(
@@ -309,7 +309,7 @@ extern "C" {
         out_cap: i32,
         meta: *mut u8,
     ) -> i32;
-    /// as `shdict_get`, but an expired entry not freed yet is returned too (`get_stale`); `meta_ptr` receives three little-endian `u32`: kind, flags, and 1 when the value is stale.
+    /// as `shdict_get`, but an expired entry not freed yet is returned too (`get_stale`); the third `u32` at `meta_ptr` is 1 when the value is stale.
     ///
     /// Phases: all. Returns: length, -1 (absent), -2.
     pub fn shdict_get_stale(
@@ -378,6 +378,58 @@ extern "C" {
         key_len: i32,
         ttl_ms: *const u8,
     ) -> i32;
+    /// pushes a value (`kind` 1 bytes, or 2 an `f64` of 8 bytes) at the head of the list at `key`, creating it (`lpush`).
+    ///
+    /// Phases: all. Returns: the new length, -2 (the key holds no list, bad value), -13.
+    pub fn shdict_lpush(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        kind: i32,
+        value: *const u8,
+        val_len: i32,
+    ) -> i32;
+    /// as `shdict_lpush`, at the tail (`rpush`).
+    ///
+    /// Phases: all. Returns: the new length, -2, -13.
+    pub fn shdict_rpush(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        kind: i32,
+        value: *const u8,
+        val_len: i32,
+    ) -> i32;
+    /// pops the head of the list at `key` by the getter convention (a value longer than `out_cap` is not popped: ask again with the length returned), kind and flags to `meta_ptr`; an emptied list is removed (`lpop`).
+    ///
+    /// Phases: all. Returns: length, -1 (absent or empty), -2 (not a list).
+    pub fn shdict_lpop(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        out: *mut u8,
+        out_cap: i32,
+        meta: *mut u8,
+    ) -> i32;
+    /// as `shdict_lpop`, at the tail (`rpop`).
+    ///
+    /// Phases: all. Returns: length, -1, -2.
+    pub fn shdict_rpop(
+        dict: *const u8,
+        dict_len: i32,
+        key: *const u8,
+        key_len: i32,
+        out: *mut u8,
+        out_cap: i32,
+        meta: *mut u8,
+    ) -> i32;
+    /// the length of the list at `key`, 0 when absent (`llen`).
+    ///
+    /// Phases: all. Returns: length, -2 (not a list).
+    pub fn shdict_llen(dict: *const u8, dict_len: i32, key: *const u8, key_len: i32) -> i32;
     /// every entry of the zone expires now (its memory is reused as needed).
     ///
     /// Phases: all. Returns: 0, -2.

@@ -121,7 +121,7 @@ impl<'a> Dict<'a> {
 
     fn get_with(&self, key: &str, stale: bool) -> Result<Option<(Value, u32, bool)>> {
         let (dp, dl) = self.n();
-        let mut meta = [0u8; 12];
+        let mut meta = [0u8; shdict::META_SIZE as usize];
         let mut buf: Vec<u8> = Vec::with_capacity(64);
         loop {
             let cap = buf.capacity();
@@ -222,6 +222,97 @@ impl<'a> Dict<'a> {
     /// `replace`: stores only if `key` is present.
     pub fn replace(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<bool> {
         self.store(Store::Replace, key, value, 0, ttl_ms)
+    }
+
+    /// `lpush`: pushes `value` (bytes or a number) at the head of the list at `key`, creating
+    /// it; returns the new length. [`crate::Error::BadArgument`] if the key holds no list.
+    pub fn lpush(&self, key: &str, value: &Value) -> Result<u32> {
+        self.push(key, value, true)
+    }
+
+    /// `rpush`: as [`Dict::lpush`], at the tail.
+    pub fn rpush(&self, key: &str, value: &Value) -> Result<u32> {
+        self.push(key, value, false)
+    }
+
+    fn push(&self, key: &str, value: &Value, left: bool) -> Result<u32> {
+        let (dp, dl) = self.n();
+        let (kind, bytes) = value.encode();
+        let f = if left {
+            ffi::shdict_lpush
+        } else {
+            ffi::shdict_rpush
+        };
+        // SAFETY: live slices of this guest.
+        let rc = unsafe {
+            f(
+                dp,
+                dl,
+                key.as_ptr(),
+                len(key.as_bytes()),
+                kind,
+                bytes.as_ptr(),
+                len(&bytes),
+            )
+        };
+        check(rc).map(|n| n as u32)
+    }
+
+    /// `lpop`: the head of the list at `key`, removed; `None` when absent or empty.
+    pub fn lpop(&self, key: &str) -> Result<Option<Value>> {
+        self.pop(key, true)
+    }
+
+    /// `rpop`: as [`Dict::lpop`], at the tail.
+    pub fn rpop(&self, key: &str) -> Result<Option<Value>> {
+        self.pop(key, false)
+    }
+
+    fn pop(&self, key: &str, left: bool) -> Result<Option<Value>> {
+        let (dp, dl) = self.n();
+        let f = if left {
+            ffi::shdict_lpop
+        } else {
+            ffi::shdict_rpop
+        };
+        let mut meta = [0u8; shdict::META_SIZE as usize];
+        let mut buf: Vec<u8> = Vec::with_capacity(64);
+        loop {
+            let cap = buf.capacity();
+            // SAFETY: live slices of this guest; the host writes at most `cap` bytes to buf
+            // and 12 to meta, and pops nothing when the value does not fit.
+            let rc = unsafe {
+                f(
+                    dp,
+                    dl,
+                    key.as_ptr(),
+                    len(key.as_bytes()),
+                    buf.as_mut_ptr(),
+                    i32::try_from(cap).unwrap_or(i32::MAX),
+                    meta.as_mut_ptr(),
+                )
+            };
+            let n = match check(rc) {
+                Ok(n) => n as usize,
+                Err(Error::NotFound) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if n <= cap {
+                // SAFETY: the host wrote n <= capacity bytes (the getter convention).
+                unsafe { buf.set_len(n) };
+                let kind = u32::from_le_bytes([meta[0], meta[1], meta[2], meta[3]]);
+                return Value::decode(kind, buf).map(Some);
+            }
+            buf.reserve_exact(n);
+        }
+    }
+
+    /// `llen`: the length of the list at `key` (0 when absent).
+    pub fn llen(&self, key: &str) -> Result<u32> {
+        let (dp, dl) = self.n();
+        // SAFETY: live slices of this guest.
+        check(unsafe { ffi::shdict_llen(dp, dl, key.as_ptr(), len(key.as_bytes())) })
+            .map(|n| n as u32)
     }
 
     /// `delete`.

@@ -122,7 +122,7 @@ struct Span {
 
 /// The pointer/length pairs of `f`, from its parameter names (`x_ptr` with `x_len` or
 /// `x_cap`; a pointer without a length is an 8-byte word, e.g. `now`'s `out_ptr`, or one of
-/// the shared dictionary's structures: `opts_ptr`, `args_ptr`).
+/// the shared dictionary's structures: `opts_ptr`, `args_ptr`, `meta_ptr`).
 fn spans(f: &HostFunction) -> Vec<Span> {
     let mut out = Vec::new();
     for (i, (p, _)) in f.params.iter().enumerate() {
@@ -136,6 +136,7 @@ fn spans(f: &HostFunction) -> Vec<Span> {
         let fixed = match stem {
             "opts" => abi_consts::shdict::SET_OPTS_SIZE as u64,
             "args" => abi_consts::shdict::INCR_ARGS_SIZE as u64,
+            "meta" => abi_consts::shdict::META_SIZE as u64,
             _ => 8,
         };
         out.push(Span {

@@ -42,23 +42,22 @@ fn err(e: RequestError) -> i32 {
 }
 
 /// `shdict_get(dict_ptr, dict_len, key_ptr, key_len, out_ptr, out_cap, meta_ptr) -> len`:
-/// the value of `key` by the getter convention, its kind and flags written to `meta_ptr`
-/// (two little-endian `u32`); -1 when absent or expired.
+/// the value of `key` by the getter convention, its kind, flags and 0 (not stale) written
+/// to `meta_ptr` (three little-endian `u32`, 12 bytes); -1 when absent or expired.
 pub(super) fn get(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     get_with(call, a, false)
 }
 
 /// `shdict_get_stale(dict_ptr, dict_len, key_ptr, key_len, out_ptr, out_cap, meta_ptr) ->
-/// len`: as `shdict_get`, but an expired entry not freed yet is returned too; `meta_ptr`
-/// receives three `u32`: kind, flags, and 1 when the value is stale (`get_stale`).
+/// len`: as `shdict_get`, but an expired entry not freed yet is returned too; the third
+/// `u32` of `meta_ptr` is 1 when the value is stale (`get_stale`).
 pub(super) fn get_stale(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     get_with(call, a, true)
 }
 
 fn get_with(call: &mut HostCall<'_>, a: Args<'_>, stale: bool) -> Result<i32, HostTrap> {
-    let meta_len = if stale { 12 } else { 8 };
     call.memory.slice_mut(a.i32(4), a.i32(5))?;
-    call.memory.slice_mut(a.i32(6), meta_len)?;
+    call.memory.slice_mut(a.i32(6), shdict::META_SIZE)?;
     let Some((dict, key)) = dict_key(call, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
@@ -73,7 +72,7 @@ fn get_with(call: &mut HostCall<'_>, a: Args<'_>, stale: bool) -> Result<i32, Ho
             meta[..4].copy_from_slice(&u32::from(kind).to_le_bytes());
             meta[4..8].copy_from_slice(&flags.to_le_bytes());
             meta[8..].copy_from_slice(&u32::from(expired).to_le_bytes());
-            call.memory.write(a.i32(6), &meta[..meta_len as usize])?;
+            call.memory.write(a.i32(6), &meta)?;
             call.memory.write_out(a.i32(4), a.i32(5), &value)
         }
         Ok(ShdictAnswer::Value(None)) => {
@@ -337,4 +336,105 @@ pub(super) fn capacity(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, Host
 /// zone's free pages (`u64`; an entry may still fit in a partly used page when this is 0).
 pub(super) fn free_space(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     size(call, a, false)
+}
+
+/// `shdict_lpush`/`shdict_rpush(dict_ptr, dict_len, key_ptr, key_len, kind, val_ptr,
+/// val_len) -> len`: pushes a value (bytes, or an `f64` of 8 bytes) at the head or tail of
+/// the list at `key`, creating it; the new length, -2 (the key holds no list, or a bad
+/// value), -13.
+fn push(call: &mut HostCall<'_>, a: Args<'_>, left: bool) -> Result<i32, HostTrap> {
+    let value = call.memory.read(a.i32(5), a.i32(6))?.to_vec();
+    let Some((dict, key)) = dict_key(call, a, 0)? else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let (dict, key) = (dict.to_vec(), key.to_vec());
+    let kind = a.i32(4);
+    let ok = match kind {
+        shdict::BYTES => true,
+        shdict::F64 => value.len() == 8,
+        _ => false,
+    };
+    if !ok {
+        return Ok(status::BAD_ARGUMENT);
+    }
+    match call.request.shdict(ShdictOp::Push {
+        dict: &dict,
+        key: &key,
+        left,
+        kind: kind as u8,
+        value: &value,
+    }) {
+        Ok(ShdictAnswer::Count(n)) => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
+        Ok(_) => Ok(status::INTERNAL),
+        Err(e) => Ok(err(e)),
+    }
+}
+
+/// `shdict_lpush(...)`: see [`push`].
+pub(super) fn lpush(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    push(call, a, true)
+}
+
+/// `shdict_rpush(...)`: see [`push`].
+pub(super) fn rpush(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    push(call, a, false)
+}
+
+/// `shdict_lpop`/`shdict_rpop(dict_ptr, dict_len, key_ptr, key_len, out_ptr, out_cap,
+/// meta_ptr) -> len`: pops the head or tail of the list at `key` by the getter convention,
+/// its kind, flags (0) and 0 written to `meta_ptr` as for `shdict_get`; a value longer than `out_cap`
+/// is not popped (the guest asks again with the length returned). -1 when absent or empty,
+/// -2 when the key holds no list. A list that becomes empty is removed.
+fn pop(call: &mut HostCall<'_>, a: Args<'_>, left: bool) -> Result<i32, HostTrap> {
+    let cap = call.memory.slice_mut(a.i32(4), a.i32(5))?.len();
+    call.memory.slice_mut(a.i32(6), shdict::META_SIZE)?;
+    let Some((dict, key)) = dict_key(call, a, 0)? else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let (dict, key) = (dict.to_vec(), key.to_vec());
+    match call.request.shdict(ShdictOp::Pop {
+        dict: &dict,
+        key: &key,
+        left,
+        cap,
+    }) {
+        Ok(ShdictAnswer::Value(Some((kind, flags, value, _)))) => {
+            let mut meta = [0u8; 12];
+            meta[..4].copy_from_slice(&u32::from(kind).to_le_bytes());
+            meta[4..8].copy_from_slice(&flags.to_le_bytes());
+            call.memory.write(a.i32(6), &meta)?;
+            call.memory.write_out(a.i32(4), a.i32(5), &value)
+        }
+        Ok(ShdictAnswer::Value(None)) => Ok(status::NOT_FOUND),
+        Ok(ShdictAnswer::Needed(n)) => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
+        Ok(_) => Ok(status::INTERNAL),
+        Err(e) => Ok(err(e)),
+    }
+}
+
+/// `shdict_lpop(...)`: see [`pop`].
+pub(super) fn lpop(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    pop(call, a, true)
+}
+
+/// `shdict_rpop(...)`: see [`pop`].
+pub(super) fn rpop(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    pop(call, a, false)
+}
+
+/// `shdict_llen(dict_ptr, dict_len, key_ptr, key_len) -> len`: the length of the list at
+/// `key` (0 when absent), -2 when the key holds no list.
+pub(super) fn llen(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
+    let Some((dict, key)) = dict_key(call, a, 0)? else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let (dict, key) = (dict.to_vec(), key.to_vec());
+    match call.request.shdict(ShdictOp::Len {
+        dict: &dict,
+        key: &key,
+    }) {
+        Ok(ShdictAnswer::Count(n)) => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
+        Ok(_) => Ok(status::INTERNAL),
+        Err(e) => Ok(err(e)),
+    }
 }
