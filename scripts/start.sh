@@ -24,6 +24,7 @@ http {
     access_log logs/access.log;
     default_type text/plain;
     wasm_shared_dict limits 1m;
+    wasm_shared_dict cache 10m;
     ${WASM_ENGINE:+wasm_engine $WASM_ENGINE;}
     client_body_temp_path $run_dir/tmp/client_body;
     proxy_temp_path $run_dir/tmp/proxy;
@@ -99,6 +100,15 @@ http {
             access_by_wasm $guests/rate_limit.wasm limit;
             content_by_wasm $guests/hello_world.wasm on_content;
         }
+        # Answers of /origin/ cached for 10 s, shared by every worker (X-Cache: HIT/MISS).
+        location /cached/ {
+            set \$cache_ttl_ms 10000;
+            content_by_wasm $guests/cache.wasm cached;
+        }
+        location /origin/ {
+            internal;
+            return 200 "origin answer made at \$time_iso8601\n";
+        }
         location /dashboard {
             content_by_wasm $guests/dashboard.wasm dashboard;
         }
@@ -124,7 +134,7 @@ for _ in $(seq 100); do
     echo "nginx is serving on http://127.0.0.1:$port (config: $run_dir/conf/nginx.conf)"
     echo "  curl http://127.0.0.1:$port/hello"
     echo "  curl -H 'X-Echo: hi' http://127.0.0.1:$port/echo/path"
-    echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello, .../dashboard?id=u7, .../greet?id=7, .../limited)"
+    echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello, .../dashboard?id=u7, .../greet?id=7, .../limited, .../cached/x)"
     exit 0
   fi
   sleep 0.1
