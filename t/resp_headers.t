@@ -88,3 +88,36 @@ ok
 --- error_log
 op resp_set_header -> -3
 op resp_header -> 1 "1"
+
+
+
+=== TEST 5: clearing Server, Date and Content-Type sends none of them (not nginx's own, not default_type), as ngx.header.X = nil does
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Content: resp_clear_header Server|resp_clear_header Date|resp_clear_header Content-Type|say hi
+--- response_headers
+!Server
+!Date
+!Content-Type
+--- response_body
+hi
+
+
+
+=== TEST 6: a header cleared, then set again, is sent once with the new value
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Content: resp_clear_header Server|resp_set_header Server mine|resp_clear_header Content-Type|resp_set_header Content-Type text/x-mine|say hi
+--- response_headers
+Server: mine
+Content-Type: text/x-mine

@@ -134,7 +134,7 @@ __attribute__((import_module("ngx"), import_name("resp_get_headers"))) int32_t n
 __attribute__((import_module("ngx"), import_name("resp_set_header"))) int32_t ngx_resp_set_header(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
 /* adds a response header value (e.g. another Set-Cookie) [phases: headers; returns 0, -2, -3, -4] */
 __attribute__((import_module("ngx"), import_name("resp_add_header"))) int32_t ngx_resp_add_header(const uint8_t *name, int32_t name_len, const uint8_t *value, int32_t value_len);
-/* removes every value of response header name [phases: headers; returns 0, -2, -3] */
+/* removes every value of response header name; a cleared Server or Date is not replaced by nginx's own, and a cleared Content-Type by no default_type (as ngx.header.X = nil) [phases: headers; returns 0, -2, -3] */
 __attribute__((import_module("ngx"), import_name("resp_clear_header"))) int32_t ngx_resp_clear_header(const uint8_t *name, int32_t name_len);
 /* the data of the body chunk passing through (ngx.arg[1]) [phases: body_filter; returns length] */
 __attribute__((import_module("ngx"), import_name("body_chunk_get"))) int32_t ngx_body_chunk_get(uint8_t *out, int32_t out_cap);

@@ -168,7 +168,7 @@ extern "C" {
     /// Phases: headers. Returns: 0, -2, -3, -4.
     pub fn resp_add_header(name: *const u8, name_len: i32, value: *const u8, value_len: i32)
         -> i32;
-    /// removes every value of response header `name`.
+    /// removes every value of response header `name`; a cleared `Server` or `Date` is not replaced by nginx's own, and a cleared `Content-Type` by no `default_type` (as `ngx.header.X = nil`).
     ///
     /// Phases: headers. Returns: 0, -2, -3.
     pub fn resp_clear_header(name: *const u8, name_len: i32) -> i32;

@@ -7,7 +7,8 @@ use std::ptr;
 use engine_api::request::HeaderVisitor;
 use engine_api::RequestError;
 use ngx::ffi::{
-    ngx_hash_key, ngx_http_request_t, ngx_list_part_t, ngx_list_push, ngx_list_t, ngx_table_elt_t,
+    ngx_hash_key, ngx_http_request_t, ngx_list_part_t, ngx_list_push, ngx_list_t, ngx_str_t,
+    ngx_table_elt_t,
 };
 
 use super::{bytes, pool_copy};
@@ -176,7 +177,7 @@ pub fn set_request(
         r.headers_in.server = match first {
             // SAFETY: h is a live entry of the list.
             Some(h) => unsafe { (*h).value },
-            None => ngx::ffi::ngx_str_t {
+            None => ngx_str_t {
                 len: 0,
                 data: ptr::null_mut(),
             },
@@ -245,7 +246,17 @@ pub fn set_response(
         return Err(RequestError::NotAllowed);
     }
     if name.eq_ignore_ascii_case(b"content-type") {
-        let v = pool_copy(r, value)?;
+        // Cleared, the value keeps a non-null pointer: the response then goes without a
+        // Content-Type instead of getting default_type (`ngx.header.content_type = nil`).
+        let v = if value.is_empty() {
+            let mark = pool_copy(r, b"-")?;
+            ngx_str_t {
+                len: 0,
+                data: mark.data,
+            }
+        } else {
+            pool_copy(r, value)?
+        };
         let out = &mut r.headers_out;
         out.content_type = v;
         out.content_type_len = v.len;
@@ -274,6 +285,19 @@ pub fn set_response(
         }
     }
     if value.is_empty() {
+        if !add && (name.eq_ignore_ascii_case(b"server") || name.eq_ignore_ascii_case(b"date")) {
+            // nginx's header filter writes its own Server and Date when the field is NULL:
+            // a hidden entry (hash 0, never written) keeps them out, as OpenResty's
+            // `ngx.header.Server = nil` does.
+            let h = push(r, list, name, b"")?;
+            // SAFETY: h is the element just pushed; f points into r->headers_out.
+            unsafe {
+                (*h).hash = 0;
+                if let Some(f) = response_field(r, name) {
+                    *f = h;
+                }
+            }
+        }
         return Ok(());
     }
     let h = push(r, list, name, value)?;

@@ -154,7 +154,8 @@ impl Pending {
 fn send_header(r: &mut ngx_http_request_t, status: u16, content_length: i64) -> ngx_int_t {
     r.headers_out.status = status.into();
     r.headers_out.content_length_n = content_length;
-    if r.headers_out.content_type.len == 0 {
+    // A guest that cleared Content-Type left a non-null empty value: no default then.
+    if r.headers_out.content_type.len == 0 && r.headers_out.content_type.data.is_null() {
         // SAFETY: r is a live request; sets default_type / types by extension.
         if unsafe { ngx_http_set_content_type(r) } != Status::NGX_OK.0 {
             return Status::NGX_ERROR.0;
