@@ -48,3 +48,20 @@ GET /t
 --- error_log
 [notice]
 ngx_wasm: engine
+
+
+
+=== TEST 4: a request's guests may log 1,000 lines; then one warning, and log returns -3 (the next request starts afresh)
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm log_flood;
+    }
+--- request eval
+["GET /t?n=1500", "GET /t?n=10"]
+--- response_body eval
+["accepted 1000, refused 500\n", "accepted 10, refused 0\n"]
+--- error_log
+[wasm] flood line 999
+log limit reached: this request's guests logged 1000 lines or 1024 KiB; further lines are dropped
+--- no_error_log
+[wasm] flood line 1000

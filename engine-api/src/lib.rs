@@ -39,7 +39,9 @@ pub use engine::{
     Module, Step,
 };
 pub use error::{GuestError, GuestErrorKind, HostTrap, RequestError};
-pub use limits::{Budget, CallMeter, EngineOptions, InstanceLimits, MemoryLimiter};
+pub use limits::{
+    Budget, CallMeter, EngineOptions, InstanceLimits, LogBudget, LogVerdict, MemoryLimiter,
+};
 pub use memory::GuestMemory;
 pub use phase::{Phase, PhaseSet};
 pub use request::{

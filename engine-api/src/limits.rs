@@ -8,6 +8,8 @@
 //! * [`InstanceLimits`]: what one instance may hold (`wasm_max_memory`), enforced through
 //!   [`MemoryLimiter`], which every engine plugs into its own resource-limiter hook.
 //!
+//! * [`LogBudget`]: how much a request's guests may write to the error log.
+//!
 //! See `docs/safety.md` for how precisely each engine enforces them.
 
 use std::fmt;
@@ -327,6 +329,48 @@ impl FuelPlan {
     /// Fuel left for later slices.
     pub fn remaining(&self) -> u64 {
         self.remaining
+    }
+}
+
+/// The most lines the guests of one request (or one `init_worker` call) may log.
+pub const MAX_LOG_LINES: u32 = 1000;
+/// The most bytes of messages the guests of one request may log.
+pub const MAX_LOG_BYTES: usize = 1 << 20;
+
+/// What [`LogBudget::charge`] decided for one log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogVerdict {
+    /// Write it.
+    Write,
+    /// Drop it; this is the first line dropped: say once that the limit was reached.
+    DropFirst,
+    /// Drop it.
+    Drop,
+}
+
+/// The log lines and bytes a request's guests wrote so far: past [`MAX_LOG_LINES`] or
+/// [`MAX_LOG_BYTES`] further lines are dropped (and `log` returns -3), so that a guest
+/// logging in a loop cannot fill the disk within its time budget.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogBudget {
+    lines: u32,
+    bytes: usize,
+    exhausted: bool,
+}
+
+impl LogBudget {
+    /// Counts a line of `len` bytes and says whether to write it.
+    pub fn charge(&mut self, len: usize) -> LogVerdict {
+        if self.exhausted {
+            return LogVerdict::Drop;
+        }
+        if self.lines >= MAX_LOG_LINES || self.bytes.saturating_add(len) > MAX_LOG_BYTES {
+            self.exhausted = true;
+            return LogVerdict::DropFirst;
+        }
+        self.lines += 1;
+        self.bytes += len;
+        LogVerdict::Write
     }
 }
 

@@ -330,6 +330,11 @@ pub trait HostRequest {
 
     /// Writes `msg` to the error log at `level`, in the request's log context.
     fn log(&mut self, level: LogLevel, msg: &[u8]);
+    /// Counts a log line of `len` bytes against the request's [`crate::LogBudget`]; hosts
+    /// without one write everything.
+    fn log_budget(&mut self, _len: usize) -> crate::limits::LogVerdict {
+        crate::limits::LogVerdict::Write
+    }
     /// The wall-clock time, in milliseconds since the epoch, as `ngx.now()` gives it (nginx's
     /// cached time, advanced once per event loop turn).
     fn wall_clock_ms(&self) -> u64;

@@ -54,7 +54,7 @@
 #define NGX_WASM_EXPORT(name) __attribute__((export_name(#name)))
 #define NGX_WASM_IMPORT(name) __attribute__((import_module("ngx"), import_name(#name)))
 
-/* writes [wasm] <msg> to the error log at level (request's log context: client, request line) [phases: all; returns 0, -2 (unknown level)] */
+/* writes [wasm] <msg> to the error log at level (request's log context: client, request line); a request's guests may write 1,000 lines or 1 MiB, then one warning says the limit was reached and further lines are dropped [phases: all; returns 0, -2 (unknown level), -3 (log limit reached)] */
 __attribute__((import_module("ngx"), import_name("log"))) int32_t ngx_log(int32_t level, const uint8_t *msg, int32_t msg_len);
 /* writes nginx's cached time in ms since the epoch (ngx.now()) as a little-endian u64 at out [phases: all; returns 0] */
 __attribute__((import_module("ngx"), import_name("now"))) int32_t ngx_now(uint64_t *out);

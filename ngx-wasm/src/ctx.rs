@@ -78,6 +78,8 @@ pub struct Capture {
 pub struct RequestCtx {
     /// `ngx.ctx`.
     pub store: CtxStore,
+    /// What the request's guests logged so far (`log` stops past the budget).
+    pub log_budget: engine_api::LogBudget,
     /// The request body was read (`wasm_need_request_body on`).
     pub body_read: bool,
     /// A handler returned `NGX_DONE` to wait for the body; the post-read handler resumes.

@@ -4,9 +4,9 @@
 
 #[link(wasm_import_module = "ngx")]
 extern "C" {
-    /// writes `[wasm] <msg>` to the error log at `level` (request's log context: client, request line).
+    /// writes `[wasm] <msg>` to the error log at `level` (request's log context: client, request line); a request's guests may write 1,000 lines or 1 MiB, then one warning says the limit was reached and further lines are dropped.
     ///
-    /// Phases: all. Returns: 0, -2 (unknown level).
+    /// Phases: all. Returns: 0, -2 (unknown level), -3 (log limit reached).
     pub fn log(level: i32, msg: *const u8, msg_len: i32) -> i32;
     /// writes nginx's cached time in ms since the epoch (`ngx.now()`) as a little-endian u64 at `out`.
     ///

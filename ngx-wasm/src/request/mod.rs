@@ -216,6 +216,14 @@ impl HostRequest for NgxRequest<'_> {
         self.call.phase
     }
 
+    fn log_budget(&mut self, len: usize) -> engine_api::LogVerdict {
+        match ctx::get_or_create(self.r) {
+            // SAFETY: the context lives as long as the request; nothing else holds it now.
+            Some(mut c) => unsafe { c.as_mut() }.log_budget.charge(len),
+            None => engine_api::LogVerdict::Write,
+        }
+    }
+
     fn log(&mut self, level: LogLevel, msg: &[u8]) {
         ngx_log_error!(
             level as usize,
@@ -563,18 +571,27 @@ impl HostRequest for NgxRequest<'_> {
 pub struct InitWorker<'z> {
     log: *mut ngx_log_t,
     dicts: &'z crate::shdict::Zones,
+    log_budget: engine_api::LogBudget,
 }
 
 impl<'z> InitWorker<'z> {
     /// A host logging to `log` (the cycle's log), with the configuration's shared dicts.
     pub fn new(log: *mut ngx_log_t, dicts: &'z crate::shdict::Zones) -> Self {
-        InitWorker { log, dicts }
+        InitWorker {
+            log,
+            dicts,
+            log_budget: engine_api::LogBudget::default(),
+        }
     }
 }
 
 impl HostRequest for InitWorker<'_> {
     fn phase(&self) -> Phase {
         Phase::InitWorker
+    }
+
+    fn log_budget(&mut self, len: usize) -> engine_api::LogVerdict {
+        self.log_budget.charge(len)
     }
 
     fn log(&mut self, level: LogLevel, msg: &[u8]) {
