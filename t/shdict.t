@@ -301,3 +301,23 @@ set dicts s x -> Ok(false)
 lpush dicts s y -> Err(BadArgument)
 llen dicts s -> Err(BadArgument)
 llen dicts none -> Ok(0)
+
+
+
+=== TEST 13: values of 0 bytes and of 1 MB
+--- http_config
+    wasm_shared_dict dicts 4m;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/shdict.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Dict: big dicts empty 0|get dicts empty|big dicts large 1048576|get dicts large|big dicts huge 8388608
+--- response_body
+big dicts empty 0 -> Ok(false)
+get dicts empty -> Ok("", flags 0)
+big dicts large 1048576 -> Ok(false)
+get dicts large -> Ok(1048576 bytes, flags 0)
+big dicts huge 8388608 -> Err(NoMemory)
