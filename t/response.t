@@ -158,7 +158,7 @@ target /target a=1
 
 
 
-=== TEST 9: exec to a named location from content
+=== TEST 9: exec to a named location from content; its args are ignored with a warning, as ngx.exec does
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
@@ -169,9 +169,11 @@ target /target a=1
 --- request
 GET /t
 --- more_headers
-X-Ops-Content: exec @named
+X-Ops-Content: exec @named a=1
 --- response_body
 named /t
+--- error_log
+query strings "a=1" ignored when exec'ing named location "@named"
 
 
 

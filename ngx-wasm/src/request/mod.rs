@@ -426,6 +426,16 @@ impl HostRequest for NgxRequest<'_> {
             return Err(RequestError::NotAllowed);
         }
         let (uri, args) = if uri.first() == Some(&b'@') {
+            if !args.is_empty() {
+                // As ngx.exec: a named location takes no query.
+                ngx_log_error!(
+                    ngx::ffi::NGX_LOG_WARN as usize,
+                    self.log_ptr(),
+                    "query strings \"{}\" ignored when exec'ing named location \"{}\"",
+                    String::from_utf8_lossy(args),
+                    String::from_utf8_lossy(uri)
+                );
+            }
             (self.pool_copy(uri)?, self.pool_copy(args)?)
         } else {
             let (path, query) = uri::check(self.r, uri, args)?;
