@@ -169,3 +169,17 @@ memory.wasm", export: "count"
 GET /t
 --- response_body
 pages=32 grow=-1
+
+
+
+=== TEST 12: without wasm_max_memory, an instance is capped at 256 MiB: memory.grow then returns -1
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm grow_to_cap;
+    }
+--- request
+GET /t
+--- response_body
+pages=4096 grow=-1
+--- timeout: 30
+

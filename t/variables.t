@@ -115,6 +115,7 @@ using uninitialized "seen" variable
 --- config
     location /t {
         set $target "short";
+        wasm_max_memory 1g;
         content_by_wasm $TEST_NGINX_GUESTS/limits.wasm set_long_var;
     }
 --- request eval

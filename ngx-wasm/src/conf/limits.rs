@@ -20,6 +20,11 @@ use ngx::ngx_conf_log_error;
 use super::{str_bytes, LocConf, MainConf};
 use crate::{conf_error, HttpWasmModule};
 
+/// `wasm_max_memory` where no directive sets it: 256 MiB of linear memory (and tables) per
+/// instance, far above what a Rust, C or Zig guest uses (a few MiB), so that a `memory.grow`
+/// bomb cannot take a worker to 4 GiB; `wasm_max_memory off` removes it.
+pub const DEFAULT_MAX_MEMORY: u64 = 256 << 20;
+
 /// The status answered when a budget runs out, unless `wasm_budget_status` says otherwise.
 pub const DEFAULT_BUDGET_STATUS: u16 = 500;
 
@@ -48,11 +53,14 @@ impl Limits {
 }
 
 impl Limits {
-    /// No budget, no limit, worker isolation: what a block without these directives has.
+    /// No budget, the default memory cap, worker isolation: what a block without these
+    /// directives has.
     pub const DEFAULT: Limits = Limits {
         budget: Budget::UNLIMITED,
         budget_status: DEFAULT_BUDGET_STATUS,
-        instance: InstanceLimits { max_memory: None },
+        instance: InstanceLimits {
+            max_memory: Some(DEFAULT_MAX_MEMORY),
+        },
         isolation: Isolation::Worker,
     };
 }
@@ -95,7 +103,8 @@ impl LimitsConf {
             },
             budget_status: self.budget_status.unwrap_or(DEFAULT_BUDGET_STATUS),
             instance: InstanceLimits {
-                max_memory: self.max_memory.flatten(),
+                // Unset: the default cap; `off` (Some(None)): none.
+                max_memory: self.max_memory.unwrap_or(Some(DEFAULT_MAX_MEMORY)),
             },
             isolation: self.isolation.unwrap_or_default(),
         };
