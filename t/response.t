@@ -270,3 +270,42 @@ X-Ops-Content: say partial|flush
 ["partial\n", "ok\n"]
 --- error_log
 wasm guest trapped: wasm trap: wasm `unreachable` instruction executed
+
+
+
+=== TEST 14: error_page targets after exit(404): the status they read and answer with, as OpenResty's (checked against Debian's lua-nginx-module: 404/404, 404/404, 200/200, 404/404)
+--- config
+    location /eq {
+        error_page 404 = /handler;
+        set $ops_content "exit 404";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /plain {
+        error_page 404 /handler;
+        set $ops_content "exit 404";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /code {
+        error_page 404 =200 /handler;
+        set $ops_content "exit 404";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /named {
+        error_page 404 = @h;
+        set $ops_content "exit 404";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /handler {
+        set $ops_content "status|report";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location @h {
+        set $ops_content "status|report";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request eval
+["GET /eq", "GET /plain", "GET /code", "GET /named"]
+--- error_code eval
+[404, 404, 200, 404]
+--- response_body eval
+["op status -> 404\n", "op status -> 404\n", "op status -> 200\n", "op status -> 404\n"]

@@ -348,8 +348,11 @@ impl HostRequest for NgxRequest<'_> {
     }
 
     fn status(&self) -> u16 {
+        // As `ngx.status`: the status an error_page gave (`err_status`) first, then the
+        // response's.
         match self.call.status {
             Some(s) => s,
+            None if self.r.err_status != 0 => u16::try_from(self.r.err_status).unwrap_or(0),
             None => u16::try_from(self.r.headers_out.status).unwrap_or(0),
         }
     }

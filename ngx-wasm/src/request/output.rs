@@ -234,7 +234,16 @@ impl NgxRequest<'_> {
         if phase != Phase::Content && !answered {
             return Outcome::Declined;
         }
-        let status = finish_status.or(self.call.status).unwrap_or(200);
+        // In an error_page target the status of the original error is already there (nginx's
+        // own status, or the one a guest's exit gave): the answer keeps it, as OpenResty's
+        // does, unless the guest sets another.
+        let inherited = u16::try_from(self.r.headers_out.status)
+            .ok()
+            .filter(|s| *s >= 300 && self.r.internal() != 0);
+        let status = finish_status
+            .or(self.call.status)
+            .or(inherited)
+            .unwrap_or(200);
         let r = &mut *self.r;
         let rc = if sent {
             if self.call.out.append_mark(r, true).is_err() {
@@ -252,7 +261,9 @@ impl NgxRequest<'_> {
             if self.call.out.len() == 0 && usize::from(status) >= NGX_HTTP_SPECIAL_RESPONSE as usize
             {
                 // nginx answers with its page for the status (or error_page), like
-                // `return 404;` or `ngx.exit(404)`; headers set by the guest stay.
+                // `return 404;` or `ngx.exit(404)`; headers set by the guest stay. The status
+                // is recorded, as OpenResty records it, so an error_page target reads it.
+                r.headers_out.status = status.into();
                 return Outcome::Return(status as ngx_int_t);
             }
             let rc = send_header(r, status, self.call.out.len() as i64);
