@@ -173,7 +173,7 @@ X-Ops-Content: exec @named a=1
 --- response_body
 named /t
 --- error_log
-query strings "a=1" ignored when exec'ing named location "@named"
+query strings a=1 ignored when exec'ing named location @named
 
 
 

@@ -434,7 +434,7 @@ impl HostRequest for NgxRequest<'_> {
                 ngx_log_error!(
                     ngx::ffi::NGX_LOG_WARN as usize,
                     self.log_ptr(),
-                    "query strings \"{}\" ignored when exec'ing named location \"{}\"",
+                    "query strings {} ignored when exec'ing named location {}",
                     String::from_utf8_lossy(args),
                     String::from_utf8_lossy(uri)
                 );
