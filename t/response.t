@@ -309,3 +309,22 @@ wasm guest trapped: wasm trap: wasm `unreachable` instruction executed
 [404, 404, 200, 404]
 --- response_body eval
 ["op status -> 404\n", "op status -> 404\n", "op status -> 200\n", "op status -> 404\n"]
+
+
+
+=== TEST 15: error_page targets after nginx's own 404 (a missing file): as in lua-nginx-module, '=' gives status 0 and 200, the plain form 404/404, '=200' 200/200
+--- config
+    root /nonexistent;
+    location /eq { error_page 404 = /handler; }
+    location /plain { error_page 404 /handler; }
+    location /code { error_page 404 =200 /handler; }
+    location /handler {
+        set $ops_content "status|report";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request eval
+["GET /eq/x", "GET /plain/x", "GET /code/x"]
+--- error_code eval
+[200, 404, 200]
+--- response_body eval
+["op status -> 0\n", "op status -> 404\n", "op status -> 200\n"]
