@@ -210,6 +210,16 @@ unsafe fn queue_insert_head(h: *mut ngx_queue_t, x: *mut ngx_queue_t) {
     }
 }
 
+unsafe fn queue_insert_tail(h: *mut ngx_queue_t, x: *mut ngx_queue_t) {
+    // SAFETY: h is a live queue head, x a live element not in a queue.
+    unsafe {
+        (*x).prev = (*h).prev;
+        (*(*x).prev).next = x;
+        (*x).next = h;
+        (*h).prev = x;
+    }
+}
+
 unsafe fn queue_remove(x: *mut ngx_queue_t) {
     // SAFETY: x is a live element of a queue.
     unsafe {
@@ -687,10 +697,7 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
                 if left {
                     queue_insert_head(elems, link);
                 } else {
-                    (*link).prev = (*elems).prev;
-                    (*(*link).prev).next = link;
-                    (*link).next = elems;
-                    (*elems).prev = link;
+                    queue_insert_tail(elems, link);
                 }
                 (*head).len += 1;
                 Ok(ShdictAnswer::Count(u64::from((*head).len)))

@@ -52,6 +52,9 @@ impl Value {
     }
 }
 
+/// The signature the reading host functions share.
+type ReadFn = unsafe extern "C" fn(*const u8, i32, *const u8, i32, *mut u8, i32, *mut u8) -> i32;
+
 /// How [`Dict::store`] stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Store {
@@ -120,20 +123,27 @@ impl<'a> Dict<'a> {
     }
 
     fn get_with(&self, key: &str, stale: bool) -> Result<Option<(Value, u32, bool)>> {
+        let f = if stale {
+            ffi::shdict_get_stale
+        } else {
+            ffi::shdict_get
+        };
+        self.read(key, f)
+    }
+
+    /// Runs a reading host function (`shdict_get`, `_get_stale`, `_lpop`, `_rpop`: one
+    /// signature, one meta layout) by the getter convention, growing the buffer to the length
+    /// it asks for (a pop takes nothing while the buffer is too small).
+    fn read(&self, key: &str, f: ReadFn) -> Result<Option<(Value, u32, bool)>> {
         let (dp, dl) = self.n();
         let mut meta = [0u8; shdict::META_SIZE as usize];
         let mut buf: Vec<u8> = Vec::with_capacity(64);
         loop {
             let cap = buf.capacity();
             // SAFETY: live slices of this guest; the host writes at most `cap` bytes to buf
-            // and at most 12 to meta.
-            let get = if stale {
-                ffi::shdict_get_stale
-            } else {
-                ffi::shdict_get
-            };
+            // and META_SIZE to meta.
             let rc = unsafe {
-                get(
+                f(
                     dp,
                     dl,
                     key.as_ptr(),
@@ -151,10 +161,9 @@ impl<'a> Dict<'a> {
             if n <= cap {
                 // SAFETY: the host wrote n <= capacity bytes (the getter convention).
                 unsafe { buf.set_len(n) };
-                let kind = u32::from_le_bytes([meta[0], meta[1], meta[2], meta[3]]);
-                let flags = u32::from_le_bytes([meta[4], meta[5], meta[6], meta[7]]);
-                let expired = stale && meta[8] == 1;
-                return Ok(Some((Value::decode(kind, buf)?, flags, expired)));
+                let word =
+                    |i: usize| u32::from_le_bytes([meta[i], meta[i + 1], meta[i + 2], meta[i + 3]]);
+                return Ok(Some((Value::decode(word(0), buf)?, word(4), word(8) == 1)));
             }
             buf.reserve_exact(n);
         }
@@ -269,42 +278,12 @@ impl<'a> Dict<'a> {
     }
 
     fn pop(&self, key: &str, left: bool) -> Result<Option<Value>> {
-        let (dp, dl) = self.n();
         let f = if left {
             ffi::shdict_lpop
         } else {
             ffi::shdict_rpop
         };
-        let mut meta = [0u8; shdict::META_SIZE as usize];
-        let mut buf: Vec<u8> = Vec::with_capacity(64);
-        loop {
-            let cap = buf.capacity();
-            // SAFETY: live slices of this guest; the host writes at most `cap` bytes to buf
-            // and 12 to meta, and pops nothing when the value does not fit.
-            let rc = unsafe {
-                f(
-                    dp,
-                    dl,
-                    key.as_ptr(),
-                    len(key.as_bytes()),
-                    buf.as_mut_ptr(),
-                    i32::try_from(cap).unwrap_or(i32::MAX),
-                    meta.as_mut_ptr(),
-                )
-            };
-            let n = match check(rc) {
-                Ok(n) => n as usize,
-                Err(Error::NotFound) => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            if n <= cap {
-                // SAFETY: the host wrote n <= capacity bytes (the getter convention).
-                unsafe { buf.set_len(n) };
-                let kind = u32::from_le_bytes([meta[0], meta[1], meta[2], meta[3]]);
-                return Value::decode(kind, buf).map(Some);
-            }
-            buf.reserve_exact(n);
-        }
+        Ok(self.read(key, f)?.map(|(v, _, _)| v))
     }
 
     /// `llen`: the length of the list at `key` (0 when absent).

@@ -36,11 +36,6 @@ fn ttl(ms: i64) -> Result<Option<u64>, ()> {
     }
 }
 
-/// The status of a failed operation.
-fn err(e: RequestError) -> i32 {
-    e.status()
-}
-
 /// `shdict_get(dict_ptr, dict_len, key_ptr, key_len, out_ptr, out_cap, meta_ptr) -> len`:
 /// the value of `key` by the getter convention, its kind, flags and 0 (not stale) written
 /// to `meta_ptr` (three little-endian `u32`, 12 bytes); -1 when absent or expired.
@@ -62,25 +57,35 @@ fn get_with(call: &mut HostCall<'_>, a: Args<'_>, stale: bool) -> Result<i32, Ho
         return Ok(status::BAD_ARGUMENT);
     };
     let (dict, key) = (dict.to_vec(), key.to_vec());
-    match call.request.shdict(ShdictOp::Get {
+    let answer = call.request.shdict(ShdictOp::Get {
         dict: &dict,
         key: &key,
         stale,
-    }) {
-        Ok(ShdictAnswer::Value(Some((kind, flags, value, expired)))) => {
-            let mut meta = [0u8; 12];
+    });
+    write_value(call, a, answer)
+}
+
+/// Writes what a read answered (`shdict_get`, `_get_stale`, `_lpop`, `_rpop`): the value by
+/// the getter convention at `a[4..6]` and its meta (kind, flags, stale: three `u32`) at
+/// `a[6]`; -1 when there is none; the length a pop needs when the buffer is too small.
+fn write_value(
+    call: &mut HostCall<'_>,
+    a: Args<'_>,
+    answer: Result<ShdictAnswer, RequestError>,
+) -> Result<i32, HostTrap> {
+    match answer {
+        Ok(ShdictAnswer::Value(Some((kind, flags, value, stale)))) => {
+            let mut meta = [0u8; shdict::META_SIZE as usize];
             meta[..4].copy_from_slice(&u32::from(kind).to_le_bytes());
             meta[4..8].copy_from_slice(&flags.to_le_bytes());
-            meta[8..].copy_from_slice(&u32::from(expired).to_le_bytes());
+            meta[8..].copy_from_slice(&u32::from(stale).to_le_bytes());
             call.memory.write(a.i32(6), &meta)?;
             call.memory.write_out(a.i32(4), a.i32(5), &value)
         }
-        Ok(ShdictAnswer::Value(None)) => {
-            call.memory.write_out(a.i32(4), a.i32(5), b"")?;
-            Ok(status::NOT_FOUND)
-        }
+        Ok(ShdictAnswer::Value(None)) => Ok(status::NOT_FOUND),
+        Ok(ShdictAnswer::Needed(n)) => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
         Ok(_) => Ok(status::INTERNAL),
-        Err(e) => Ok(err(e)),
+        Err(e) => Ok(e.status()),
     }
 }
 
@@ -104,7 +109,7 @@ pub(super) fn get_keys(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, Host
             call.memory.write_out(a.i32(3), a.i32(4), &out)
         }
         Ok(_) => Ok(status::INTERNAL),
-        Err(e) => Ok(err(e)),
+        Err(e) => Ok(e.status()),
     }
 }
 
@@ -162,7 +167,7 @@ pub(super) fn set(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap>
     Ok(match answer {
         Ok(ShdictAnswer::Stored(forcible)) => i32::from(forcible),
         Ok(_) => status::INTERNAL,
-        Err(e) => err(e),
+        Err(e) => e.status(),
     })
 }
 
@@ -179,7 +184,7 @@ pub(super) fn delete(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTr
             key: &key,
         }) {
             Ok(_) => status::OK,
-            Err(e) => err(e),
+            Err(e) => e.status(),
         },
     )
 }
@@ -222,7 +227,7 @@ pub(super) fn incr(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap
             Ok(i32::from(forcible))
         }
         Ok(_) => Ok(status::INTERNAL),
-        Err(e) => Ok(err(e)),
+        Err(e) => Ok(e.status()),
     }
 }
 
@@ -244,7 +249,7 @@ pub(super) fn get_ttl(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostT
             Ok(status::OK)
         }
         Ok(_) => Ok(status::INTERNAL),
-        Err(e) => Ok(err(e)),
+        Err(e) => Ok(e.status()),
     }
 }
 
@@ -267,7 +272,7 @@ pub(super) fn expire(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTr
             ttl_ms,
         }) {
             Ok(_) => status::OK,
-            Err(e) => err(e),
+            Err(e) => e.status(),
         },
     )
 }
@@ -284,7 +289,7 @@ pub(super) fn flush_all(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, Hos
     Ok(
         match call.request.shdict(ShdictOp::FlushAll { dict: &dict }) {
             Ok(_) => status::OK,
-            Err(e) => err(e),
+            Err(e) => e.status(),
         },
     )
 }
@@ -303,7 +308,7 @@ pub(super) fn flush_expired(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32,
         {
             Ok(ShdictAnswer::Count(n)) => i32::try_from(n).unwrap_or(i32::MAX),
             Ok(_) => status::INTERNAL,
-            Err(e) => err(e),
+            Err(e) => e.status(),
         },
     )
 }
@@ -322,7 +327,7 @@ fn size(call: &mut HostCall<'_>, a: Args<'_>, capacity: bool) -> Result<i32, Hos
             Ok(status::OK)
         }
         Ok(_) => Ok(status::INTERNAL),
-        Err(e) => Ok(err(e)),
+        Err(e) => Ok(e.status()),
     }
 }
 
@@ -366,7 +371,7 @@ fn push(call: &mut HostCall<'_>, a: Args<'_>, left: bool) -> Result<i32, HostTra
     }) {
         Ok(ShdictAnswer::Count(n)) => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
         Ok(_) => Ok(status::INTERNAL),
-        Err(e) => Ok(err(e)),
+        Err(e) => Ok(e.status()),
     }
 }
 
@@ -392,24 +397,13 @@ fn pop(call: &mut HostCall<'_>, a: Args<'_>, left: bool) -> Result<i32, HostTrap
         return Ok(status::BAD_ARGUMENT);
     };
     let (dict, key) = (dict.to_vec(), key.to_vec());
-    match call.request.shdict(ShdictOp::Pop {
+    let answer = call.request.shdict(ShdictOp::Pop {
         dict: &dict,
         key: &key,
         left,
         cap,
-    }) {
-        Ok(ShdictAnswer::Value(Some((kind, flags, value, _)))) => {
-            let mut meta = [0u8; 12];
-            meta[..4].copy_from_slice(&u32::from(kind).to_le_bytes());
-            meta[4..8].copy_from_slice(&flags.to_le_bytes());
-            call.memory.write(a.i32(6), &meta)?;
-            call.memory.write_out(a.i32(4), a.i32(5), &value)
-        }
-        Ok(ShdictAnswer::Value(None)) => Ok(status::NOT_FOUND),
-        Ok(ShdictAnswer::Needed(n)) => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
-        Ok(_) => Ok(status::INTERNAL),
-        Err(e) => Ok(err(e)),
-    }
+    });
+    write_value(call, a, answer)
 }
 
 /// `shdict_lpop(...)`: see [`pop`].
@@ -435,6 +429,6 @@ pub(super) fn llen(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap
     }) {
         Ok(ShdictAnswer::Count(n)) => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
         Ok(_) => Ok(status::INTERNAL),
-        Err(e) => Ok(err(e)),
+        Err(e) => Ok(e.status()),
     }
 }
