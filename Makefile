@@ -200,7 +200,7 @@ conformance-wasmi-only: build-wasmi-only wasm $(BUILD)/fifo.wasm ## the t/ suite
 	TEST_NGINX_COMPILED_ENGINES=wasmi \
 	  $(RUNNER) --label wasmi-only t/*.t
 
-shdict-check: build wasm ## shared dictionaries with 4 workers: 100,000 concurrent incr exact, data kept across reload
+shdict-check: build wasm ## shared dictionaries and timers with 4 workers: 100,000 concurrent incr exact, data kept across reload, pending timers run at reload
 	python3 scripts/shdict-check.py "$(NGINX_BIN)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(BUILD)" $(SHDICT_PORT) wasmtime
 
 $(BUILD)/fifo.wasm:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Shared dictionaries across workers and reloads, in nginx's real process model.
+"""Shared dictionaries and timers across workers and reloads, in nginx's real process model.
 
 Starts nginx (daemon, master + 4 workers, `reuseport` so connections spread over the
 workers) with a `wasm_shared_dict`, sends REQUESTS requests (default 100,000) over 16
@@ -7,7 +7,11 @@ keep-alive connections, each doing `incr("hits", 1)`, and checks that
   * the final count is exactly the number of requests (every incr atomic across workers),
   * more than one worker answered (the count is shared, not per worker), each with a
     worker id (`worker_id`) from 0 to 3,
-  * the count survives `nginx -s reload` (the zone is kept when name and size are unchanged).
+  * the count survives `nginx -s reload` (the zone is kept when name and size are unchanged),
+  * at that reload, each old worker runs its pending timers at once (a `timer_every` and a
+    `timer_at` a minute away, added by init_worker) with `worker_exiting` true, lets the
+    one that sleeps finish, does not re-add the repeating one, and exits: the dictionary
+    then counts exactly one run of each per old worker.
 
 Usage: shdict-check.py NGINX_BIN MODULE_SO GUESTS_DIR WORK_DIR PORT ENGINE [REQUESTS]
 """
@@ -33,10 +37,13 @@ http {{
     access_log off;
     wasm_engine {engine};
     wasm_shared_dict counters 1m;
+    wasm_shared_dict timers 1m;
+    init_worker_by_wasm {guests}/timer.wasm init_shutdown;
     server {{
         listen 127.0.0.1:{port} reuseport;
         location /incr {{ content_by_wasm {guests}/shdict.wasm incr_hits; }}
         location /get {{ content_by_wasm {guests}/shdict.wasm show_hits; }}
+        location /timer {{ content_by_wasm {guests}/timer.wasm show; }}
     }}
 }}
 """
@@ -123,11 +130,25 @@ def main():
             print(f"ok - shdict on {engine}: {total} incr over {len(pids)} workers (ids {','.join(sorted(pids))}), count exact ({took:.1f} s)")
         before = workers(master)
         subprocess.run(base + ["-s", "reload"], check=True)
+        started = time.time()
         for _ in range(100):
             now = workers(master)
             if now and not (now & before):
                 break
             time.sleep(0.1)
+        gone = time.time() - started
+        if now & before:
+            print(f"not ok - timers on {engine}: old workers still running {gone:.1f} s after nginx -s reload")
+            ok = False
+        runs = [get(port, f"/timer?k={k}") for k in ("shutdown", "200:shutdown")]
+        want = ["shutdown: Some(Number(4.0))", "200:shutdown: Some(Number(4.0))"]
+        log = open(os.path.join(run, "logs", "error.log"), errors="replace").read()
+        exiting = sum(1 for line in log.splitlines() if "tick shutdown run Ok(" in line and "exiting true" in line)
+        if runs != want or exiting != 4:
+            print(f"not ok - timers on {engine}: at reload the old workers' pending timers gave {runs}, {exiting} runs with worker_exiting true (want {want}, 4)")
+            ok = False
+        else:
+            print(f"ok - timers on {engine}: 4 old workers ran their pending timers at reload with worker_exiting true and exited in {gone:.1f} s")
         after = get(port, "/get")
         if after != str(total):
             print(f"not ok - shdict on {engine}: after nginx -s reload the count is {after}")

@@ -51,6 +51,9 @@ pub mod status {
     /// The shared dictionary has no room for the entry, even after evicting what it may
     /// (`safe_set`, `safe_add`, or an entry larger than the zone: OpenResty's `no memory`).
     pub const NO_MEMORY: i32 = -13;
+    /// A limit on work in progress is reached: `wasm_max_pending_timers` timers are pending
+    /// (OpenResty's `too many pending timers`).
+    pub const TOO_MANY: i32 = -14;
 }
 
 /// Shared dictionaries (`wasm_shared_dict`, OpenResty's `ngx.shared.DICT`).

@@ -117,6 +117,8 @@ pub enum RequestError {
     Exists,
     /// No room in the shared dictionary.
     NoMemory,
+    /// A limit on work in progress is reached (`wasm_max_pending_timers`).
+    TooMany,
 }
 
 impl RequestError {
@@ -131,6 +133,7 @@ impl RequestError {
             RequestError::Closed => status::CLOSED,
             RequestError::Exists => status::EXISTS,
             RequestError::NoMemory => status::NO_MEMORY,
+            RequestError::TooMany => status::TOO_MANY,
         }
     }
 }

@@ -46,7 +46,7 @@ pub use memory::GuestMemory;
 pub use phase::{Phase, PhaseSet};
 pub use request::{
     BodySource, Finish, HostRequest, RequestSlot, ShdictAnswer, ShdictOp, SocketOp, SocketStep,
-    SubrequestSpec, Until, WorkerInfo,
+    SubrequestSpec, TimerCounts, TimerSpec, Until, WorkerInfo,
 };
 pub use trap::TrapKind;
 pub use value::{FuncType, Val, ValType};

@@ -20,11 +20,14 @@ pub enum Phase {
     BodyFilter = 6,
     /// `log_by_wasm`: after the response, in the log phase.
     Log = 7,
+    /// A timer's export (`timer_at`, `timer_every`): outside any request, like
+    /// OpenResty's `ngx.timer` context.
+    Timer = 8,
 }
 
 impl Phase {
-    /// Every phase, in request order (init_worker first).
-    pub const ALL: [Phase; 8] = [
+    /// Every phase, in request order (init_worker first, timer last).
+    pub const ALL: [Phase; 9] = [
         Phase::InitWorker,
         Phase::ServerRewrite,
         Phase::Rewrite,
@@ -33,6 +36,7 @@ impl Phase {
         Phase::HeaderFilter,
         Phase::BodyFilter,
         Phase::Log,
+        Phase::Timer,
     ];
 
     /// The phase name used in logs and returned by `get_phase`: `rewrite`, `body_filter`...
@@ -46,6 +50,7 @@ impl Phase {
             Phase::HeaderFilter => "header_filter",
             Phase::BodyFilter => "body_filter",
             Phase::Log => "log",
+            Phase::Timer => "timer",
         }
     }
 
@@ -59,10 +64,18 @@ impl Phase {
 pub struct PhaseSet(pub(crate) u16);
 
 impl PhaseSet {
-    /// Every phase, init_worker included.
-    pub const ALL: PhaseSet = PhaseSet(0xff);
-    /// Every phase that runs for a request (all but init_worker).
-    pub const REQUEST: PhaseSet = PhaseSet(0xff & !Phase::InitWorker.bit());
+    /// Every phase, init_worker and timers included.
+    pub const ALL: PhaseSet = PhaseSet(0x1ff);
+    /// Every phase that runs for a request (all but init_worker and timers).
+    pub const REQUEST: PhaseSet = PhaseSet(0x1ff & !Phase::InitWorker.bit() & !Phase::Timer.bit());
+    /// Where a call may wait (`sleep`, sockets): the phases before the response header is
+    /// sent, and timers.
+    pub const WAIT: PhaseSet = PhaseSet(PhaseSet::BEFORE_CONTENT_END.0 | Phase::Timer.bit());
+    /// Request phases and timers: state a call keeps while it runs (its sockets, its
+    /// context), which init_worker has none of.
+    pub const CALL: PhaseSet = PhaseSet(PhaseSet::REQUEST.0 | Phase::Timer.bit());
+    /// A timer's export only.
+    pub const TIMER: PhaseSet = PhaseSet(Phase::Timer.bit());
     /// The phases before the response header is sent, where a guest may answer the request
     /// and change the request itself: server_rewrite, rewrite, access, content.
     pub const BEFORE_CONTENT_END: PhaseSet = PhaseSet(
@@ -92,6 +105,9 @@ impl PhaseSet {
             PhaseSet::BODY_READABLE => "body",
             PhaseSet::REWRITE => "rewrite",
             PhaseSet::BODY_FILTER => "body_filter",
+            PhaseSet::WAIT => "wait",
+            PhaseSet::CALL => "call",
+            PhaseSet::TIMER => "timer",
             _ => "custom",
         }
     }
@@ -115,12 +131,19 @@ mod tests {
     fn sets() {
         assert!(!PhaseSet::REQUEST.contains(Phase::InitWorker));
         assert_eq!(PhaseSet::REQUEST.phases().count(), 7);
+        assert!(!PhaseSet::REQUEST.contains(Phase::Timer));
+        assert!(PhaseSet::WAIT.contains(Phase::Timer));
+        assert!(PhaseSet::WAIT.contains(Phase::Content));
+        assert!(!PhaseSet::WAIT.contains(Phase::Log));
+        assert!(
+            PhaseSet::CALL.contains(Phase::Timer) && !PhaseSet::CALL.contains(Phase::InitWorker)
+        );
         assert!(PhaseSet::HEADERS_WRITABLE.contains(Phase::HeaderFilter));
         assert!(!PhaseSet::HEADERS_WRITABLE.contains(Phase::BodyFilter));
         assert!(!PhaseSet::BEFORE_CONTENT_END.contains(Phase::Log));
         assert!(PhaseSet::BODY_READABLE.contains(Phase::Log));
         let names: Vec<_> = PhaseSet::ALL.phases().map(Phase::name).collect();
-        assert_eq!(names.len(), 8);
+        assert_eq!(names.len(), 9);
         assert_eq!(names[0], "init_worker");
     }
 }

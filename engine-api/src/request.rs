@@ -304,6 +304,37 @@ impl Default for WorkerInfo {
     }
 }
 
+/// A timer a guest asks for (`timer_at`, `timer_every`), validated by its host function:
+/// the export name is not empty and the argument within [`TimerSpec::MAX_ARG`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimerSpec<'a> {
+    /// Milliseconds until the first run.
+    pub delay_ms: u32,
+    /// Run again every `delay_ms` after each run starts (`timer_every`), until the worker
+    /// exits.
+    pub every: bool,
+    /// The export of the calling module to run, of type `() -> ()`.
+    pub export: &'a [u8],
+    /// Bytes the run reads with `timer_arg`.
+    pub arg: &'a [u8],
+}
+
+impl TimerSpec<'_> {
+    /// The longest argument a timer carries (64 KiB): pending timers hold their argument in
+    /// the worker's memory, so it is bounded like everything a guest makes the host keep.
+    pub const MAX_ARG: usize = 64 * 1024;
+}
+
+/// How many timers this worker has: waiting to run, and running (a run that waits counts
+/// as running).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimerCounts {
+    /// Pending (`ngx.timer.pending_count`).
+    pub pending: u32,
+    /// Running (`ngx.timer.running_count`).
+    pub running: u32,
+}
+
 /// How a socket operation went at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SocketStep {
@@ -546,6 +577,21 @@ pub trait HostRequest {
     /// The per-request context store, shared by all phases of the request.
     fn ctx(&mut self) -> Result<&mut CtxStore, RequestError> {
         Err(RequestError::NotAllowed)
+    }
+
+    /// Schedules a timer of the calling module. [`RequestError::BadArgument`] when the
+    /// module has no such `() -> ()` export, [`RequestError::TooMany`] past
+    /// `wasm_max_pending_timers`, [`RequestError::NotAllowed`] once the worker is exiting.
+    fn timer_add(&mut self, _spec: TimerSpec<'_>) -> Result<(), RequestError> {
+        Err(RequestError::NotAllowed)
+    }
+    /// This worker's pending and running timers.
+    fn timer_counts(&self) -> TimerCounts {
+        TimerCounts::default()
+    }
+    /// The argument of the timer this call runs for (`None` outside a timer).
+    fn timer_arg(&self) -> Option<&[u8]> {
+        None
     }
 }
 

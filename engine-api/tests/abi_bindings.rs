@@ -163,6 +163,7 @@ fn c_header_declares_the_ngx_abi_and_its_constants() {
         ("TLS_VERIFY", abi_consts::tls::VERIFY),
         ("EXISTS", status::EXISTS),
         ("NO_MEMORY", status::NO_MEMORY),
+        ("TOO_MANY", status::TOO_MANY),
     ] {
         assert_eq!(
             define(&format!("NGX_WASM_{name}")),

@@ -32,6 +32,7 @@
 #define NGX_WASM_TLS_VERIFY_FAILED -11
 #define NGX_WASM_EXISTS        -12
 #define NGX_WASM_NO_MEMORY     -13
+#define NGX_WASM_TOO_MANY      -14
 
 #define NGX_WASM_TLS_VERIFY     1
 
@@ -142,11 +143,11 @@ __attribute__((import_module("ngx"), import_name("body_chunk_get"))) int32_t ngx
 __attribute__((import_module("ngx"), import_name("body_chunk_set"))) int32_t ngx_body_chunk_set(const uint8_t *data, int32_t data_len);
 /* 1 if this chunk ends the response body (ngx.arg[2]), else 0 [phases: body_filter; returns 0 or 1] */
 __attribute__((import_module("ngx"), import_name("body_chunk_is_last"))) int32_t ngx_body_chunk_is_last(void);
-/* the value stored under key in this request's context (ngx.ctx) [phases: request; returns length, -1] */
+/* the value stored under key in this request's context (ngx.ctx) [phases: call; returns length, -1] */
 __attribute__((import_module("ngx"), import_name("ctx_get"))) int32_t ngx_ctx_get(const uint8_t *key, int32_t key_len, uint8_t *out, int32_t out_cap);
-/* stores value under key, for every later phase of this request [phases: request; returns 0, -2 (empty key), -3 (context over 1 MiB)] */
+/* stores value under key, for every later phase of this request [phases: call; returns 0, -2 (empty key), -3 (context over 1 MiB)] */
 __attribute__((import_module("ngx"), import_name("ctx_set"))) int32_t ngx_ctx_set(const uint8_t *key, int32_t key_len, const uint8_t *value, int32_t value_len);
-/* removes key [phases: request; returns 0, -1] */
+/* removes key [phases: call; returns 0, -1] */
 __attribute__((import_module("ngx"), import_name("ctx_delete"))) int32_t ngx_ctx_delete(const uint8_t *key, int32_t key_len);
 /* queues a subrequest for the next ngx_subreq_wait; options: NGX_WASM_SUBREQ_* bits [phases: answer; returns the id, -2, -3] */
 __attribute__((import_module("ngx"), import_name("subreq_add"))) int32_t ngx_subreq_add(const uint8_t *method, int32_t method_len, const uint8_t *uri, int32_t uri_len, const uint8_t *args, int32_t args_len, const uint8_t *body, int32_t body_len, int32_t options);
@@ -162,23 +163,23 @@ __attribute__((import_module("ngx"), import_name("subreq_header"))) int32_t ngx_
 __attribute__((import_module("ngx"), import_name("subreq_headers"))) int32_t ngx_subreq_headers(int32_t id, uint8_t *out, int32_t out_cap);
 /* the body subrequest id answered [phases: request; returns length, -1] */
 __attribute__((import_module("ngx"), import_name("subreq_body"))) int32_t ngx_subreq_body(int32_t id, uint8_t *out, int32_t out_cap);
-/* connects to host:port (unix:/path ignores the port) through nginx's event loop; a name goes through nginx's resolver; an idle pooled connection to the same host and port is reused. [phases: answer; returns the socket id, -2, -5 (timeout), -7 (refused, unreachable), -8 (not resolved / no resolver), -3 (64 sockets open)] */
+/* connects to host:port (unix:/path ignores the port) through nginx's event loop; a name goes through nginx's resolver; an idle pooled connection to the same host and port is reused. [phases: wait; returns the socket id, -2, -5 (timeout), -7 (refused, unreachable), -8 (not resolved / no resolver), -3 (64 sockets open)] */
 __attribute__((import_module("ngx"), import_name("sock_connect"))) int32_t ngx_sock_connect(const uint8_t *host, int32_t host_len, int32_t port, int32_t timeout_ms);
-/* a TLS handshake on socket id, as its client (sslhandshake): name (may be empty; at most 255 bytes) is sent as SNI; flags bit 1 (verify) checks the certificate chain against wasm_socket_ssl_trusted_certificate and the name against the certificate. Later sends and receives are encrypted; a pooled TLS connection is reused as one (verified again). [phases: answer; returns 0, -1, -2, -5 (timeout), -6 (closed), -10 (handshake failed), -11 (certificate refused)] */
+/* a TLS handshake on socket id, as its client (sslhandshake): name (may be empty; at most 255 bytes) is sent as SNI; flags bit 1 (verify) checks the certificate chain against wasm_socket_ssl_trusted_certificate and the name against the certificate. Later sends and receives are encrypted; a pooled TLS connection is reused as one (verified again). [phases: wait; returns 0, -1, -2, -5 (timeout), -6 (closed), -10 (handshake failed), -11 (certificate refused)] */
 __attribute__((import_module("ngx"), import_name("sock_sslhandshake"))) int32_t ngx_sock_sslhandshake(int32_t id, const uint8_t *name, int32_t name_len, int32_t flags, int32_t timeout_ms);
-/* sends every byte of data (timeout_ms -1: wasm_socket_send_timeout). [phases: answer; returns data_len, -1 (no such socket), -5, -6 (closed)] */
+/* sends every byte of data (timeout_ms -1: wasm_socket_send_timeout). [phases: wait; returns data_len, -1 (no such socket), -5, -6 (closed)] */
 __attribute__((import_module("ngx"), import_name("sock_send"))) int32_t ngx_sock_send(int32_t id, const uint8_t *data, int32_t data_len, int32_t timeout_ms);
-/* receives by mode: 0 exactly n bytes, 1 a line of at most n bytes (without \r\n), 2 everything until the peer closes (at most n), 3 whatever has arrived (1 to n bytes); the piece is copied by the getter convention. [phases: answer; returns length, -1, -2, -5, -6 (closed first), -9 (longer than n)] */
+/* receives by mode: 0 exactly n bytes, 1 a line of at most n bytes (without \r\n), 2 everything until the peer closes (at most n), 3 whatever has arrived (1 to n bytes); the piece is copied by the getter convention. [phases: wait; returns length, -1, -2, -5, -6 (closed first), -9 (longer than n)] */
 __attribute__((import_module("ngx"), import_name("sock_receive"))) int32_t ngx_sock_receive(int32_t id, int32_t mode, int32_t n, int32_t timeout_ms, uint8_t *out, int32_t out_cap);
-/* receives everything before pattern (consumed), at most max bytes. [phases: answer; returns length, -1, -2, -5, -6, -9] */
+/* receives everything before pattern (consumed), at most max bytes. [phases: wait; returns length, -1, -2, -5, -6, -9] */
 __attribute__((import_module("ngx"), import_name("sock_receive_until"))) int32_t ngx_sock_receive_until(int32_t id, const uint8_t *pattern, int32_t pattern_len, int32_t max, int32_t timeout_ms, uint8_t *out, int32_t out_cap);
-/* the last piece socket id received, again. [phases: request; returns length, -1] */
+/* the last piece socket id received, again. [phases: call; returns length, -1] */
 __attribute__((import_module("ngx"), import_name("sock_received"))) int32_t ngx_sock_received(int32_t id, uint8_t *out, int32_t out_cap);
-/* closes socket id. [phases: request; returns 0, -1, -3 (an operation in progress)] */
+/* closes socket id. [phases: call; returns 0, -1, -3 (an operation in progress)] */
 __attribute__((import_module("ngx"), import_name("sock_close"))) int32_t ngx_sock_close(int32_t id);
-/* puts the connection into this worker's keepalive pool for its host and port (timeout_ms -1: 60 s idle; pool_size -1: 30); the id is free afterwards. [phases: request; returns 0, -1, -3 (unread data: closed instead), -6] */
+/* puts the connection into this worker's keepalive pool for its host and port (timeout_ms -1: 60 s idle; pool_size -1: 30); the id is free afterwards. [phases: call; returns 0, -1, -3 (unread data: closed instead), -6] */
 __attribute__((import_module("ngx"), import_name("sock_setkeepalive"))) int32_t ngx_sock_setkeepalive(int32_t id, int32_t timeout_ms, int32_t pool_size);
-/* how many times the connection came from the keepalive pool. [phases: request; returns count, -1] */
+/* how many times the connection came from the keepalive pool. [phases: call; returns count, -1] */
 __attribute__((import_module("ngx"), import_name("sock_reused"))) int32_t ngx_sock_reused(int32_t id);
 /* the value of key in zone dict by the getter convention; its kind (1 bytes, 2 f64, 3 i64, 4 bool, 5 a list: then -2), flags and 0 are written to meta_ptr as three little-endian u32 (12 bytes) [phases: all; returns length, -1 (absent or expired), -2 (unknown zone, key empty or over 65,535 bytes)] */
 __attribute__((import_module("ngx"), import_name("shdict_get"))) int32_t ngx_shdict_get(const uint8_t *dict, int32_t dict_len, const uint8_t *key, int32_t key_len, uint8_t *out, int32_t out_cap, uint8_t *meta);
@@ -214,7 +215,17 @@ __attribute__((import_module("ngx"), import_name("shdict_flush_expired"))) int32
 __attribute__((import_module("ngx"), import_name("shdict_capacity"))) int32_t ngx_shdict_capacity(const uint8_t *dict, int32_t dict_len, uint8_t *out);
 /* writes the bytes of the zone's free pages (u64; a small entry may still fit in a used page when this is 0) to out_ptr [phases: all; returns 0, -2] */
 __attribute__((import_module("ngx"), import_name("shdict_free_space"))) int32_t ngx_shdict_free_space(const uint8_t *dict, int32_t dict_len, uint8_t *out);
-/* suspends the call for ms milliseconds on an nginx timer (ngx.sleep); 0 waits for the next event loop turn [phases: answer; returns 0, -2 (negative ms), -3] */
+/* suspends the call for ms milliseconds on an nginx timer (ngx.sleep); 0 waits for the next event loop turn [phases: wait; returns 0, -2 (negative ms), -3] */
 __attribute__((import_module("ngx"), import_name("sleep"))) int32_t ngx_sleep(int32_t ms);
+/* runs the calling module's export (of type void(void)) once, delay_ms ms from now, outside any request (ngx.timer.at); the run reads arg with ngx_timer_arg [phases: all; returns 0, -2 (negative delay, unknown export, arg over 64 KiB), -3 (exiting), -14 (too many pending)] */
+__attribute__((import_module("ngx"), import_name("timer_at"))) int32_t ngx_timer_at(int32_t delay_ms, const uint8_t *export_name, int32_t export_len, const uint8_t *arg, int32_t arg_len);
+/* as ngx_timer_at, then again every interval_ms (> 0) until the worker exits (ngx.timer.every) [phases: all; returns 0, -2, -3, -14] */
+__attribute__((import_module("ngx"), import_name("timer_every"))) int32_t ngx_timer_every(int32_t interval_ms, const uint8_t *export_name, int32_t export_len, const uint8_t *arg, int32_t arg_len);
+/* the argument the running timer was added with [phases: timer; returns length] */
+__attribute__((import_module("ngx"), import_name("timer_arg"))) int32_t ngx_timer_arg(uint8_t *out, int32_t out_cap);
+/* timers of this worker waiting to run (ngx.timer.pending_count) [phases: all; returns the count] */
+__attribute__((import_module("ngx"), import_name("timer_pending_count"))) int32_t ngx_timer_pending_count(void);
+/* timer runs of this worker in progress, waiting ones included (ngx.timer.running_count) [phases: all; returns the count] */
+__attribute__((import_module("ngx"), import_name("timer_running_count"))) int32_t ngx_timer_running_count(void);
 
 #endif /* NGX_WASM_GUEST_ABI_H */

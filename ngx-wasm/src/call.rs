@@ -8,6 +8,9 @@
 //! supervisor, the instance dropped, and the status to answer decided here (500; the
 //! location's `wasm_budget_status` after a budget stop; 503 while the module backs off).
 
+use std::borrow::Cow;
+use std::cell::Cell;
+
 use engine_api::{
     GuestError, GuestErrorKind, HostRequest, Instance as _, Phase, Reply, Step, Wait,
 };
@@ -16,7 +19,7 @@ use ngx::ngx_log_error;
 
 use crate::conf::limits::Limits;
 use crate::conf::MainConf;
-use crate::registry::{Handler, Lease, LeaseError};
+use crate::registry::{Handler, Lease, LeaseError, ModuleId};
 use crate::supervise::{Failure, Supervisor};
 
 /// The status answered while a module backs off after failing repeatedly.
@@ -57,11 +60,39 @@ pub enum Outcome {
     Busy,
 }
 
+thread_local! {
+    /// The configuration and module of the guest code running now, for host functions that
+    /// act for the calling module (`timer_at`). nginx runs every call on its one thread.
+    static CALLER: Cell<Option<(&'static MainConf, ModuleId)>> = const { Cell::new(None) };
+}
+
+/// The configuration and module whose guest code is running (`None` between calls).
+pub fn caller() -> Option<(&'static MainConf, ModuleId)> {
+    CALLER.with(Cell::get)
+}
+
+/// Marks `module` as the caller while a step runs; the previous caller (a call that runs
+/// another, as a content handler's `flush` runs the filters) is back when it drops.
+struct Running(Option<(&'static MainConf, ModuleId)>);
+
+impl Running {
+    fn enter(mcf: &'static MainConf, module: ModuleId) -> Running {
+        Running(CALLER.with(|c| c.replace(Some((mcf, module)))))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        CALLER.with(|c| c.set(self.0));
+    }
+}
+
 /// A call in progress: its handler, what it runs under, and the instance lent to it.
 pub struct Call {
     mcf: &'static MainConf,
     sup: &'static Supervisor,
-    handler: &'static Handler,
+    /// A directive's handler, or a timer's (which owns its export name).
+    handler: Cow<'static, Handler>,
     limits: &'static Limits,
     phase: Phase,
     lease: Lease,
@@ -77,14 +108,14 @@ impl Call {
     /// Starts `handler` for `host` in `phase`, under `limits`, logging to `log`.
     pub fn start(
         mcf: &'static MainConf,
-        handler: &'static Handler,
+        handler: Cow<'static, Handler>,
         limits: &'static Limits,
         phase: Phase,
         host: &mut dyn HostRequest,
         log: *mut ngx_log_t,
     ) -> Outcome {
         let engine = mcf.registry.engine_label();
-        let Some(sup) = supervisor(mcf, handler) else {
+        let Some(sup) = supervisor(mcf, &handler) else {
             return Outcome::Failed(FAILURE_STATUS);
         };
         if !sup.admit(log, engine) {
@@ -100,12 +131,14 @@ impl Call {
             Ok(l) => l,
             Err(LeaseError::Busy) => return Outcome::Busy,
             Err(LeaseError::Failed(error)) => {
-                return Self::failed(mcf, handler, limits, phase, sup, &error, log)
+                return Self::failed(mcf, &handler, limits, phase, sup, &error, log)
             }
         };
+        let running = Running::enter(mcf, handler.module);
         let step = lease
             .instance
             .start(&handler.export, &[], host, &limits.budget);
+        drop(running);
         let call = Call {
             mcf,
             sup,
@@ -119,7 +152,9 @@ impl Call {
 
     /// Runs the next step of a suspended call, the wait over.
     pub fn resume(mut self, host: &mut dyn HostRequest, log: *mut ngx_log_t) -> Outcome {
+        let running = Running::enter(self.mcf, self.handler.module);
         let step = self.lease.instance.resume(Reply::Ready, host);
+        drop(running);
         self.after(step, log)
     }
 
@@ -127,7 +162,9 @@ impl Call {
     /// traps, the call ends without running more guest code, and its instance is dropped.
     /// Not a failure of the guest: logged at `info` and not counted against the module.
     pub fn cancel(mut self, host: &mut dyn HostRequest, log: *mut ngx_log_t, why: &str) {
+        let running = Running::enter(self.mcf, self.handler.module);
         let ended = self.lease.instance.resume(Reply::Cancel, host);
+        drop(running);
         let how = match ended {
             Err(e) if e.kind == GuestErrorKind::Trap => String::new(),
             Err(e) => format!("; it ended with: {e}"),
@@ -142,6 +179,11 @@ impl Call {
             self.mcf.registry.engine_label(),
             self.phase.name()
         );
+    }
+
+    /// The handler the call runs.
+    pub fn handler(&self) -> &Handler {
+        &self.handler
     }
 
     /// The phase the call runs in.
@@ -160,7 +202,7 @@ impl Call {
             Ok(Step::Suspended(wait)) => Outcome::Suspended(self, wait),
             Err(error) => Self::failed(
                 self.mcf,
-                self.handler,
+                &self.handler,
                 self.limits,
                 self.phase,
                 self.sup,
@@ -206,7 +248,7 @@ pub fn run_to_end(
     host: &mut dyn HostRequest,
     log: *mut ngx_log_t,
 ) -> Result<(), u16> {
-    match Call::start(mcf, handler, limits, phase, host, log) {
+    match Call::start(mcf, Cow::Borrowed(handler), limits, phase, host, log) {
         Outcome::Done => Ok(()),
         Outcome::Failed(status) => Err(status),
         Outcome::Busy => {

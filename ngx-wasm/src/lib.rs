@@ -6,8 +6,8 @@
 //! concern: directive parsing and merging in [`conf`], compiled modules and their instances
 //! in [`registry`], the engines compiled in in [`engines`], one guest call in [`call`] (with
 //! failure logging and backoff in [`supervise`]), the phase handlers in [`phases`], the
-//! filters in [`filters`], waiting calls in [`suspend`], the host side of the ABI in
-//! [`request`].
+//! filters in [`filters`], waiting calls in [`suspend`], timers in [`timer`], the host side
+//! of the ABI in [`request`].
 
 mod call;
 mod clock;
@@ -24,6 +24,7 @@ mod shdict;
 mod site;
 mod supervise;
 mod suspend;
+mod timer;
 mod worker;
 
 use std::ffi::c_char;
@@ -74,10 +75,18 @@ impl HttpModule for HttpWasmModule {
         if mcf.registry.is_empty() {
             return Status::NGX_OK.0;
         }
-        // The http level's own limits, for the instances workers make at start.
+        // The http level's own limits, for the instances workers make at start, and its
+        // socket settings, for timers (which have no location).
         if let Some(lcf) = HttpWasmModule::location_conf(cf) {
             mcf.default_limits = lcf.limits.resolved_here();
         }
+        let clcf = NgxHttpCoreModule::location_conf(cf);
+        mcf.timer_sockets = Some(request::socket::HttpLevel {
+            defaults: HttpWasmModule::location_conf(cf)
+                .map_or(request::socket::Defaults::NGINX, |l| l.socket_defaults()),
+            resolver: clcf.map_or(ptr::null_mut(), |c| c.resolver),
+            resolver_timeout: clcf.map_or(0, |c| c.resolver_timeout),
+        });
         if let Err((site, reason)) = mcf.registry.load(mcf.engine_name.as_deref(), mcf.options) {
             // The format of ngx_conf_log_error, for a directive parsed earlier.
             ngx_log_error!(NGX_LOG_EMERG, cf.log, "{reason} in {site}");
@@ -121,7 +130,7 @@ unsafe impl HttpModuleLocationConf for HttpWasmModule {
 
 const PHASE_DIRECTIVE_CONTEXT: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 27] = [
+static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 29] = [
     ngx_command_t {
         name: ngx_string!("content_by_wasm"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
@@ -318,6 +327,22 @@ static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 27] = [
         name: ngx_string!("wasm_instance_queue_timeout"),
         type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
         set: Some(conf::limits::set_wasm_instance_queue_timeout),
+        conf: NGX_HTTP_MAIN_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_max_pending_timers"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::timer::set_wasm_max_pending_timers),
+        conf: NGX_HTTP_MAIN_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_max_running_timers"),
+        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::timer::set_wasm_max_running_timers),
         conf: NGX_HTTP_MAIN_CONF_OFFSET,
         offset: 0,
         post: ptr::null_mut(),

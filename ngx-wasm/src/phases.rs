@@ -74,7 +74,7 @@ fn nginx_phase(phase: Phase) -> Option<ngx_http_phases> {
         Phase::Access => ngx_http_phases_NGX_HTTP_ACCESS_PHASE,
         Phase::Content => ngx_http_phases_NGX_HTTP_CONTENT_PHASE,
         Phase::Log => ngx_http_phases_NGX_HTTP_LOG_PHASE,
-        Phase::InitWorker | Phase::HeaderFilter | Phase::BodyFilter => return None,
+        Phase::InitWorker | Phase::HeaderFilter | Phase::BodyFilter | Phase::Timer => return None,
     })
 }
 
@@ -176,7 +176,14 @@ fn run(r: &mut ngx_http_request_t, phase: Phase) -> Status {
         let result = call::run_to_end(mcf, handler, limits, phase, &mut host, log);
         return conclude(&mut host, phase, result);
     }
-    let outcome = Call::start(mcf, handler, limits, phase, &mut host, log);
+    let outcome = Call::start(
+        mcf,
+        std::borrow::Cow::Borrowed(handler),
+        limits,
+        phase,
+        &mut host,
+        log,
+    );
     if !matches!(outcome, call::Outcome::Busy) {
         started(&mut host);
     }

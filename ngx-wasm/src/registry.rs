@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use engine_api::{
-    validate, Budget, Engine as _, EngineOptions, GuestError, GuestErrorKind, InstanceLimits,
-    Isolation, Module as _,
+    validate, Budget, Engine as _, EngineOptions, ExternKind, FuncType, GuestError, GuestErrorKind,
+    InstanceLimits, Isolation, Module as _,
 };
 
 use crate::engines::{self, AnyEngine, AnyInstance, AnyModule};
@@ -112,6 +112,8 @@ struct Entry {
     idle: RefCell<Vec<Lease>>,
     /// The calls in progress and the requests waiting for one to end.
     slots: Rc<Slots>,
+    /// Its exports of type `() -> ()`: what a timer of it may run. Filled at load time.
+    handler_exports: Vec<String>,
 }
 
 /// An export some directive will call, checked at load time.
@@ -146,6 +148,7 @@ impl Registry {
                     compiled: None,
                     idle: RefCell::new(Vec::new()),
                     slots: Rc::default(),
+                    handler_exports: Vec::new(),
                 });
                 self.modules.len() - 1
             }
@@ -211,6 +214,12 @@ impl Registry {
                     engine.version()
                 ))
             })?;
+            m.handler_exports = compiled
+                .exports()
+                .into_iter()
+                .filter(|e| matches!(&e.kind, ExternKind::Func(ty) if *ty == FuncType::handler()))
+                .map(|e| e.name)
+                .collect();
             m.compiled = Some(compiled);
         }
         for u in &self.uses {
@@ -225,6 +234,13 @@ impl Registry {
         }
         self.engine = Some(engine);
         Ok(())
+    }
+
+    /// True when module `id` exports `name` as a function of type `() -> ()`.
+    pub fn has_handler_export(&self, id: ModuleId, name: &[u8]) -> bool {
+        self.modules
+            .get(id)
+            .is_some_and(|m| m.handler_exports.iter().any(|e| e.as_bytes() == name))
     }
 
     /// True when some loaded module imports the host function named `qualified`

@@ -9,7 +9,7 @@ use ngx::ngx_log_error;
 
 use crate::call::run_to_end;
 use crate::request::InitWorker;
-use crate::{postpone, HttpWasmModule};
+use crate::{postpone, timer, HttpWasmModule};
 
 /// Worker start: log the engine, prepare it for this process (threads, pools), instantiate
 /// every module ahead of the first request with the `http` level's limits, move the rewrite
@@ -56,6 +56,7 @@ pub fn start(cycle: &ngx_cycle_t) {
         }
     }
     postpone::run(cycle, mcf);
+    timer::start(cycle, mcf);
     if let Some(h) = &mcf.init_worker {
         // A failure is logged by the call's supervisor.
         let mut host = InitWorker::new(cycle.log, &mcf.shared_dicts);
@@ -63,8 +64,10 @@ pub fn start(cycle: &ngx_cycle_t) {
     }
 }
 
-/// Worker exit: log the failure summaries still pending.
+/// Worker exit: cancel the timer runs still waiting, drop pending timers, log the failure
+/// summaries still pending.
 pub fn exit(cycle: &ngx_cycle_t) {
+    timer::exit();
     if let Some(s) = HttpWasmModule::main_conf(cycle).and_then(|m| m.supervisors.as_ref()) {
         s.flush();
     }

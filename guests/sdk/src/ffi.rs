@@ -186,15 +186,15 @@ extern "C" {
     pub fn body_chunk_is_last() -> i32;
     /// the value stored under `key` in this request's context (`ngx.ctx`).
     ///
-    /// Phases: request. Returns: length, -1.
+    /// Phases: call. Returns: length, -1.
     pub fn ctx_get(key: *const u8, key_len: i32, out: *mut u8, out_cap: i32) -> i32;
     /// stores `value` under `key`, for every later phase of this request.
     ///
-    /// Phases: request. Returns: 0, -2 (empty key), -3 (context over 1 MiB).
+    /// Phases: call. Returns: 0, -2 (empty key), -3 (context over 1 MiB).
     pub fn ctx_set(key: *const u8, key_len: i32, value: *const u8, value_len: i32) -> i32;
     /// removes `key`.
     ///
-    /// Phases: request. Returns: 0, -1.
+    /// Phases: call. Returns: 0, -1.
     pub fn ctx_delete(key: *const u8, key_len: i32) -> i32;
     /// queues a subrequest for the next `subreq_wait`; `options`: `abi_consts::subreq` bits.
     ///
@@ -242,11 +242,11 @@ extern "C" {
     pub fn subreq_body(id: i32, out: *mut u8, out_cap: i32) -> i32;
     /// connects to `host:port` (`unix:/path` ignores the port) through nginx's event loop; a name goes through nginx's resolver; an idle pooled connection to the same host and port is reused.
     ///
-    /// Phases: answer. Returns: the socket id, -2, -5 (timeout), -7 (refused, unreachable), -8 (not resolved / no resolver), -3 (64 sockets open).
+    /// Phases: wait. Returns: the socket id, -2, -5 (timeout), -7 (refused, unreachable), -8 (not resolved / no resolver), -3 (64 sockets open).
     pub fn sock_connect(host: *const u8, host_len: i32, port: i32, timeout_ms: i32) -> i32;
     /// a TLS handshake on socket `id`, as its client (`sslhandshake`): `name` (may be empty; at most 255 bytes) is sent as SNI; `flags` bit 1 (`verify`) checks the certificate chain against `wasm_socket_ssl_trusted_certificate` and the name against the certificate. Later sends and receives are encrypted; a pooled TLS connection is reused as one (verified again).
     ///
-    /// Phases: answer. Returns: 0, -1, -2, -5 (timeout), -6 (closed), -10 (handshake failed), -11 (certificate refused).
+    /// Phases: wait. Returns: 0, -1, -2, -5 (timeout), -6 (closed), -10 (handshake failed), -11 (certificate refused).
     pub fn sock_sslhandshake(
         id: i32,
         name: *const u8,
@@ -256,11 +256,11 @@ extern "C" {
     ) -> i32;
     /// sends every byte of `data` (`timeout_ms` -1: `wasm_socket_send_timeout`).
     ///
-    /// Phases: answer. Returns: `data_len`, -1 (no such socket), -5, -6 (closed).
+    /// Phases: wait. Returns: `data_len`, -1 (no such socket), -5, -6 (closed).
     pub fn sock_send(id: i32, data: *const u8, data_len: i32, timeout_ms: i32) -> i32;
     /// receives by `mode`: 0 exactly `n` bytes, 1 a line of at most `n` bytes (without `\\r\\n`), 2 everything until the peer closes (at most `n`), 3 whatever has arrived (1 to `n` bytes); the piece is copied by the getter convention.
     ///
-    /// Phases: answer. Returns: length, -1, -2, -5, -6 (closed first), -9 (longer than `n`).
+    /// Phases: wait. Returns: length, -1, -2, -5, -6 (closed first), -9 (longer than `n`).
     pub fn sock_receive(
         id: i32,
         mode: i32,
@@ -271,7 +271,7 @@ extern "C" {
     ) -> i32;
     /// receives everything before `pattern` (consumed), at most `max` bytes.
     ///
-    /// Phases: answer. Returns: length, -1, -2, -5, -6, -9.
+    /// Phases: wait. Returns: length, -1, -2, -5, -6, -9.
     pub fn sock_receive_until(
         id: i32,
         pattern: *const u8,
@@ -283,19 +283,19 @@ extern "C" {
     ) -> i32;
     /// the last piece socket `id` received, again.
     ///
-    /// Phases: request. Returns: length, -1.
+    /// Phases: call. Returns: length, -1.
     pub fn sock_received(id: i32, out: *mut u8, out_cap: i32) -> i32;
     /// closes socket `id`.
     ///
-    /// Phases: request. Returns: 0, -1, -3 (an operation in progress).
+    /// Phases: call. Returns: 0, -1, -3 (an operation in progress).
     pub fn sock_close(id: i32) -> i32;
     /// puts the connection into this worker's keepalive pool for its host and port (`timeout_ms` -1: 60 s idle; `pool_size` -1: 30); the id is free afterwards.
     ///
-    /// Phases: request. Returns: 0, -1, -3 (unread data: closed instead), -6.
+    /// Phases: call. Returns: 0, -1, -3 (unread data: closed instead), -6.
     pub fn sock_setkeepalive(id: i32, timeout_ms: i32, pool_size: i32) -> i32;
     /// how many times the connection came from the keepalive pool.
     ///
-    /// Phases: request. Returns: count, -1.
+    /// Phases: call. Returns: count, -1.
     pub fn sock_reused(id: i32) -> i32;
     /// the value of `key` in zone `dict` by the getter convention; its kind (1 bytes, 2 `f64`, 3 `i64`, 4 bool, 5 a list: then -2), flags and 0 are written to `meta_ptr` as three little-endian `u32` (12 bytes).
     ///
@@ -448,6 +448,38 @@ extern "C" {
     pub fn shdict_free_space(dict: *const u8, dict_len: i32, out: *mut u8) -> i32;
     /// suspends the call for `ms` milliseconds on an nginx timer (`ngx.sleep`); 0 waits for the next event loop turn.
     ///
-    /// Phases: answer. Returns: 0, -2 (negative `ms`), -3 (filters, log, init_worker).
+    /// Phases: wait. Returns: 0, -2 (negative `ms`), -3 (filters, log, init_worker).
     pub fn sleep(ms: i32) -> i32;
+    /// runs the calling module's export `export` (`() -> ()`) once, `delay_ms` ms from now, outside any request (`ngx.timer.at`); the run reads `arg` with `timer_arg`.
+    ///
+    /// Phases: all. Returns: 0, -2 (negative delay, unknown export, arg over 64 KiB), -3 (exiting), -14 (too many pending).
+    pub fn timer_at(
+        delay_ms: i32,
+        export: *const u8,
+        export_len: i32,
+        arg: *const u8,
+        arg_len: i32,
+    ) -> i32;
+    /// as `timer_at`, then again every `interval_ms` (> 0) until the worker exits (`ngx.timer.every`).
+    ///
+    /// Phases: all. Returns: 0, -2, -3, -14.
+    pub fn timer_every(
+        interval_ms: i32,
+        export: *const u8,
+        export_len: i32,
+        arg: *const u8,
+        arg_len: i32,
+    ) -> i32;
+    /// the argument the running timer was added with.
+    ///
+    /// Phases: timer. Returns: length.
+    pub fn timer_arg(out: *mut u8, out_cap: i32) -> i32;
+    /// timers of this worker waiting to run (`ngx.timer.pending_count`).
+    ///
+    /// Phases: all. Returns: the count.
+    pub fn timer_pending_count() -> i32;
+    /// timer runs of this worker in progress, waiting ones included (`ngx.timer.running_count`).
+    ///
+    /// Phases: all. Returns: the count.
+    pub fn timer_running_count() -> i32;
 }

@@ -59,6 +59,8 @@ pub enum Error {
     Exists,
     /// -13: no room in the shared dictionary (`no memory`).
     NoMemory,
+    /// -14: too many timers pending (`wasm_max_pending_timers`).
+    TooMany,
     /// Any other negative code (from a newer host).
     Other(i32),
 }
@@ -83,6 +85,7 @@ fn check(rc: i32) -> Result<i32> {
         status::TLS_VERIFY_FAILED => Err(Error::TlsVerifyFailed),
         status::EXISTS => Err(Error::Exists),
         status::NO_MEMORY => Err(Error::NoMemory),
+        status::TOO_MANY => Err(Error::TooMany),
         n => Err(Error::Other(n)),
     }
 }
@@ -442,6 +445,8 @@ pub enum Phase {
     BodyFilter,
     /// `log_by_wasm`
     Log,
+    /// A timer's run ([`timer::at`], [`timer::every`]).
+    Timer,
     /// A phase this SDK does not know (a newer host).
     Other,
 }
@@ -459,6 +464,7 @@ pub fn phase() -> Phase {
         b"header_filter" => Phase::HeaderFilter,
         b"body_filter" => Phase::BodyFilter,
         b"log" => Phase::Log,
+        b"timer" => Phase::Timer,
         _ => Phase::Other,
     }
 }
@@ -842,5 +848,82 @@ pub mod worker {
     pub fn exiting() -> bool {
         // SAFETY: no arguments.
         (unsafe { ffi::worker_exiting() }) == 1
+    }
+}
+
+/// Timers (`ngx.timer.*`): an export of this module run later, outside any request, in the
+/// `timer` phase. A timer's run may log, use shared dictionaries, sleep, keep a context of
+/// its own and add timers; the request API refuses ([`Error::NotAllowed`]). It runs with
+/// the `http` level's `wasm_timeout`, `wasm_fuel` and `wasm_max_memory`.
+///
+/// The export is named, not passed: it must be a `() -> ()` export of the same module (see
+/// [`crate::handler!`]), and the run reads its argument with [`arg`]. At a graceful shutdown
+/// every pending timer runs at once with [`crate::worker::exiting`] true (OpenResty's
+/// `premature`).
+///
+/// ```ignore
+/// ngx::handler!(refresh, || {
+///     let key = ngx::timer::arg();
+///     // ... fetch and store in a shared dictionary ...
+/// });
+/// ngx::handler!(on_init_worker, || {
+///     let _ = ngx::timer::every(5_000, "refresh", b"config");
+/// });
+/// ```
+pub mod timer {
+    use super::{ffi, get_bytes, len, ok, Result};
+
+    /// Runs export `export` once, `delay_ms` milliseconds from now (0: at the next turn of
+    /// nginx's event loop), with `arg` (at most 64 KiB) for [`arg`] (`ngx.timer.at`).
+    /// [`crate::Error::BadArgument`] when the module has no such `() -> ()` export,
+    /// [`crate::Error::TooMany`] past `wasm_max_pending_timers`,
+    /// [`crate::Error::NotAllowed`] once the worker is exiting.
+    pub fn at(delay_ms: u32, export: &str, arg: &[u8]) -> Result<()> {
+        let delay = i32::try_from(delay_ms).map_err(|_| crate::Error::BadArgument)?;
+        // SAFETY: pointers and lengths of live slices.
+        ok(unsafe {
+            ffi::timer_at(
+                delay,
+                export.as_ptr(),
+                len(export.as_bytes()),
+                arg.as_ptr(),
+                len(arg),
+            )
+        })
+    }
+
+    /// As [`at`], then again every `interval_ms` (> 0) until the worker exits
+    /// (`ngx.timer.every`); a run that fails does not stop the timer.
+    pub fn every(interval_ms: u32, export: &str, arg: &[u8]) -> Result<()> {
+        let interval = i32::try_from(interval_ms).map_err(|_| crate::Error::BadArgument)?;
+        // SAFETY: pointers and lengths of live slices.
+        ok(unsafe {
+            ffi::timer_every(
+                interval,
+                export.as_ptr(),
+                len(export.as_bytes()),
+                arg.as_ptr(),
+                len(arg),
+            )
+        })
+    }
+
+    /// The argument the running timer was added with (empty outside a timer).
+    pub fn arg() -> Vec<u8> {
+        // SAFETY: the getter convention over a buffer this function owns.
+        get_bytes(|p, c| unsafe { ffi::timer_arg(p, c) }).unwrap_or_default()
+    }
+
+    /// Timers of this worker waiting to run (`ngx.timer.pending_count`).
+    pub fn pending_count() -> u32 {
+        // SAFETY: no arguments.
+        unsafe { ffi::timer_pending_count() }.max(0) as u32
+    }
+
+    /// Timer runs of this worker in progress, waiting ones included
+    /// (`ngx.timer.running_count`).
+    pub fn running_count() -> u32 {
+        // SAFETY: no arguments.
+        unsafe { ffi::timer_running_count() }.max(0) as u32
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod limits;
 pub mod shdict;
+pub mod timer;
 pub mod tls;
 
 use std::ffi::{c_char, c_void, OsStr};
@@ -36,7 +37,7 @@ pub struct MainConf {
     pub registry: Registry,
     /// Failure logging and backoff per module, made once the modules are loaded.
     pub supervisors: Option<Supervisors>,
-    used: [bool; 8],
+    used: [bool; 9],
     /// `init_worker_by_wasm`
     pub init_worker: Option<Handler>,
     /// `wasm_rewrite_no_postpone on`: run rewrite handlers where nginx put them, not last.
@@ -62,6 +63,12 @@ pub struct MainConf {
     pub variables: VariableCache,
     /// `wasm_shared_dict` zones.
     pub shared_dicts: crate::shdict::Zones,
+    /// `wasm_max_pending_timers`, if set.
+    pub max_pending_timers: Option<u32>,
+    /// `wasm_max_running_timers`, if set.
+    pub max_running_timers: Option<u32>,
+    /// The `http` level's socket settings, for timers' sockets; set at postconfiguration.
+    pub timer_sockets: Option<crate::request::socket::HttpLevel>,
 }
 
 /// The default of `wasm_instance_queue_timeout`, in milliseconds.
@@ -72,6 +79,18 @@ impl MainConf {
     pub fn instance_queue_timeout(&self) -> u64 {
         self.instance_queue_timeout
             .unwrap_or(DEFAULT_INSTANCE_QUEUE_TIMEOUT_MS)
+    }
+
+    /// `wasm_max_pending_timers` (default 1024).
+    pub fn max_pending_timers(&self) -> u32 {
+        self.max_pending_timers
+            .unwrap_or(timer::DEFAULT_MAX_PENDING)
+    }
+
+    /// `wasm_max_running_timers` (default 256).
+    pub fn max_running_timers(&self) -> u32 {
+        self.max_running_timers
+            .unwrap_or(timer::DEFAULT_MAX_RUNNING)
     }
 
     /// True when some directive configures a handler for `phase`.
@@ -116,6 +135,22 @@ pub struct LocConf {
 }
 
 impl LocConf {
+    /// The socket defaults this configuration gives (`wasm_socket_*`; nginx's where it
+    /// sets none).
+    pub fn socket_defaults(&self) -> crate::request::socket::Defaults {
+        let nginx = crate::request::socket::Defaults::NGINX;
+        let t = self.socket_timeouts;
+        crate::request::socket::Defaults {
+            connect: t[0].unwrap_or(nginx.connect),
+            send: t[1].unwrap_or(nginx.send),
+            read: t[2].unwrap_or(nginx.read),
+            tls: crate::request::tls::TlsConf {
+                ctx: self.ssl_trusted_certificate,
+                depth: self.ssl_verify_depth.unwrap_or(nginx.tls.depth),
+            },
+        }
+    }
+
     /// The handler configured for a location-level `phase`.
     pub fn handler(&self, phase: Phase) -> Option<&Handler> {
         match phase {
@@ -125,7 +160,7 @@ impl LocConf {
             Phase::HeaderFilter => self.header_filter.as_ref(),
             Phase::BodyFilter => self.body_filter.as_ref(),
             Phase::Log => self.log.as_ref(),
-            Phase::InitWorker | Phase::ServerRewrite => None,
+            Phase::InitWorker | Phase::ServerRewrite | Phase::Timer => None,
         }
     }
 
@@ -137,7 +172,7 @@ impl LocConf {
             Phase::HeaderFilter => &mut self.header_filter,
             Phase::BodyFilter => &mut self.body_filter,
             Phase::Log => &mut self.log,
-            Phase::InitWorker | Phase::ServerRewrite => return None,
+            Phase::InitWorker | Phase::ServerRewrite | Phase::Timer => return None,
         })
     }
 }

@@ -22,7 +22,7 @@ use std::ptr;
 use engine_api::request::HeaderVisitor;
 use engine_api::{
     BodySource, CtxStore, Finish, HostRequest, LogLevel, Phase, RequestError, ShdictAnswer,
-    ShdictOp, SocketOp, SocketStep, SubrequestSpec,
+    ShdictOp, SocketOp, SocketStep, SubrequestSpec, TimerCounts, TimerSpec,
 };
 use ngx::core::Status;
 use ngx::ffi::{
@@ -470,21 +470,10 @@ impl HostRequest for NgxRequest<'_> {
     }
 
     fn socket_start(&mut self, op: SocketOp<'_>) -> Result<SocketStep, RequestError> {
-        let lcf = HttpWasmModule::location_conf(self.r);
-        let t = lcf.map_or([None; 3], |l| l.socket_timeouts);
-        let d = socket::DEFAULT_TIMEOUT_MS;
-        let defaults = socket::Defaults {
-            connect: t[0].unwrap_or(d),
-            send: t[1].unwrap_or(d),
-            read: t[2].unwrap_or(d),
-            tls: tls::TlsConf {
-                ctx: lcf.and_then(|l| l.ssl_trusted_certificate),
-                depth: lcf
-                    .and_then(|l| l.ssl_verify_depth)
-                    .unwrap_or(tls::DEFAULT_VERIFY_DEPTH),
-            },
-        };
-        socket::start(self.r, op, defaults)
+        let defaults = HttpWasmModule::location_conf(self.r)
+            .map_or(socket::Defaults::NGINX, |l| l.socket_defaults());
+        let owner = socket::Owner::request(self.r);
+        socket::start(socket::sockets(self.r)?, owner, op, defaults)
     }
 
     fn shdict(&mut self, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {
@@ -492,16 +481,24 @@ impl HostRequest for NgxRequest<'_> {
         crate::shdict::run(&mcf.shared_dicts, op)
     }
 
+    fn timer_add(&mut self, spec: TimerSpec<'_>) -> Result<(), RequestError> {
+        timer_hooks().map_or(Err(RequestError::NotAllowed), |h| (h.add)(spec))
+    }
+
+    fn timer_counts(&self) -> TimerCounts {
+        timer_hooks().map_or_else(TimerCounts::default, |h| (h.counts)())
+    }
+
     fn socket_result(&mut self) -> i32 {
-        socket::result(self.r)
+        socket::sockets(self.r).map_or(engine_api::abi::status::INTERNAL, socket::result)
     }
 
     fn socket_received(&self, id: usize) -> Option<&[u8]> {
-        socket::received(self.r, id)
+        socket::received(socket::sockets_ref(self.r)?, id)
     }
 
     fn socket_close(&mut self, id: usize) -> Result<(), RequestError> {
-        socket::close(self.r, id)
+        socket::close(socket::sockets(self.r)?, id)
     }
 
     fn socket_keepalive(
@@ -510,11 +507,11 @@ impl HostRequest for NgxRequest<'_> {
         timeout_ms: Option<u32>,
         pool_size: Option<u32>,
     ) -> Result<(), RequestError> {
-        socket::keepalive(self.r, id, timeout_ms, pool_size)
+        socket::keepalive(socket::sockets(self.r)?, id, timeout_ms, pool_size)
     }
 
     fn socket_reused(&self, id: usize) -> Option<u32> {
-        socket::reused(self.r, id)
+        socket::reused(socket::sockets_ref(self.r)?, id)
     }
 
     fn add_subrequest(&mut self, spec: &SubrequestSpec<'_>) -> Result<usize, RequestError> {
@@ -579,6 +576,29 @@ impl HostRequest for NgxRequest<'_> {
     }
 }
 
+/// How the request API reaches this worker's timers (`crate::timer`, which runs calls and
+/// so depends on this module, not the other way round): set when the worker starts.
+#[derive(Clone, Copy)]
+pub struct TimerHooks {
+    /// Adds a timer for the calling module.
+    pub add: fn(TimerSpec<'_>) -> Result<(), RequestError>,
+    /// The worker's pending and running timers.
+    pub counts: fn() -> TimerCounts,
+}
+
+thread_local! {
+    static TIMER_HOOKS: std::cell::Cell<Option<TimerHooks>> = const { std::cell::Cell::new(None) };
+}
+
+/// Connects the request API to the timers (worker start).
+pub fn set_timer_hooks(hooks: TimerHooks) {
+    TIMER_HOOKS.with(|h| h.set(Some(hooks)));
+}
+
+fn timer_hooks() -> Option<TimerHooks> {
+    TIMER_HOOKS.with(std::cell::Cell::get)
+}
+
 /// The host of an `init_worker_by_wasm` call: no request, so only logging, time, the phase
 /// name and the shared dictionaries are available (the ABI refuses the rest in this phase).
 pub struct InitWorker<'z> {
@@ -626,5 +646,13 @@ impl HostRequest for InitWorker<'_> {
 
     fn shdict(&mut self, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {
         crate::shdict::run(self.dicts, op)
+    }
+
+    fn timer_add(&mut self, spec: TimerSpec<'_>) -> Result<(), RequestError> {
+        timer_hooks().map_or(Err(RequestError::NotAllowed), |h| (h.add)(spec))
+    }
+
+    fn timer_counts(&self) -> TimerCounts {
+        timer_hooks().map_or_else(TimerCounts::default, |h| (h.counts)())
     }
 }

@@ -1,11 +1,12 @@
-//! TCP sockets of a request (`sock_*`), on nginx's event loop: `ngx_event_connect_peer`,
+//! TCP sockets of a call (`sock_*`), on nginx's event loop: `ngx_event_connect_peer`,
 //! the connection's own `recv`/`send`, nginx timers for the timeouts and nginx's resolver
 //! for names; idle connections wait in this worker's keepalive pool.
 //!
 //! An operation runs as far as it can at once; if it must wait, the socket keeps it and
-//! the connection's events carry it on. When it ends, the call waiting for it (registered
-//! by `crate::suspend` as the context's `on_socket`) is woken. The request owns its
-//! sockets: those still open when it ends are closed with its context.
+//! the connection's events carry it on. When it ends, its [`Owner`] wakes the call waiting
+//! for it: for a request, the context's `on_socket` (registered by `crate::suspend`); for
+//! a timer's run, `crate::timer`. The owner keeps the sockets ([`Sockets`]): those still
+//! open when the request or the run ends are closed with it.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -22,10 +23,10 @@ use ngx::ffi::{
     getsockopt, ngx_add_timer, ngx_close_connection, ngx_connection_log_error_e_NGX_ERROR_ERR,
     ngx_connection_t, ngx_cycle, ngx_del_timer, ngx_destroy_pool, ngx_event_connect_peer,
     ngx_event_get_peer, ngx_event_t, ngx_handle_read_event, ngx_handle_write_event,
-    ngx_http_request_t, ngx_http_run_posted_requests, ngx_msec_t, ngx_peer_connection_t,
-    ngx_resolve_name, ngx_resolve_name_done, ngx_resolve_start, ngx_resolver_ctx_t, ngx_str_t,
-    sockaddr, sockaddr_in, sockaddr_in6, sockaddr_un, socklen_t, AF_INET, AF_INET6, AF_UNIX,
-    NGX_AGAIN, SOL_SOCKET, SO_ERROR,
+    ngx_http_request_t, ngx_http_run_posted_requests, ngx_log_t, ngx_msec_t, ngx_peer_connection_t,
+    ngx_resolve_name, ngx_resolve_name_done, ngx_resolve_start, ngx_resolver_ctx_t, ngx_resolver_t,
+    ngx_str_t, sockaddr, sockaddr_in, sockaddr_in6, sockaddr_un, socklen_t, AF_INET, AF_INET6,
+    AF_UNIX, NGX_AGAIN, SOL_SOCKET, SO_ERROR,
 };
 use ngx::http::{HttpModuleLocationConf, NgxHttpCoreModule};
 
@@ -60,6 +61,89 @@ pub struct Defaults {
     pub tls: tls::TlsConf,
 }
 
+/// The `http` level's socket settings and resolver: what a timer's sockets use (a timer
+/// has no location). Made at postconfiguration.
+#[derive(Clone, Copy)]
+pub struct HttpLevel {
+    /// The `http` block's `wasm_socket_*` settings.
+    pub defaults: Defaults,
+    /// The `http` block's `resolver` (null: none) and `resolver_timeout`.
+    pub resolver: *mut ngx_resolver_t,
+    /// `resolver_timeout`, in milliseconds.
+    pub resolver_timeout: ngx_msec_t,
+}
+
+impl Defaults {
+    /// The defaults where no directive sets them: 60 s each, no trusted certificate,
+    /// verify depth 1 (OpenResty's).
+    pub const NGINX: Defaults = Defaults {
+        connect: DEFAULT_TIMEOUT_MS,
+        send: DEFAULT_TIMEOUT_MS,
+        read: DEFAULT_TIMEOUT_MS,
+        tls: tls::TlsConf {
+            ctx: None,
+            depth: tls::DEFAULT_VERIFY_DEPTH,
+        },
+    };
+}
+
+/// Who a socket works for: the request, or the timer run, whose call uses it.
+#[derive(Clone, Copy)]
+pub struct Owner {
+    /// The log of its lines (and of nginx's, for the connection).
+    pub log: *mut ngx_log_t,
+    /// The resolver for names (the location's; null for none) and its timeout.
+    pub resolver: *mut ngx_resolver_t,
+    /// `resolver_timeout`, in milliseconds.
+    pub resolver_timeout: ngx_msec_t,
+    /// Wakes the call waiting for an operation that ended, with `data`.
+    ///
+    /// # Safety
+    /// Called from an event handler with `data`, which the owner keeps valid while any of
+    /// its sockets lives; it may end the owner and free every socket of it.
+    pub wake: unsafe fn(*mut c_void),
+    /// `wake`'s argument.
+    pub data: *mut c_void,
+}
+
+impl Owner {
+    /// The owner of `r`'s sockets: woken through its context, resolving with its
+    /// location's resolver.
+    pub fn request(r: &mut ngx_http_request_t) -> Owner {
+        let (resolver, resolver_timeout) = NgxHttpCoreModule::location_conf(r)
+            .map_or((ptr::null_mut(), 0), |clcf| {
+                (clcf.resolver, clcf.resolver_timeout)
+            });
+        Owner {
+            // SAFETY: a live request has its connection.
+            log: unsafe { (*r.connection).log },
+            resolver,
+            resolver_timeout,
+            wake: wake_request,
+            data: ptr::from_mut(r).cast(),
+        }
+    }
+}
+
+/// Wakes the call of the request at `data` that waits for a socket.
+///
+/// # Safety
+/// `data` is a live request (its sockets live in its context).
+unsafe fn wake_request(data: *mut c_void) {
+    let r = data.cast::<ngx_http_request_t>();
+    // SAFETY: the caller's contract.
+    let c = unsafe { (*r).connection };
+    // SAFETY: as above.
+    let wake = ctx::get(unsafe { &*r }).and_then(|mut cx| unsafe { cx.as_mut() }.on_socket.take());
+    if let Some(wake) = wake {
+        // SAFETY: as above.
+        wake(unsafe { &mut *r });
+    }
+    // SAFETY: the client connection outlives its requests' handlers (nginx marks it
+    // destroyed, and this returns at once then).
+    unsafe { ngx_http_run_posted_requests(c) };
+}
+
 /// What a socket is doing.
 enum Op {
     Idle,
@@ -79,10 +163,10 @@ enum Wanted {
     Pattern(Vec<u8>, usize),
 }
 
-/// One TCP connection of a request.
+/// One TCP connection of a call.
 struct Socket {
     id: usize,
-    request: *mut ngx_http_request_t,
+    owner: Owner,
     conn: *mut ngx_connection_t,
     peer: Box<ngx_peer_connection_t>,
     /// The peer's address (`sockaddr_*` bytes) and its name for nginx's log lines.
@@ -139,7 +223,7 @@ impl Socket {
     ///
     /// # Safety
     /// Must be the last thing done with `self` by an event handler: waking the call may
-    /// end the request and free this socket.
+    /// end the request (or the run) and free this socket.
     unsafe fn finish(&mut self, rc: i32) {
         self.op = Op::Idle;
         self.stop_timers();
@@ -147,19 +231,10 @@ impl Socket {
         if self.starting {
             return;
         }
-        let r = self.request;
-        // SAFETY: a socket lives in its request's context, so the request is alive.
-        let c = unsafe { (*r).connection };
-        // SAFETY: as above.
-        let wake =
-            ctx::get(unsafe { &*r }).and_then(|mut cx| unsafe { cx.as_mut() }.on_socket.take());
-        if let Some(wake) = wake {
-            // SAFETY: as above.
-            wake(unsafe { &mut *r });
-        }
-        // SAFETY: the client connection outlives its requests' handlers (nginx marks it
-        // destroyed, and this returns at once then).
-        unsafe { ngx_http_run_posted_requests(c) };
+        let Owner { wake, data, .. } = self.owner;
+        // SAFETY: the owner keeps its sockets, so `data` is alive; nothing of `self` is
+        // used after this.
+        unsafe { wake(data) };
     }
 
     fn stop_timers(&mut self) {
@@ -188,9 +263,9 @@ impl Socket {
     /// Wires an open connection to this socket's handlers and log.
     fn adopt(&mut self, c: *mut ngx_connection_t) {
         self.conn = c;
-        // SAFETY: the request is alive (see `finish`); c is an open connection.
+        // SAFETY: c is an open connection.
         unsafe {
-            let log = (*(*self.request).connection).log;
+            let log = self.owner.log;
             (*c).data = ptr::from_mut(self).cast();
             (*c).log = log;
             if !(*c).pool.is_null() {
@@ -213,8 +288,7 @@ impl Socket {
         self.name.data = self.name_text.as_mut_ptr();
         pc.name = &mut *self.name;
         pc.get = Some(ngx_event_get_peer);
-        // SAFETY: the request is alive (see `finish`).
-        pc.log = unsafe { (*(*self.request).connection).log };
+        pc.log = self.owner.log;
         pc.set_log_error(ngx_connection_log_error_e_NGX_ERROR_ERR);
         // SAFETY: pc is filled in; nginx opens a non-blocking socket and starts connecting.
         let rc = unsafe { ngx_event_connect_peer(pc) };
@@ -438,16 +512,14 @@ impl Socket {
         }
     }
 
-    /// Starts resolving `host` with the location's resolver.
+    /// Starts resolving `host` with the owner's resolver.
     fn resolve(&mut self, host: &[u8]) {
-        // SAFETY: the request is alive (see `finish`).
-        let r = unsafe { &*self.request };
-        let Some(clcf) = NgxHttpCoreModule::location_conf(r) else {
+        if self.owner.resolver.is_null() {
             // SAFETY: last use.
             return unsafe { self.finish(status::RESOLVE_FAILED) };
-        };
+        }
         // SAFETY: the location's resolver (nginx makes one without servers by default).
-        let rctx = unsafe { ngx_resolve_start(clcf.resolver, ptr::null_mut()) };
+        let rctx = unsafe { ngx_resolve_start(self.owner.resolver, ptr::null_mut()) };
         // NGX_NO_RESOLVER is (void *) -1: no `resolver` directive applies here.
         if rctx.is_null() || rctx as isize == -1 {
             // SAFETY: last use.
@@ -465,7 +537,7 @@ impl Socket {
             };
             (*rctx).handler = Some(on_resolved);
             (*rctx).data = ptr::from_mut(self).cast();
-            (*rctx).timeout = clcf.resolver_timeout;
+            (*rctx).timeout = self.owner.resolver_timeout;
             if ngx_resolve_name(rctx) != Status::NGX_OK.0 {
                 self.resolving = ptr::null_mut();
                 self.finish(status::RESOLVE_FAILED);
@@ -589,15 +661,16 @@ unsafe extern "C" fn on_event(ev: *mut ngx_event_t) {
     }
 }
 
-/// The sockets of one request, kept in its context.
+/// The sockets of one request (kept in its context) or one timer run.
 #[derive(Default)]
-struct Sockets {
+pub struct Sockets {
     slots: Vec<Option<Box<Socket>>>,
     /// The socket whose operation the call waits for.
     waiting: Option<usize>,
 }
 
-fn sockets(r: &mut ngx_http_request_t) -> Result<&mut Sockets, RequestError> {
+/// The sockets of `r`, made on first use.
+pub fn sockets(r: &mut ngx_http_request_t) -> Result<&mut Sockets, RequestError> {
     let mut c = ctx::get_or_create(r).ok_or(RequestError::Internal)?;
     // SAFETY: the context lives as long as the request; nothing else holds it now.
     let c = unsafe { c.as_mut() };
@@ -607,7 +680,8 @@ fn sockets(r: &mut ngx_http_request_t) -> Result<&mut Sockets, RequestError> {
     any.downcast_mut::<Sockets>().ok_or(RequestError::Internal)
 }
 
-fn sockets_ref(r: &ngx_http_request_t) -> Option<&Sockets> {
+/// The sockets of `r`, if it has any.
+pub fn sockets_ref(r: &ngx_http_request_t) -> Option<&Sockets> {
     let c = ctx::get(r)?;
     // SAFETY: as in `sockets`.
     unsafe { c.as_ref() }
@@ -670,10 +744,10 @@ fn bytes_of<T>(v: &T) -> &[u8] {
     unsafe { std::slice::from_raw_parts(ptr::from_ref(v).cast::<u8>(), size_of::<T>()) }
 }
 
-fn new_socket(r: *mut ngx_http_request_t, id: usize, key: Vec<u8>, port: u16) -> Box<Socket> {
+fn new_socket(owner: Owner, id: usize, key: Vec<u8>, port: u16) -> Box<Socket> {
     Box::new(Socket {
         id,
-        request: r,
+        owner,
         conn: ptr::null_mut(),
         // SAFETY: an all-zero peer connection is nginx's own initial state (ngx_pcalloc).
         peer: Box::new(unsafe { std::mem::zeroed() }),
@@ -699,14 +773,13 @@ fn new_socket(r: *mut ngx_http_request_t, id: usize, key: Vec<u8>, port: u16) ->
     })
 }
 
-/// Starts `op` for `r`; `defaults` are the location's timeouts.
+/// Starts `op` on `owner`'s sockets; `defaults` are the location's timeouts.
 pub fn start(
-    r: &mut ngx_http_request_t,
+    socks: &mut Sockets,
+    owner: Owner,
     op: SocketOp<'_>,
     defaults: Defaults,
 ) -> Result<SocketStep, RequestError> {
-    let rp = ptr::from_mut(r);
-    let socks = sockets(r)?;
     let id = match op {
         SocketOp::Connect {
             host,
@@ -729,7 +802,7 @@ pub fn start(
             } else {
                 [host, b":", port.to_string().as_bytes()].concat()
             };
-            let mut s = new_socket(rp, id, key, port);
+            let mut s = new_socket(owner, id, key, port);
             s.timeout = timeout_ms.unwrap_or(defaults.connect);
             s.starting = true;
             if let Some((c, reused)) = pool::take(&s.key) {
@@ -843,10 +916,7 @@ fn live_or_buffered(socks: &mut Sockets, id: usize) -> Result<&mut Socket, Reque
 }
 
 /// The result of the operation the call waited for.
-pub fn result(r: &mut ngx_http_request_t) -> i32 {
-    let Ok(socks) = sockets(r) else {
-        return status::INTERNAL;
-    };
+pub fn result(socks: &mut Sockets) -> i32 {
     let Some(id) = socks.waiting.take() else {
         return status::INTERNAL;
     };
@@ -861,19 +931,18 @@ pub fn result(r: &mut ngx_http_request_t) -> i32 {
 }
 
 /// The last piece socket `id` received.
-pub fn received(r: &ngx_http_request_t, id: usize) -> Option<&[u8]> {
-    let s = sockets_ref(r)?.slots.get(id)?.as_deref()?;
+pub fn received(socks: &Sockets, id: usize) -> Option<&[u8]> {
+    let s = socks.slots.get(id)?.as_deref()?;
     Some(&s.piece)
 }
 
 /// How many times socket `id`'s connection came from the pool.
-pub fn reused(r: &ngx_http_request_t, id: usize) -> Option<u32> {
-    Some(sockets_ref(r)?.slots.get(id)?.as_deref()?.reused)
+pub fn reused(socks: &Sockets, id: usize) -> Option<u32> {
+    Some(socks.slots.get(id)?.as_deref()?.reused)
 }
 
 /// Closes socket `id`.
-pub fn close(r: &mut ngx_http_request_t, id: usize) -> Result<(), RequestError> {
-    let socks = sockets(r)?;
+pub fn close(socks: &mut Sockets, id: usize) -> Result<(), RequestError> {
     match socks.slots.get_mut(id) {
         Some(slot @ Some(_)) => {
             if slot.as_ref().is_some_and(|s| !matches!(s.op, Op::Idle)) {
@@ -888,12 +957,11 @@ pub fn close(r: &mut ngx_http_request_t, id: usize) -> Result<(), RequestError> 
 
 /// Puts socket `id`'s connection into the keepalive pool.
 pub fn keepalive(
-    r: &mut ngx_http_request_t,
+    socks: &mut Sockets,
     id: usize,
     timeout_ms: Option<u32>,
     size: Option<u32>,
 ) -> Result<(), RequestError> {
-    let socks = sockets(r)?;
     let slot = socks.slots.get_mut(id).ok_or(RequestError::NotFound)?;
     let Some(s) = slot.as_deref_mut() else {
         return Err(RequestError::NotFound);

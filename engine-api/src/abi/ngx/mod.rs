@@ -2,7 +2,8 @@
 //!
 //! Every parameter and every result is an `i32`; pointers are offsets into the guest's
 //! exported memory named `memory`. Each function returns a status ([`status`]) or, for
-//! getters, a length. Functions that wait (`sleep`, `req_read_body`, `subreq_wait`, `sock_*`) suspend the call (see [`crate::wait`]). A pointer or length outside the guest's memory is not a status: it
+//! getters, a length. Functions that wait (`sleep`, `req_read_body`, `subreq_wait`, `sock_*`) suspend the call (see
+//! [`crate::wait`]). A pointer or length outside the guest's memory is not a status: it
 //! stops the guest with a trap. One file per API group, as lua-nginx-module has one source
 //! file per group.
 
@@ -20,6 +21,7 @@ mod shdict;
 mod sleep;
 mod socket;
 mod subrequest;
+mod timer;
 mod variables;
 
 use super::{host_abi, status, Args, HostAbi, HostCall};
@@ -82,9 +84,9 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     body_chunk_set(data_ptr: i32, data_len: i32) -> i32 [BODY_FILTER] => status body_filter::set;
     body_chunk_is_last() -> i32 [BODY_FILTER] => status body_filter::is_last;
     // per-request context (ctx.rs)
-    ctx_get(key_ptr: i32, key_len: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status ctx::get;
-    ctx_set(key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32) -> i32 [REQUEST] => status ctx::set;
-    ctx_delete(key_ptr: i32, key_len: i32) -> i32 [REQUEST] => status ctx::delete;
+    ctx_get(key_ptr: i32, key_len: i32, out_ptr: i32, out_cap: i32) -> i32 [CALL] => status ctx::get;
+    ctx_set(key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32) -> i32 [CALL] => status ctx::set;
+    ctx_delete(key_ptr: i32, key_len: i32) -> i32 [CALL] => status ctx::delete;
     // subrequests (subrequest.rs)
     subreq_add(method_ptr: i32, method_len: i32, uri_ptr: i32, uri_len: i32, args_ptr: i32, args_len: i32, body_ptr: i32, body_len: i32, options: i32) -> i32 [BEFORE_CONTENT_END] => status subrequest::add;
     subreq_wait() -> i32 [BEFORE_CONTENT_END] => suspending subrequest::wait, subrequest::waited;
@@ -94,15 +96,15 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     subreq_headers(id: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status subrequest::get_headers;
     subreq_body(id: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status subrequest::get_body;
     // TCP sockets (socket.rs)
-    sock_connect(host_ptr: i32, host_len: i32, port: i32, timeout_ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::connect, socket::finished;
-    sock_sslhandshake(id: i32, name_ptr: i32, name_len: i32, flags: i32, timeout_ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::handshake, socket::finished;
-    sock_send(id: i32, data_ptr: i32, data_len: i32, timeout_ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::send, socket::finished;
-    sock_receive(id: i32, mode: i32, n: i32, timeout_ms: i32, out_ptr: i32, out_cap: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::receive, socket::received_after_wait;
-    sock_receive_until(id: i32, pattern_ptr: i32, pattern_len: i32, max: i32, timeout_ms: i32, out_ptr: i32, out_cap: i32) -> i32 [BEFORE_CONTENT_END] => suspending socket::receive_until, socket::received_until_after_wait;
-    sock_received(id: i32, out_ptr: i32, out_cap: i32) -> i32 [REQUEST] => status socket::received;
-    sock_close(id: i32) -> i32 [REQUEST] => status socket::close;
-    sock_setkeepalive(id: i32, timeout_ms: i32, pool_size: i32) -> i32 [REQUEST] => status socket::set_keepalive;
-    sock_reused(id: i32) -> i32 [REQUEST] => status socket::reused;
+    sock_connect(host_ptr: i32, host_len: i32, port: i32, timeout_ms: i32) -> i32 [WAIT] => suspending socket::connect, socket::finished;
+    sock_sslhandshake(id: i32, name_ptr: i32, name_len: i32, flags: i32, timeout_ms: i32) -> i32 [WAIT] => suspending socket::handshake, socket::finished;
+    sock_send(id: i32, data_ptr: i32, data_len: i32, timeout_ms: i32) -> i32 [WAIT] => suspending socket::send, socket::finished;
+    sock_receive(id: i32, mode: i32, n: i32, timeout_ms: i32, out_ptr: i32, out_cap: i32) -> i32 [WAIT] => suspending socket::receive, socket::received_after_wait;
+    sock_receive_until(id: i32, pattern_ptr: i32, pattern_len: i32, max: i32, timeout_ms: i32, out_ptr: i32, out_cap: i32) -> i32 [WAIT] => suspending socket::receive_until, socket::received_until_after_wait;
+    sock_received(id: i32, out_ptr: i32, out_cap: i32) -> i32 [CALL] => status socket::received;
+    sock_close(id: i32) -> i32 [CALL] => status socket::close;
+    sock_setkeepalive(id: i32, timeout_ms: i32, pool_size: i32) -> i32 [CALL] => status socket::set_keepalive;
+    sock_reused(id: i32) -> i32 [CALL] => status socket::reused;
     shdict_get(dict_ptr: i32, dict_len: i32, key_ptr: i32, key_len: i32, out_ptr: i32, out_cap: i32, meta_ptr: i32) -> i32 [ALL] => status shdict::get;
     shdict_get_stale(dict_ptr: i32, dict_len: i32, key_ptr: i32, key_len: i32, out_ptr: i32, out_cap: i32, meta_ptr: i32) -> i32 [ALL] => status shdict::get_stale;
     shdict_get_keys(dict_ptr: i32, dict_len: i32, max: i32, out_ptr: i32, out_cap: i32) -> i32 [ALL] => status shdict::get_keys;
@@ -121,7 +123,13 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     shdict_capacity(dict_ptr: i32, dict_len: i32, out_ptr: i32) -> i32 [ALL] => status shdict::capacity;
     shdict_free_space(dict_ptr: i32, dict_len: i32, out_ptr: i32) -> i32 [ALL] => status shdict::free_space;
     // waiting (sleep.rs)
-    sleep(ms: i32) -> i32 [BEFORE_CONTENT_END] => suspending sleep::start, sleep::finish;
+    sleep(ms: i32) -> i32 [WAIT] => suspending sleep::start, sleep::finish;
+    // timers (timer.rs)
+    timer_at(delay_ms: i32, export_ptr: i32, export_len: i32, arg_ptr: i32, arg_len: i32) -> i32 [ALL] => status timer::at;
+    timer_every(interval_ms: i32, export_ptr: i32, export_len: i32, arg_ptr: i32, arg_len: i32) -> i32 [ALL] => status timer::every;
+    timer_arg(out_ptr: i32, out_cap: i32) -> i32 [TIMER] => status timer::arg;
+    timer_pending_count() -> i32 [ALL] => status timer::pending_count;
+    timer_running_count() -> i32 [ALL] => status timer::running_count;
 });
 
 /// Maps a [`RequestError`] to its status code.

@@ -38,6 +38,10 @@ pub(crate) struct MockRequest {
     pub queued: Vec<Queued>,
     /// The last batch's answers: status, headers, body, truncated.
     pub answers: Vec<Answer>,
+    /// Timers added: delay, every, export, argument.
+    pub timers: Vec<(u32, bool, Vec<u8>, Vec<u8>)>,
+    /// The argument of the timer the call runs for.
+    pub timer_arg: Option<Vec<u8>>,
 }
 
 impl Default for MockRequest {
@@ -64,6 +68,8 @@ impl Default for MockRequest {
             queued: vec![],
             answers: vec![],
             sent: false,
+            timers: vec![],
+            timer_arg: None,
         }
     }
 }
@@ -76,6 +82,33 @@ fn set_in(list: &mut Vec<(Vec<u8>, Vec<u8>)>, name: &[u8], value: &[u8]) {
 }
 
 impl HostRequest for MockRequest {
+    fn timer_add(&mut self, spec: crate::request::TimerSpec<'_>) -> Result<(), RequestError> {
+        if spec.export == b"missing" {
+            return Err(RequestError::BadArgument);
+        }
+        if self.timers.len() >= 2 {
+            return Err(RequestError::TooMany);
+        }
+        self.timers.push((
+            spec.delay_ms,
+            spec.every,
+            spec.export.to_vec(),
+            spec.arg.to_vec(),
+        ));
+        Ok(())
+    }
+
+    fn timer_counts(&self) -> crate::request::TimerCounts {
+        crate::request::TimerCounts {
+            pending: self.timers.len() as u32,
+            running: u32::from(self.timer_arg.is_some()),
+        }
+    }
+
+    fn timer_arg(&self) -> Option<&[u8]> {
+        self.timer_arg.as_deref()
+    }
+
     fn phase(&self) -> Phase {
         self.phase
     }
@@ -1189,4 +1222,67 @@ fn shdict_arguments_are_checked_before_the_host_sees_them() {
         Ok(-3),
         "init_worker may use dictionaries (the mock host has none)"
     );
+}
+
+#[test]
+fn timers_are_checked_then_handed_to_the_host() {
+    let mut mem = vec![0u8; 256];
+    let at = layout(&mut mem, &[b"tick", b"payload", b"missing"]);
+    let (e, a, m) = (at[0], at[1], at[2]);
+    let mut req = MockRequest::default();
+    let add = |mem: &mut [u8], req: &mut MockRequest, f: &str, delay: i32, e: (i32, i32)| {
+        call(f, mem, req, &[delay, e.0, e.1, a.0, a.1])
+    };
+    assert_eq!(
+        add(&mut mem, &mut req, "timer_at", -1, e),
+        Ok(-2),
+        "negative delay"
+    );
+    assert_eq!(
+        add(&mut mem, &mut req, "timer_at", 0, (e.0, 0)),
+        Ok(-2),
+        "no export"
+    );
+    assert_eq!(
+        add(&mut mem, &mut req, "timer_every", 0, e),
+        Ok(-2),
+        "interval 0"
+    );
+    assert_eq!(
+        add(&mut mem, &mut req, "timer_at", 0, m),
+        Ok(-2),
+        "unknown export"
+    );
+    assert!(
+        call("timer_at", &mut mem, &mut req, &[0, e.0, e.1, 250, 16]).is_err(),
+        "an argument past the end of memory"
+    );
+    assert!(req.timers.is_empty());
+    assert_eq!(add(&mut mem, &mut req, "timer_at", 5, e), Ok(0));
+    assert_eq!(add(&mut mem, &mut req, "timer_every", 7, e), Ok(0));
+    assert_eq!(
+        add(&mut mem, &mut req, "timer_at", 0, e),
+        Ok(-14),
+        "too many"
+    );
+    assert_eq!(
+        req.timers,
+        vec![
+            (5, false, b"tick".to_vec(), b"payload".to_vec()),
+            (7, true, b"tick".to_vec(), b"payload".to_vec()),
+        ]
+    );
+    assert_eq!(call("timer_pending_count", &mut mem, &mut req, &[]), Ok(2));
+    assert_eq!(call("timer_running_count", &mut mem, &mut req, &[]), Ok(0));
+    // timer_arg only in a timer's run.
+    assert_eq!(call("timer_arg", &mut mem, &mut req, &[200, 16]), Ok(-3));
+    req.phase = Phase::Timer;
+    req.timer_arg = Some(b"abc".to_vec());
+    assert_eq!(call("timer_arg", &mut mem, &mut req, &[200, 16]), Ok(3));
+    assert_eq!(&mem[200..203], b"abc");
+    assert_eq!(call("timer_running_count", &mut mem, &mut req, &[]), Ok(1));
+    // A timer may wait, but not answer a request.
+    assert_eq!(call("sleep", &mut mem, &mut req, &[1]), Ok(SUSPENDED));
+    assert_eq!(call("resp_say", &mut mem, &mut req, &[e.0, e.1]), Ok(-3));
+    assert_eq!(call("req_get_uri", &mut mem, &mut req, &[200, 16]), Ok(-3));
 }
