@@ -321,3 +321,35 @@ get dicts empty -> Ok("", flags 0)
 big dicts large 1048576 -> Ok(false)
 get dicts large -> Ok(1048576 bytes, flags 0)
 big dicts huge 8388608 -> Err(NoMemory)
+
+
+
+=== TEST 14: a store over a value of the same size replaces its bytes, kind, flags and time to live (stored in place)
+--- http_config
+    wasm_shared_dict dicts 1m;
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/shdict.wasm run;
+    }
+--- request
+GET /t
+--- more_headers
+X-Dict: flags dicts a xy 3|set dicts a zz 60000|get dicts a|ttl dicts a|set dicts a ww|get dicts a|ttl dicts a|num dicts n 1.5|int dicts n 7|get dicts n|set dicts e v 100|sleep 250|add dicts e w|get dicts e|ttl dicts e
+--- response_body
+flags dicts a xy 3 -> Ok(false)
+set dicts a zz 60000 -> Ok(false)
+get dicts a -> Ok("zz", flags 0)
+ttl dicts a -> Ok(Some("some"))
+set dicts a ww -> Ok(false)
+get dicts a -> Ok("ww", flags 0)
+ttl dicts a -> Ok(None)
+num dicts n 1.5 -> Ok(false)
+int dicts n 7 -> Ok(false)
+get dicts n -> Ok(Some((Integer(7), 0)))
+set dicts e v 100 -> Ok(false)
+sleep 250 -> Ok(())
+add dicts e w -> Ok(false)
+get dicts e -> Ok("w", flags 0)
+ttl dicts e -> Ok(None)
+--- no_error_log
+[error]

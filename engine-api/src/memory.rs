@@ -24,33 +24,49 @@ impl<'a> GuestMemory<'a> {
         self.data.as_ref().map_or(0, |d| d.len())
     }
 
+    // Every host call checks several ranges: the in-bounds path is inlined into each
+    // caller, the two failures are built out of line.
+    #[inline]
     fn range(&self, ptr: i32, len: i32) -> Result<std::ops::Range<usize>, HostTrap> {
         let (p, l) = (ptr as u32 as u64, len as u32 as u64);
         let Some(data) = self.data.as_ref() else {
             if l == 0 {
                 return Ok(0..0);
             }
-            return Err(HostTrap::new(
-                self.function,
-                "the guest exports no memory named \"memory\"",
-            ));
+            return Err(self.no_memory());
         };
         let end = p + l; // both below 2^32: cannot overflow u64
         if end > data.len() as u64 {
-            return Err(HostTrap::new(
-                self.function,
-                format!(
-                    "memory access out of bounds (ptr={}, len={}, memory size={})",
-                    p,
-                    l,
-                    data.len()
-                ),
-            ));
+            return Err(self.out_of_bounds(p, l));
         }
         Ok(p as usize..end as usize)
     }
 
+    #[cold]
+    #[inline(never)]
+    fn no_memory(&self) -> HostTrap {
+        HostTrap::new(
+            self.function,
+            "the guest exports no memory named \"memory\"",
+        )
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn out_of_bounds(&self, p: u64, l: u64) -> HostTrap {
+        HostTrap::new(
+            self.function,
+            format!(
+                "memory access out of bounds (ptr={}, len={}, memory size={})",
+                p,
+                l,
+                self.size()
+            ),
+        )
+    }
+
     /// The `len` bytes at `ptr`.
+    #[inline]
     pub fn read(&self, ptr: i32, len: i32) -> Result<&[u8], HostTrap> {
         let r = self.range(ptr, len)?;
         Ok(match self.data.as_deref() {
@@ -60,6 +76,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Copies `bytes` to `ptr`; the whole range must lie in memory.
+    #[inline]
     pub fn write(&mut self, ptr: i32, bytes: &[u8]) -> Result<(), HostTrap> {
         let len = i32::try_from(bytes.len())
             .map_err(|_| HostTrap::new(self.function, "value larger than 2 GiB"))?;
@@ -71,6 +88,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// The `len` bytes at `ptr`, writable (an output buffer the host fills).
+    #[inline]
     pub fn slice_mut(&mut self, ptr: i32, len: i32) -> Result<&mut [u8], HostTrap> {
         let r = self.range(ptr, len)?;
         Ok(match self.data.as_deref_mut() {

@@ -258,12 +258,16 @@ pub enum ShdictOp<'a> {
     },
 }
 
+/// The bytes of a value a shared dictionary answers: up to 64 inline, so that reading a
+/// small value costs no allocation.
+pub type ShdictBytes = smallvec::SmallVec<[u8; 64]>;
+
 /// What a shared dictionary operation answered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShdictAnswer {
     /// The value of a `Get`: kind, flags, bytes, and whether it expired (only with
     /// `stale`); `None` when absent (or expired, without `stale`).
-    Value(Option<(u8, u32, Vec<u8>, bool)>),
+    Value(Option<(u8, u32, ShdictBytes, bool)>),
     /// The keys of a `Keys`.
     Keys(Vec<Vec<u8>>),
     /// A `Pop` whose value needs this many bytes: nothing was popped.

@@ -15,7 +15,7 @@ use std::ffi::c_void;
 use std::ptr;
 
 use engine_api::abi::shdict;
-use engine_api::{RequestError, ShdictAnswer, ShdictOp};
+use engine_api::{RequestError, ShdictAnswer, ShdictBytes, ShdictOp};
 use ngx::core::Status;
 use ngx::ffi::{
     ngx_conf_t, ngx_current_msec, ngx_int_t, ngx_pagesize, ngx_queue_t, ngx_rbtree_delete,
@@ -247,6 +247,11 @@ fn now() -> u64 {
     unsafe { ngx_current_msec as u64 }
 }
 
+/// The `expires` of an entry stored now with this time to live (0: never).
+fn expiry(ttl: Option<u64>) -> u64 {
+    ttl.map_or(0, |t| now().saturating_add(t).max(1))
+}
+
 /// A locked zone.
 struct Locked {
     shpool: *mut ngx_slab_pool_t,
@@ -434,7 +439,7 @@ impl Locked {
                 Entry {
                     sn: std::mem::zeroed(),
                     lru: std::mem::zeroed(),
-                    expires: ttl.map_or(0, |t| now().saturating_add(t).max(1)),
+                    expires: expiry(ttl),
                     flags,
                     value_len: value.len() as u32,
                     kind,
@@ -454,6 +459,18 @@ impl Locked {
                 ptr::addr_of_mut!((*e).lru),
             );
         }
+    }
+
+    /// Stores a value of the entry's own size in it and makes it the most recently used.
+    fn overwrite(&self, e: *mut Entry, kind: u8, value: &[u8], flags: u32, ttl: Option<u64>) {
+        Self::value(e).copy_from_slice(value);
+        // SAFETY: a live entry of the locked zone.
+        unsafe {
+            (*e).kind = kind;
+            (*e).flags = flags;
+            (*e).expires = expiry(ttl);
+        }
+        self.touch(e);
     }
 
     fn value<'e>(e: *mut Entry) -> &'e mut [u8] {
@@ -485,26 +502,22 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
     match op {
         ShdictOp::Get { dict, key, stale } => {
             let z = lock(zones, dict)?;
-            let now = now();
-            if z.lookup(key).is_some_and(Locked::is_list) {
+            let Some(e) = z.lookup(key) else {
+                return Ok(ShdictAnswer::Value(None));
+            };
+            if Locked::is_list(e) {
                 // OpenResty: "value is a list".
                 return Err(RequestError::BadArgument);
             }
-            Ok(ShdictAnswer::Value(
-                z.lookup(key)
-                    .filter(|e| stale || Locked::live(*e, now))
-                    .map(|e| {
-                        z.touch(e);
-                        // SAFETY: an entry of the locked zone.
-                        let (kind, flags) = unsafe { ((*e).kind, (*e).flags) };
-                        (
-                            kind,
-                            flags,
-                            Locked::value(e).to_vec(),
-                            !Locked::live(e, now),
-                        )
-                    }),
-            ))
+            let live = Locked::live(e, now());
+            if !live && !stale {
+                return Ok(ShdictAnswer::Value(None));
+            }
+            z.touch(e);
+            // SAFETY: an entry of the locked zone.
+            let (kind, flags) = unsafe { ((*e).kind, (*e).flags) };
+            let bytes = ShdictBytes::from_slice(Locked::value(e));
+            Ok(ShdictAnswer::Value(Some((kind, flags, bytes, !live))))
         }
         ShdictOp::Keys { dict, max } => {
             let z = lock(zones, dict)?;
@@ -535,6 +548,9 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
             ttl_ms,
         } => {
             let z = lock(zones, dict)?;
+            // As OpenResty: every store first frees up to two expired entries (the entry of
+            // `key` among them if it expired).
+            z.free_expired(2, false);
             let old = z.lookup(key);
             let live = old.filter(|e| Locked::live(*e, now()));
             match op {
@@ -545,9 +561,15 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
                 _ => {}
             }
             if let Some(e) = old {
+                // SAFETY: an entry of the locked zone.
+                if !Locked::is_list(e) && unsafe { (*e).value_len } as usize == value.len() {
+                    // As OpenResty: a value of the same size is stored in place, without
+                    // freeing and allocating.
+                    z.overwrite(e, kind, value, flags, ttl_ms);
+                    return Ok(ShdictAnswer::Stored(false));
+                }
                 z.free(e);
             }
-            z.free_expired(2, false);
             let safe = matches!(op, shdict::SAFE_SET | shdict::SAFE_ADD);
             let (e, forcible) = z.alloc(key, value.len(), safe)?;
             z.link(e, key, kind, value, flags, ttl_ms);
@@ -730,7 +752,10 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
                     // The guest's buffer is too small: nothing is popped, it asks again.
                     return Ok(ShdictAnswer::Needed(len as u64));
                 }
-                let bytes = std::slice::from_raw_parts(el.add(1).cast::<u8>(), len).to_vec();
+                let bytes = ShdictBytes::from_slice(std::slice::from_raw_parts(
+                    el.add(1).cast::<u8>(),
+                    len,
+                ));
                 let kind = (*el).kind;
                 queue_remove(q);
                 ngx_slab_free_locked(z.shpool, el.cast());

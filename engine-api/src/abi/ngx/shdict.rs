@@ -8,6 +8,7 @@
 
 use super::{status, Args, HostCall};
 use crate::error::{HostTrap, RequestError};
+use crate::memory::GuestMemory;
 use crate::request::{ShdictAnswer, ShdictOp};
 use abi_consts::shdict;
 
@@ -15,13 +16,16 @@ use abi_consts::shdict;
 type DictKey<'m> = (&'m [u8], &'m [u8]);
 
 /// The zone and key arguments at `a[at..at + 4]`, or `None` for a bad key.
+///
+/// Both borrow guest memory only: the host is asked with them in place (no copy), as
+/// `HostCall::request` is a field of its own.
 fn dict_key<'m>(
-    call: &'m HostCall<'_>,
+    memory: &'m GuestMemory<'_>,
     a: Args<'_>,
     at: usize,
 ) -> Result<Option<DictKey<'m>>, HostTrap> {
-    let dict = call.memory.read(a.i32(at), a.i32(at + 1))?;
-    let key = call.memory.read(a.i32(at + 2), a.i32(at + 3))?;
+    let dict = memory.read(a.i32(at), a.i32(at + 1))?;
+    let key = memory.read(a.i32(at + 2), a.i32(at + 3))?;
     let ok = !key.is_empty() && key.len() <= shdict::MAX_KEY as usize && !dict.is_empty();
     Ok(ok.then_some((dict, key)))
 }
@@ -53,15 +57,10 @@ pub(super) fn get_stale(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, Hos
 fn get_with(call: &mut HostCall<'_>, a: Args<'_>, stale: bool) -> Result<i32, HostTrap> {
     call.memory.slice_mut(a.i32(4), a.i32(5))?;
     call.memory.slice_mut(a.i32(6), shdict::META_SIZE)?;
-    let Some((dict, key)) = dict_key(call, a, 0)? else {
+    let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let (dict, key) = (dict.to_vec(), key.to_vec());
-    let answer = call.request.shdict(ShdictOp::Get {
-        dict: &dict,
-        key: &key,
-        stale,
-    });
+    let answer = call.request.shdict(ShdictOp::Get { dict, key, stale });
     write_value(call, a, answer)
 }
 
@@ -95,11 +94,11 @@ fn write_value(
 /// is locked while it is scanned: other workers wait, as with OpenResty's `get_keys`.
 pub(super) fn get_keys(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     call.memory.slice_mut(a.i32(3), a.i32(4))?;
-    let dict = call.memory.read(a.i32(0), a.i32(1))?.to_vec();
+    let dict = call.memory.read(a.i32(0), a.i32(1))?;
     let Ok(max) = u32::try_from(a.i32(2)) else {
         return Ok(status::BAD_ARGUMENT);
     };
-    match call.request.shdict(ShdictOp::Keys { dict: &dict, max }) {
+    match call.request.shdict(ShdictOp::Keys { dict, max }) {
         Ok(ShdictAnswer::Keys(keys)) => {
             let mut out = Vec::with_capacity(keys.iter().map(|k| k.len() + 4).sum());
             for k in keys {
@@ -133,13 +132,12 @@ fn u64_at(b: &[u8], at: usize) -> [u8; 8] {
 /// `safe_set`, `add`, `safe_add` or `replace`. 0, or 1 when live entries were evicted to make
 /// room (`forcible`); -1 (`replace` of an absent key), -12 (`add` of a present one), -13.
 pub(super) fn set(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
-    let value = call.memory.read(a.i32(4), a.i32(5))?.to_vec();
-    let opts = call.memory.read(a.i32(6), shdict::SET_OPTS_SIZE)?.to_vec();
-    let Some((dict, key)) = dict_key(call, a, 0)? else {
+    let value = call.memory.read(a.i32(4), a.i32(5))?;
+    let opts = call.memory.read(a.i32(6), shdict::SET_OPTS_SIZE)?;
+    let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let (dict, key) = (dict.to_vec(), key.to_vec());
-    let (kind, flags, op) = (u32_at(&opts, 0), u32_at(&opts, 4), u32_at(&opts, 8));
+    let (kind, flags, op) = (u32_at(opts, 0), u32_at(opts, 4), u32_at(opts, 8));
     let fixed = match i32::try_from(kind) {
         Ok(shdict::BYTES) => true,
         Ok(shdict::F64 | shdict::I64) => value.len() == 8,
@@ -148,19 +146,19 @@ pub(super) fn set(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap>
     };
     let op = i32::try_from(op).unwrap_or(-1);
     let (Ok(ttl_ms), true, true, 0) = (
-        ttl(i64::from_le_bytes(u64_at(&opts, 16))),
+        ttl(i64::from_le_bytes(u64_at(opts, 16))),
         fixed,
         (shdict::SET..=shdict::REPLACE).contains(&op),
-        u32_at(&opts, 12),
+        u32_at(opts, 12),
     ) else {
         return Ok(status::BAD_ARGUMENT);
     };
     let answer = call.request.shdict(ShdictOp::Set {
-        dict: &dict,
-        key: &key,
+        dict,
+        key,
         op,
         kind: kind as u8,
-        value: &value,
+        value,
         flags,
         ttl_ms,
     });
@@ -174,19 +172,13 @@ pub(super) fn set(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap>
 /// `shdict_delete(dict_ptr, dict_len, key_ptr, key_len) -> status`: removes `key` (0 also
 /// when it was absent).
 pub(super) fn delete(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
-    let Some((dict, key)) = dict_key(call, a, 0)? else {
+    let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let (dict, key) = (dict.to_vec(), key.to_vec());
-    Ok(
-        match call.request.shdict(ShdictOp::Delete {
-            dict: &dict,
-            key: &key,
-        }) {
-            Ok(_) => status::OK,
-            Err(e) => e.status(),
-        },
-    )
+    Ok(match call.request.shdict(ShdictOp::Delete { dict, key }) {
+        Ok(_) => status::OK,
+        Err(e) => e.status(),
+    })
 }
 
 /// `shdict_incr(dict_ptr, dict_len, key_ptr, key_len, args_ptr, out_ptr) -> status`: adds
@@ -197,31 +189,25 @@ pub(super) fn delete(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTr
 /// -13.
 pub(super) fn incr(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     call.memory.slice_mut(a.i32(5), 8)?;
-    let args = call.memory.read(a.i32(4), shdict::INCR_ARGS_SIZE)?.to_vec();
-    let Some((dict, key)) = dict_key(call, a, 0)? else {
+    let args = call.memory.read(a.i32(4), shdict::INCR_ARGS_SIZE)?;
+    let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let (dict, key) = (dict.to_vec(), key.to_vec());
-    let n = f64::from_le_bytes(u64_at(&args, 0));
-    let init = f64::from_le_bytes(u64_at(&args, 8));
-    let options = i32::try_from(u32_at(&args, 24)).unwrap_or(-1);
-    let Ok(init_ttl) = ttl(i64::from_le_bytes(u64_at(&args, 16))) else {
+    let n = f64::from_le_bytes(u64_at(args, 0));
+    let init = f64::from_le_bytes(u64_at(args, 8));
+    let options = i32::try_from(u32_at(args, 24)).unwrap_or(-1);
+    let Ok(init_ttl) = ttl(i64::from_le_bytes(u64_at(args, 16))) else {
         return Ok(status::BAD_ARGUMENT);
     };
     if options & !shdict::INCR_INIT != 0
-        || u32_at(&args, 28) != 0
+        || u32_at(args, 28) != 0
         || !n.is_finite()
         || !init.is_finite()
     {
         return Ok(status::BAD_ARGUMENT);
     }
     let init = (options & shdict::INCR_INIT != 0).then_some((init, init_ttl));
-    match call.request.shdict(ShdictOp::Incr {
-        dict: &dict,
-        key: &key,
-        n,
-        init,
-    }) {
+    match call.request.shdict(ShdictOp::Incr { dict, key, n, init }) {
         Ok(ShdictAnswer::Number(v, forcible)) => {
             call.memory.write(a.i32(5), &v.to_le_bytes())?;
             Ok(i32::from(forcible))
@@ -235,14 +221,10 @@ pub(super) fn incr(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap
 /// milliseconds `key` has left (`i64`, 0: never expires) to `out_ptr`; -1 when absent.
 pub(super) fn get_ttl(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     call.memory.slice_mut(a.i32(4), 8)?;
-    let Some((dict, key)) = dict_key(call, a, 0)? else {
+    let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let (dict, key) = (dict.to_vec(), key.to_vec());
-    match call.request.shdict(ShdictOp::Ttl {
-        dict: &dict,
-        key: &key,
-    }) {
+    match call.request.shdict(ShdictOp::Ttl { dict, key }) {
         Ok(ShdictAnswer::Ttl(t)) => {
             let ms = i64::try_from(t.unwrap_or(0)).unwrap_or(i64::MAX);
             call.memory.write(a.i32(4), &ms.to_le_bytes())?;
@@ -258,19 +240,14 @@ pub(super) fn get_ttl(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostT
 /// absent.
 pub(super) fn expire(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let t = i64::from_le_bytes(u64_at(call.memory.read(a.i32(4), 8)?, 0));
-    let Some((dict, key)) = dict_key(call, a, 0)? else {
+    let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let (dict, key) = (dict.to_vec(), key.to_vec());
     let Ok(ttl_ms) = ttl(t) else {
         return Ok(status::BAD_ARGUMENT);
     };
     Ok(
-        match call.request.shdict(ShdictOp::Expire {
-            dict: &dict,
-            key: &key,
-            ttl_ms,
-        }) {
+        match call.request.shdict(ShdictOp::Expire { dict, key, ttl_ms }) {
             Ok(_) => status::OK,
             Err(e) => e.status(),
         },
@@ -278,34 +255,29 @@ pub(super) fn expire(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTr
 }
 
 /// The zone argument at `a[0..2]`.
-fn dict_only<'m>(call: &'m HostCall<'_>, a: Args<'_>) -> Result<&'m [u8], HostTrap> {
-    call.memory.read(a.i32(0), a.i32(1))
+fn dict_only<'m>(memory: &'m GuestMemory<'_>, a: Args<'_>) -> Result<&'m [u8], HostTrap> {
+    memory.read(a.i32(0), a.i32(1))
 }
 
 /// `shdict_flush_all(dict_ptr, dict_len) -> status`: marks every entry expired (their memory
 /// is reused as needed, as OpenResty's `flush_all`).
 pub(super) fn flush_all(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
-    let dict = dict_only(call, a)?.to_vec();
-    Ok(
-        match call.request.shdict(ShdictOp::FlushAll { dict: &dict }) {
-            Ok(_) => status::OK,
-            Err(e) => e.status(),
-        },
-    )
+    let dict = dict_only(&call.memory, a)?;
+    Ok(match call.request.shdict(ShdictOp::FlushAll { dict }) {
+        Ok(_) => status::OK,
+        Err(e) => e.status(),
+    })
 }
 
 /// `shdict_flush_expired(dict_ptr, dict_len, max) -> count`: frees up to `max` expired
 /// entries (0: all); returns how many.
 pub(super) fn flush_expired(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
-    let dict = dict_only(call, a)?.to_vec();
+    let dict = dict_only(&call.memory, a)?;
     let Ok(max) = u32::try_from(a.i32(2)) else {
         return Ok(status::BAD_ARGUMENT);
     };
     Ok(
-        match call
-            .request
-            .shdict(ShdictOp::FlushExpired { dict: &dict, max })
-        {
+        match call.request.shdict(ShdictOp::FlushExpired { dict, max }) {
             Ok(ShdictAnswer::Count(n)) => i32::try_from(n).unwrap_or(i32::MAX),
             Ok(_) => status::INTERNAL,
             Err(e) => e.status(),
@@ -315,11 +287,11 @@ pub(super) fn flush_expired(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32,
 
 fn size(call: &mut HostCall<'_>, a: Args<'_>, capacity: bool) -> Result<i32, HostTrap> {
     call.memory.slice_mut(a.i32(2), 8)?;
-    let dict = dict_only(call, a)?.to_vec();
+    let dict = dict_only(&call.memory, a)?;
     let op = if capacity {
-        ShdictOp::Capacity { dict: &dict }
+        ShdictOp::Capacity { dict }
     } else {
-        ShdictOp::FreeSpace { dict: &dict }
+        ShdictOp::FreeSpace { dict }
     };
     match call.request.shdict(op) {
         Ok(ShdictAnswer::Count(n)) => {
@@ -348,11 +320,10 @@ pub(super) fn free_space(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, Ho
 /// the list at `key`, creating it; the new length, -2 (the key holds no list, or a bad
 /// value), -13.
 fn push(call: &mut HostCall<'_>, a: Args<'_>, left: bool) -> Result<i32, HostTrap> {
-    let value = call.memory.read(a.i32(5), a.i32(6))?.to_vec();
-    let Some((dict, key)) = dict_key(call, a, 0)? else {
+    let value = call.memory.read(a.i32(5), a.i32(6))?;
+    let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let (dict, key) = (dict.to_vec(), key.to_vec());
     let kind = a.i32(4);
     let ok = match kind {
         shdict::BYTES => true,
@@ -363,11 +334,11 @@ fn push(call: &mut HostCall<'_>, a: Args<'_>, left: bool) -> Result<i32, HostTra
         return Ok(status::BAD_ARGUMENT);
     }
     match call.request.shdict(ShdictOp::Push {
-        dict: &dict,
-        key: &key,
+        dict,
+        key,
         left,
         kind: kind as u8,
-        value: &value,
+        value,
     }) {
         Ok(ShdictAnswer::Count(n)) => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
         Ok(_) => Ok(status::INTERNAL),
@@ -393,13 +364,12 @@ pub(super) fn rpush(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTra
 fn pop(call: &mut HostCall<'_>, a: Args<'_>, left: bool) -> Result<i32, HostTrap> {
     let cap = call.memory.slice_mut(a.i32(4), a.i32(5))?.len();
     call.memory.slice_mut(a.i32(6), shdict::META_SIZE)?;
-    let Some((dict, key)) = dict_key(call, a, 0)? else {
+    let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let (dict, key) = (dict.to_vec(), key.to_vec());
     let answer = call.request.shdict(ShdictOp::Pop {
-        dict: &dict,
-        key: &key,
+        dict,
+        key,
         left,
         cap,
     });
@@ -419,14 +389,10 @@ pub(super) fn rpop(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap
 /// `shdict_llen(dict_ptr, dict_len, key_ptr, key_len) -> len`: the length of the list at
 /// `key` (0 when absent), -2 when the key holds no list.
 pub(super) fn llen(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
-    let Some((dict, key)) = dict_key(call, a, 0)? else {
+    let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let (dict, key) = (dict.to_vec(), key.to_vec());
-    match call.request.shdict(ShdictOp::Len {
-        dict: &dict,
-        key: &key,
-    }) {
+    match call.request.shdict(ShdictOp::Len { dict, key }) {
         Ok(ShdictAnswer::Count(n)) => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
         Ok(_) => Ok(status::INTERNAL),
         Err(e) => Ok(e.status()),
