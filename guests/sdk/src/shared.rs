@@ -3,11 +3,11 @@
 //! workers. Usable in every phase and in `init_worker`.
 //!
 //! ```ignore
-//! use ngx_wasm_guest::shared::{Dict, Value};
+//! use ngx_wasm_guest::shared::Dict;
 //!
 //! let hits = Dict::new("counters");
 //! let n = hits.incr("/api", 1.0, Some((0.0, Some(60_000))))?; // a 60 s window
-//! hits.set("last", &Value::Bytes(b"/api".to_vec()), None)?;
+//! hits.set("last", "/api", None)?; // or &Value::Bytes(..), 1.5, 7i64, true: a ValueRef
 //! ```
 //!
 //! Times to live are milliseconds (`None`: never expires). A full zone evicts its
@@ -30,16 +30,90 @@ pub enum Value {
     Bool(bool),
 }
 
-impl Value {
-    fn encode(&self) -> (i32, Vec<u8>) {
-        match self {
-            Value::Bytes(b) => (shdict::BYTES, b.clone()),
-            Value::Number(n) => (shdict::F64, n.to_le_bytes().to_vec()),
-            Value::Integer(i) => (shdict::I64, i.to_le_bytes().to_vec()),
-            Value::Bool(b) => (shdict::BOOL, vec![u8::from(*b)]),
+/// A value to store, borrowed: what [`Dict::set`] and the other stores take, so that
+/// storing bytes copies them once, into the zone. Made from a [`Value`] (`&v`), bytes
+/// (`b"hello"`, `&[u8]`, `&str`), `f64`, `i64` or `bool`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'a> {
+    /// Bytes.
+    Bytes(&'a [u8]),
+    /// A number.
+    Number(f64),
+    /// An integer, kept exactly.
+    Integer(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl<'a> From<&'a Value> for ValueRef<'a> {
+    fn from(v: &'a Value) -> Self {
+        match v {
+            Value::Bytes(b) => ValueRef::Bytes(b),
+            Value::Number(n) => ValueRef::Number(*n),
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Bool(b) => ValueRef::Bool(*b),
         }
     }
+}
 
+impl<'a> From<&'a [u8]> for ValueRef<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        ValueRef::Bytes(b)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for ValueRef<'a> {
+    fn from(b: &'a [u8; N]) -> Self {
+        ValueRef::Bytes(b)
+    }
+}
+
+impl<'a> From<&'a str> for ValueRef<'a> {
+    fn from(s: &'a str) -> Self {
+        ValueRef::Bytes(s.as_bytes())
+    }
+}
+
+impl From<f64> for ValueRef<'_> {
+    fn from(n: f64) -> Self {
+        ValueRef::Number(n)
+    }
+}
+
+impl From<i64> for ValueRef<'_> {
+    fn from(i: i64) -> Self {
+        ValueRef::Integer(i)
+    }
+}
+
+impl From<bool> for ValueRef<'_> {
+    fn from(b: bool) -> Self {
+        ValueRef::Bool(b)
+    }
+}
+
+impl<'a> ValueRef<'a> {
+    /// The value's kind and bytes, without copying bytes (a number is written to `scratch`).
+    fn encode(self, scratch: &'a mut [u8; 8]) -> (i32, &'a [u8]) {
+        match self {
+            ValueRef::Bytes(b) => (shdict::BYTES, b),
+            ValueRef::Number(n) => {
+                *scratch = n.to_le_bytes();
+                (shdict::F64, scratch)
+            }
+            ValueRef::Integer(i) => {
+                *scratch = i.to_le_bytes();
+                (shdict::I64, scratch)
+            }
+            ValueRef::Bool(b) => {
+                scratch[0] = u8::from(b);
+                (shdict::BOOL, &scratch[..1])
+            }
+        }
+    }
+}
+
+impl Value {
     fn decode(kind: u32, bytes: Vec<u8>) -> Result<Value> {
         let eight = |b: &[u8]| <[u8; 8]>::try_from(b).map_err(|_| Error::Internal);
         Ok(match kind as i32 {
@@ -171,16 +245,17 @@ impl<'a> Dict<'a> {
 
     /// Stores `value` under `key` by `how`, with `flags` and a time to live; `true` when
     /// live entries were evicted to make room.
-    pub fn store(
+    pub fn store<'v>(
         &self,
         how: Store,
         key: &str,
-        value: &Value,
+        value: impl Into<ValueRef<'v>>,
         flags: u32,
         ttl_ms: Option<u64>,
     ) -> Result<bool> {
         let (dp, dl) = self.n();
-        let (kind, bytes) = value.encode();
+        let mut scratch = [0u8; 8];
+        let (kind, bytes) = value.into().encode(&mut scratch);
         let op = match how {
             Store::Set => shdict::SET,
             Store::SafeSet => shdict::SAFE_SET,
@@ -201,7 +276,7 @@ impl<'a> Dict<'a> {
                 key.as_ptr(),
                 len(key.as_bytes()),
                 bytes.as_ptr(),
-                len(&bytes),
+                len(bytes),
                 opts.as_ptr(),
             )
         };
@@ -209,44 +284,70 @@ impl<'a> Dict<'a> {
     }
 
     /// `set`: stores, evicting least-recently-used entries when the zone is full.
-    pub fn set(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<bool> {
+    pub fn set<'v>(
+        &self,
+        key: &str,
+        value: impl Into<ValueRef<'v>>,
+        ttl_ms: Option<u64>,
+    ) -> Result<bool> {
         self.store(Store::Set, key, value, 0, ttl_ms)
     }
 
     /// `safe_set`: stores without evicting.
-    pub fn safe_set(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<()> {
+    pub fn safe_set<'v>(
+        &self,
+        key: &str,
+        value: impl Into<ValueRef<'v>>,
+        ttl_ms: Option<u64>,
+    ) -> Result<()> {
         self.store(Store::SafeSet, key, value, 0, ttl_ms).map(drop)
     }
 
     /// `add`: stores only if `key` is absent or expired.
-    pub fn add(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<bool> {
+    pub fn add<'v>(
+        &self,
+        key: &str,
+        value: impl Into<ValueRef<'v>>,
+        ttl_ms: Option<u64>,
+    ) -> Result<bool> {
         self.store(Store::Add, key, value, 0, ttl_ms)
     }
 
     /// `safe_add`: `add` without evicting.
-    pub fn safe_add(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<()> {
+    pub fn safe_add<'v>(
+        &self,
+        key: &str,
+        value: impl Into<ValueRef<'v>>,
+        ttl_ms: Option<u64>,
+    ) -> Result<()> {
         self.store(Store::SafeAdd, key, value, 0, ttl_ms).map(drop)
     }
 
     /// `replace`: stores only if `key` is present.
-    pub fn replace(&self, key: &str, value: &Value, ttl_ms: Option<u64>) -> Result<bool> {
+    pub fn replace<'v>(
+        &self,
+        key: &str,
+        value: impl Into<ValueRef<'v>>,
+        ttl_ms: Option<u64>,
+    ) -> Result<bool> {
         self.store(Store::Replace, key, value, 0, ttl_ms)
     }
 
     /// `lpush`: pushes `value` (bytes or a number) at the head of the list at `key`, creating
     /// it; returns the new length. [`crate::Error::BadArgument`] if the key holds no list.
-    pub fn lpush(&self, key: &str, value: &Value) -> Result<u32> {
-        self.push(key, value, true)
+    pub fn lpush<'v>(&self, key: &str, value: impl Into<ValueRef<'v>>) -> Result<u32> {
+        self.push(key, value.into(), true)
     }
 
     /// `rpush`: as [`Dict::lpush`], at the tail.
-    pub fn rpush(&self, key: &str, value: &Value) -> Result<u32> {
-        self.push(key, value, false)
+    pub fn rpush<'v>(&self, key: &str, value: impl Into<ValueRef<'v>>) -> Result<u32> {
+        self.push(key, value.into(), false)
     }
 
-    fn push(&self, key: &str, value: &Value, left: bool) -> Result<u32> {
+    fn push(&self, key: &str, value: ValueRef<'_>, left: bool) -> Result<u32> {
         let (dp, dl) = self.n();
-        let (kind, bytes) = value.encode();
+        let mut scratch = [0u8; 8];
+        let (kind, bytes) = value.encode(&mut scratch);
         let f = if left {
             ffi::shdict_lpush
         } else {
@@ -261,7 +362,7 @@ impl<'a> Dict<'a> {
                 len(key.as_bytes()),
                 kind,
                 bytes.as_ptr(),
-                len(&bytes),
+                len(bytes),
             )
         };
         check(rc).map(|n| n as u32)

@@ -57,7 +57,7 @@ ngx::handler!(cached, || {
         let ttl = ngx::var::get("cache_ttl_ms")
             .and_then(|v| v.parse().ok())
             .unwrap_or(10_000);
-        if let Err(e) = CACHE.set(&key, &Value::Bytes(res.body.clone()), Some(ttl)) {
+        if let Err(e) = CACHE.set(&key, res.body.as_slice(), Some(ttl)) {
             let _ = ngx::log!(WARN, "cache: {key} not stored: {e:?}");
         }
     }
