@@ -42,6 +42,18 @@ LUA_SOCKET = ("local sock = ngx.socket.tcp() "
               "sock:setkeepalive() "
               "ngx.print(body)")
 
+# Issue 13's shared-dictionary operations, the twins of bench.wasm's `shdict_*` exports: a
+# `get` of a present key (the first request stores it), an `incr` of a counter, a `set` with
+# a TTL (Lua's seconds, our milliseconds).
+LUA_SHDICT = {
+    "shget": 'local d = ngx.shared.bench local v = d:get("k") '
+             'if not v then v = "hello" d:set("k", v) end ngx.say(v)',
+    "shincr": 'ngx.shared.bench:incr("n", 1, 0) ngx.say("hello")',
+    "shset": 'ngx.shared.bench:set("t", "hello", 10) ngx.say("hello")',
+}
+SHDICT_LABELS = {"shget": "get of a present key + say it", "shincr": "incr a counter + hello",
+                 "shset": "set with TTL + hello"}
+
 NJS_SCRIPT = """\
 function hello(r) {
     r.return(200, "hello\\n");
@@ -72,7 +84,7 @@ class Endpoint:
         self.engine = engine
         self.isolation = isolation
         self.budget = budget
-        self.work = work          # hello | heavy | rewrite | wait | return
+        self.work = work          # hello | heavy | rewrite | wait | capture | socket | http | shget | shincr | shset | return
         self.runtime = runtime    # nginx | lua | njs | wasm
         self.instr = None
 
@@ -100,6 +112,12 @@ def wasm_endpoints(engine, guests, budget):
             f"{lim} rewrite_by_wasm {wasm} set_header; return 200 \"hello\\n\";",
             "hello\n", engine, iso, on, "rewrite", "wasm"))
     if not budget:
+        for work, label in SHDICT_LABELS.items():
+            export = {"shget": "shdict_get", "shincr": "shdict_incr", "shset": "shdict_set"}[work]
+            content.append(Endpoint(
+                f"wasm_{work}_{engine}_worker_nobudget", f"content_by_wasm shdict {label}", "",
+                f"wasm_isolation worker; content_by_wasm {wasm} {export};", "hello\n",
+                engine, "worker", on, work, "wasm"))
         # A module that imports a suspending function (the test ABI's `suspend`): its calls
         # take the resumable path even when they do not wait; `wait_hello` waits once.
         waits = f"{guests}/suspend.wasm"
@@ -141,7 +159,7 @@ def return200():
 def groups(args):
     """(name, http-level directives, endpoints): one nginx start each."""
     out = []
-    out.append(("lua", "", [
+    out.append(("lua", "lua_shared_dict bench 1m;", [
         return200(),
         Endpoint("lua_hello", "content_by_lua hello", "/lua_hello",
                  'content_by_lua_block { ngx.say("hello") }', "hello\n",
@@ -162,6 +180,10 @@ def groups(args):
         Endpoint("lua_socket", "content_by_lua cosocket GET /ret (keepalive)", "/lua_socket",
                  "content_by_lua_block { " + LUA_SOCKET + " }", "hello\n",
                  work="socket", runtime="lua"),
+    ] + [
+        Endpoint(f"lua_{work}", f"content_by_lua shdict {SHDICT_LABELS[work]}", f"/lua_{work}",
+                 "content_by_lua_block { " + code + " }", "hello\n", work=work, runtime="lua")
+        for work, code in LUA_SHDICT.items()
     ]))
     out.append(("lua-rewrite", "rewrite_by_lua_no_postpone on;", [
         Endpoint("lua_rewrite", "rewrite_by_lua set-header + return 200", "/lua_rewrite",
@@ -178,7 +200,9 @@ def groups(args):
     for engine in args.engines:
         for budget in (False, True):
             content, rewrite, waiting = wasm_endpoints(engine, args.guests, budget)
-            http = f"wasm_engine {engine};" + (f" {BUDGET}" if budget else "")
+            # The zone of the shared-dictionary endpoints (the twin of the Lua group's).
+            http = (f"wasm_engine {engine}; wasm_shared_dict bench 1m;"
+                    + (f" {BUDGET}" if budget else ""))
             tag = "-budget" if budget else ""
             out.append((f"wasm-{engine}{tag}", http, [return200()] + content))
             out.append((f"wasm-{engine}-rewrite{tag}",
@@ -449,7 +473,7 @@ def build_table(results, baselines):
 
 
 def check_targets(results, primary):
-    """The targets of issues 6, 11 and 12; returns (lines, all met)."""
+    """The targets of issues 6, 11, 12 and 13; returns (lines, all met)."""
     def get(key):
         e = results.get(key)
         return e.extra if e else None
@@ -473,6 +497,13 @@ def check_targets(results, primary):
         for engine, share in (("wasmtime", 0.5), ("wasmi", 1.0)):
             checks.append((f"{engine} {export} ≤ {share}x {lua_key}'s extra",
                            get(f"wasm_{export}_{engine}_worker_nobudget"), lua.extra * share))
+    # Issue 13: the shared-dictionary operations, each ≤ 0.5x its lua_shared_dict twin's
+    # extra on wasmtime (worker isolation).
+    for work in LUA_SHDICT:
+        lua = results.get(f"lua_{work}")
+        if lua:
+            checks.append((f"wasmtime shdict {work} ≤ 0.5x lua_{work}'s extra",
+                           get(f"wasm_{work}_wasmtime_worker_nobudget"), lua.extra * 0.5))
     njs = results.get("njs_heavy")
     if njs:
         checks.append(("wasmi heavy ≤ ¼ of njs heavy's extra",
@@ -595,7 +626,7 @@ def main():
          f"{version} (Debian), one process under callgrind, {args.requests} keep-alive requests "
          f"per endpoint after {args.warmup} warm-up, each with `X-Echo: abc`. "
          f"`return 200` per configuration: {base_line}.", ""]
-        + rows + ["", "Targets (issues 6 and 11):", ""] + target_lines + [""]
+        + rows + ["", "Targets (issues 6, 11, 12 and 13):", ""] + target_lines + [""]
         + wrk_lines + ["", f"callgrind part took {elapsed:.0f} s.", ""])
     print()
     print(report)
