@@ -8,6 +8,8 @@ keep-alive connections, each doing `incr("hits", 1)`, and checks that
   * more than one worker answered (the count is shared, not per worker), each with a
     worker id (`worker_id`) from 0 to 3,
   * the count survives `nginx -s reload` (the zone is kept when name and size are unchanged),
+    and a reload that changes the zone's size starts it empty (a new zone, as for
+    lua_shared_dict),
   * at that reload, each old worker runs its pending timers at once (a `timer_every` and a
     `timer_at` a minute away, added by init_worker) with `worker_exiting` true, lets the
     one that sleeps finish, does not re-add the repeating one, and exits: the dictionary
@@ -27,7 +29,7 @@ import time
 CONNECTIONS = 16
 
 
-def conf(module_so, guests, engine, port):
+def conf(module_so, guests, engine, port, counters_size="1m"):
     return f"""load_module {module_so};
 worker_processes 4;
 error_log logs/error.log notice;
@@ -36,7 +38,7 @@ events {{ worker_connections 1024; }}
 http {{
     access_log off;
     wasm_engine {engine};
-    wasm_shared_dict counters 1m;
+    wasm_shared_dict counters {counters_size};
     wasm_shared_dict timers 1m;
     init_worker_by_wasm {guests}/timer.wasm init_shutdown;
     server {{
@@ -76,6 +78,21 @@ def load(port, n, pids, errors):
 def workers(master):
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
     return set(out.stdout.split())
+
+
+def reload(base, master):
+    """`nginx -s reload`, then waits (10 s at most) until no old worker is left: (seconds
+    taken, the workers now, the workers before)."""
+    before = workers(master)
+    subprocess.run(base + ["-s", "reload"], check=True)
+    started = time.time()
+    now = before
+    for _ in range(100):
+        now = workers(master)
+        if now and not (now & before):
+            break
+        time.sleep(0.1)
+    return time.time() - started, now, before
 
 
 def main():
@@ -128,15 +145,7 @@ def main():
             ok = False
         if ok:
             print(f"ok - shdict on {engine}: {total} incr over {len(pids)} workers (ids {','.join(sorted(pids))}), count exact ({took:.1f} s)")
-        before = workers(master)
-        subprocess.run(base + ["-s", "reload"], check=True)
-        started = time.time()
-        for _ in range(100):
-            now = workers(master)
-            if now and not (now & before):
-                break
-            time.sleep(0.1)
-        gone = time.time() - started
+        gone, now, before = reload(base, master)
         if now & before:
             print(f"not ok - timers on {engine}: old workers still running {gone:.1f} s after nginx -s reload")
             ok = False
@@ -155,6 +164,15 @@ def main():
             ok = False
         else:
             print(f"ok - shdict on {engine}: the count survives nginx -s reload")
+        with open(os.path.join(run, "conf", "nginx.conf"), "w") as f:
+            f.write(conf(module_so, guests, engine, port, counters_size="2m"))
+        _, now, before = reload(base, master)
+        resized = get(port, "/get")
+        if now & before or resized != "Ok(None)":
+            print(f"not ok - shdict on {engine}: after a reload that resizes the zone the count is {resized}")
+            ok = False
+        else:
+            print(f"ok - shdict on {engine}: a reload that changes the zone's size starts it empty")
     finally:
         try:
             master = int(open(pidfile).read())
