@@ -123,3 +123,35 @@ using uninitialized "seen" variable
 --- response_body eval
 ["set 268435461: Err(BadArgument), reads back 5 bytes\n", "set 1000: Ok(()), reads back 1000 bytes\n"]
 --- timeout: 30
+
+
+
+=== TEST 7: any number of names, of any length, asked by a guest: unknown, long and uncached names still resolve, and real ones still do after them
+--- config
+    location /t {
+        set $declared "hello";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request eval
+["GET /t", "GET /t"]
+--- more_headers
+X-Thing: th
+X-Ops-Content: vars no_such_ 3000 40|vars http_x_ 1200 300|vars arg_ 1100 20|vars declared 1 8|var http_x_thing|var declared|var no_such_1|report
+--- response_body eval
+["op vars -> 0 \"unknown 3000, unset 0, found 0\"
+op vars -> 0 \"unknown 0, unset 1200, found 0\"
+op vars -> 0 \"unknown 0, unset 1100, found 0\"
+op vars -> 0 \"unknown 1, unset 0, found 0\"
+op var -> 2 \"th\"
+op var -> 5 \"hello\"
+op var -> -2 \"\"
+", "op vars -> 0 \"unknown 3000, unset 0, found 0\"
+op vars -> 0 \"unknown 0, unset 1200, found 0\"
+op vars -> 0 \"unknown 0, unset 1100, found 0\"
+op vars -> 0 \"unknown 1, unset 0, found 0\"
+op var -> 2 \"th\"
+op var -> 5 \"hello\"
+op var -> -2 \"\"
+"]
+--- no_error_log
+[error]

@@ -4,7 +4,9 @@
 //! at run time is looked up in the core module's variable hash. The result (the variable
 //! entry, a prefix variable such as `$http_*`/`$arg_*`, or "unknown") is cached per name in
 //! the configuration's main conf, so each name costs nginx's hash lookup once per worker and
-//! configuration, not per request.
+//! configuration, not per request. Unknown names, names over 255 bytes and names past the
+//! cache's bounds (1,024 names, 64 KiB of names) are looked up each time: whatever names a
+//! guest asks for, the cache stays that small.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -34,6 +36,13 @@ enum Entry {
 
 /// At most this many names are cached per worker (guests may ask for any name).
 const CACHE_MAX: usize = 1024;
+
+/// At most this many bytes of names are cached per worker.
+const CACHE_MAX_BYTES: usize = 64 * 1024;
+
+/// A name longer than this is looked up every time, never cached (nginx's own variable
+/// names are short; a prefix variable's name is as long as the header or argument it names).
+const CACHED_NAME_MAX: usize = 255;
 
 /// FNV-1a: variable names are short, and SipHash's flood resistance is not needed for a map
 /// capped at [`CACHE_MAX`] entries; it costs several times more per lookup.
@@ -71,6 +80,8 @@ pub struct Cache(RefCell<CacheInner>);
 struct CacheInner {
     few: Vec<(Box<[u8]>, Entry)>,
     many: Names,
+    /// The bytes of the names kept in `few` and `many`.
+    bytes: usize,
 }
 
 /// Names kept in the linear part of the cache.
@@ -84,12 +95,24 @@ impl CacheInner {
         self.many.get(name).copied()
     }
 
+    /// Keeps `entry` for `name` unless it names no variable (a guest may ask for any
+    /// number of those), the name is long, or the cache is full (by names or bytes): the
+    /// name is then looked up again next time, which costs time, never memory.
     fn insert(&mut self, name: &[u8], entry: Entry) {
+        if matches!(entry, Entry::Unknown)
+            || name.len() > CACHED_NAME_MAX
+            || self.bytes + name.len() > CACHE_MAX_BYTES
+        {
+            return;
+        }
         if self.few.len() < FEW {
             self.few.push((name.into(), entry));
         } else if self.many.len() < CACHE_MAX - FEW {
             self.many.insert(name.into(), entry);
+        } else {
+            return;
         }
+        self.bytes += name.len();
     }
 }
 
