@@ -42,17 +42,18 @@ LUA_SOCKET = ("local sock = ngx.socket.tcp() "
               "sock:setkeepalive() "
               "ngx.print(body)")
 
-# Issue 13's shared-dictionary operations, the twins of bench.wasm's `shdict_*` exports: a
-# `get` of a present key (the first request stores it), an `incr` of a counter, a `set` with
-# a TTL (Lua's seconds, our milliseconds).
-LUA_SHDICT = {
-    "shget": 'local d = ngx.shared.bench local v = d:get("k") '
-             'if not v then v = "hello" d:set("k", v) end ngx.say(v)',
-    "shincr": 'ngx.shared.bench:incr("n", 1, 0) ngx.say("hello")',
-    "shset": 'ngx.shared.bench:set("t", "hello", 10) ngx.say("hello")',
+# Issue 13's shared-dictionary operations: work name -> (label, bench.wasm export, Lua twin).
+# A `get` of a present key (the first request stores it), an `incr` of a counter, a `set`
+# with a TTL (Lua's seconds, our milliseconds).
+SHDICT = {
+    "shget": ("get of a present key + say it", "shdict_get",
+              'local d = ngx.shared.bench local v = d:get("k") '
+              'if not v then v = "hello" d:set("k", v) end ngx.say(v)'),
+    "shincr": ("incr a counter + hello", "shdict_incr",
+               'ngx.shared.bench:incr("n", 1, 0) ngx.say("hello")'),
+    "shset": ("set with TTL + hello", "shdict_set",
+              'ngx.shared.bench:set("t", "hello", 10) ngx.say("hello")'),
 }
-SHDICT_LABELS = {"shget": "get of a present key + say it", "shincr": "incr a counter + hello",
-                 "shset": "set with TTL + hello"}
 
 NJS_SCRIPT = """\
 function hello(r) {
@@ -112,8 +113,7 @@ def wasm_endpoints(engine, guests, budget):
             f"{lim} rewrite_by_wasm {wasm} set_header; return 200 \"hello\\n\";",
             "hello\n", engine, iso, on, "rewrite", "wasm"))
     if not budget:
-        for work, label in SHDICT_LABELS.items():
-            export = {"shget": "shdict_get", "shincr": "shdict_incr", "shset": "shdict_set"}[work]
+        for work, (label, export, _) in SHDICT.items():
             content.append(Endpoint(
                 f"wasm_{work}_{engine}_worker_nobudget", f"content_by_wasm shdict {label}", "",
                 f"wasm_isolation worker; content_by_wasm {wasm} {export};", "hello\n",
@@ -181,9 +181,9 @@ def groups(args):
                  "content_by_lua_block { " + LUA_SOCKET + " }", "hello\n",
                  work="socket", runtime="lua"),
     ] + [
-        Endpoint(f"lua_{work}", f"content_by_lua shdict {SHDICT_LABELS[work]}", f"/lua_{work}",
+        Endpoint(f"lua_{work}", f"content_by_lua shdict {label}", f"/lua_{work}",
                  "content_by_lua_block { " + code + " }", "hello\n", work=work, runtime="lua")
-        for work, code in LUA_SHDICT.items()
+        for work, (label, _, code) in SHDICT.items()
     ]))
     out.append(("lua-rewrite", "rewrite_by_lua_no_postpone on;", [
         Endpoint("lua_rewrite", "rewrite_by_lua set-header + return 200", "/lua_rewrite",
@@ -499,7 +499,7 @@ def check_targets(results, primary):
                            get(f"wasm_{export}_{engine}_worker_nobudget"), lua.extra * share))
     # Issue 13: the shared-dictionary operations, each ≤ 0.5x its lua_shared_dict twin's
     # extra on wasmtime (worker isolation).
-    for work in LUA_SHDICT:
+    for work in SHDICT:
         lua = results.get(f"lua_{work}")
         if lua:
             checks.append((f"wasmtime shdict {work} ≤ 0.5x lua_{work}'s extra",

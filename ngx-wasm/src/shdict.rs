@@ -252,6 +252,15 @@ fn expiry(ttl: Option<u64>) -> u64 {
     ttl.map_or(0, |t| now().saturating_add(t).max(1))
 }
 
+/// What an entry stores besides its key.
+#[derive(Clone, Copy)]
+struct Stored<'a> {
+    kind: u8,
+    value: &'a [u8],
+    flags: u32,
+    ttl: Option<u64>,
+}
+
 /// A locked zone.
 struct Locked {
     shpool: *mut ngx_slab_pool_t,
@@ -419,16 +428,14 @@ impl Locked {
         Err(RequestError::NoMemory)
     }
 
-    /// Fills a fresh entry and links it in.
-    fn link(
-        &self,
-        e: *mut Entry,
-        key: &[u8],
-        kind: u8,
-        value: &[u8],
-        flags: u32,
-        ttl: Option<u64>,
-    ) {
+    /// Fills a fresh entry with `key` and `v` and links it in.
+    fn link(&self, e: *mut Entry, key: &[u8], v: &Stored<'_>) {
+        let Stored {
+            kind,
+            value,
+            flags,
+            ttl,
+        } = *v;
         // SAFETY: e has room for the Entry, the key and the value (see `alloc`).
         unsafe {
             let data = e.add(1).cast::<u8>();
@@ -461,16 +468,35 @@ impl Locked {
         }
     }
 
-    /// Stores a value of the entry's own size in it and makes it the most recently used.
-    fn overwrite(&self, e: *mut Entry, kind: u8, value: &[u8], flags: u32, ttl: Option<u64>) {
-        Self::value(e).copy_from_slice(value);
-        // SAFETY: a live entry of the locked zone.
-        unsafe {
-            (*e).kind = kind;
-            (*e).flags = flags;
-            (*e).expires = expiry(ttl);
+    /// Stores `value` under `key`, replacing `old` (the entry of `key`, if any): in place
+    /// when `old` holds a scalar of the same size, as OpenResty does (no slab free and
+    /// allocation), else in a new entry (evicting unless `safe`). Whether live entries were
+    /// evicted.
+    fn store(
+        &self,
+        old: Option<*mut Entry>,
+        key: &[u8],
+        v: &Stored<'_>,
+        safe: bool,
+    ) -> Result<bool, RequestError> {
+        if let Some(e) = old {
+            // SAFETY: an entry of the locked zone.
+            if !Self::is_list(e) && unsafe { (*e).value_len } as usize == v.value.len() {
+                Self::value(e).copy_from_slice(v.value);
+                // SAFETY: as above.
+                unsafe {
+                    (*e).kind = v.kind;
+                    (*e).flags = v.flags;
+                    (*e).expires = expiry(v.ttl);
+                }
+                self.touch(e);
+                return Ok(false);
+            }
+            self.free(e);
         }
-        self.touch(e);
+        let (e, forcible) = self.alloc(key, v.value.len(), safe)?;
+        self.link(e, key, v);
+        Ok(forcible)
     }
 
     fn value<'e>(e: *mut Entry) -> &'e mut [u8] {
@@ -560,20 +586,14 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
                 shdict::REPLACE if live.is_none() => return Err(RequestError::NotFound),
                 _ => {}
             }
-            if let Some(e) = old {
-                // SAFETY: an entry of the locked zone.
-                if !Locked::is_list(e) && unsafe { (*e).value_len } as usize == value.len() {
-                    // As OpenResty: a value of the same size is stored in place, without
-                    // freeing and allocating.
-                    z.overwrite(e, kind, value, flags, ttl_ms);
-                    return Ok(ShdictAnswer::Stored(false));
-                }
-                z.free(e);
-            }
             let safe = matches!(op, shdict::SAFE_SET | shdict::SAFE_ADD);
-            let (e, forcible) = z.alloc(key, value.len(), safe)?;
-            z.link(e, key, kind, value, flags, ttl_ms);
-            Ok(ShdictAnswer::Stored(forcible))
+            let v = Stored {
+                kind,
+                value,
+                flags,
+                ttl: ttl_ms,
+            };
+            z.store(old, key, &v, safe).map(ShdictAnswer::Stored)
         }
         ShdictOp::Delete { dict, key } => {
             let z = lock(zones, dict)?;
@@ -601,14 +621,18 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
             let Some((start, ttl)) = init else {
                 return Err(RequestError::NotFound);
             };
-            if let Some(e) = old {
-                z.free(e);
-            }
+            // The sweep may free the expired entry of `key`: look it up again after it.
             z.free_expired(2, false);
+            let old = z.lookup(key);
             let sum = start + n;
-            let (e, forcible) = z.alloc(key, 8, false)?;
-            z.link(e, key, shdict::F64 as u8, &sum.to_le_bytes(), 0, ttl);
-            Ok(ShdictAnswer::Number(sum, forcible))
+            let v = Stored {
+                kind: shdict::F64 as u8,
+                value: &sum.to_le_bytes(),
+                flags: 0,
+                ttl,
+            };
+            z.store(old, key, &v, false)
+                .map(|forcible| ShdictAnswer::Number(sum, forcible))
         }
         ShdictOp::Ttl { dict, key } => {
             let z = lock(zones, dict)?;
@@ -674,14 +698,13 @@ pub fn run(zones: &Zones, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError
                     }
                     z.free_expired(2, false);
                     let (e, _) = z.alloc(key, size_of::<ListHead>(), false)?;
-                    z.link(
-                        e,
-                        key,
-                        shdict::LIST as u8,
-                        &[0; size_of::<ListHead>()],
-                        0,
-                        None,
-                    );
+                    let head = Stored {
+                        kind: shdict::LIST as u8,
+                        value: &[0; size_of::<ListHead>()],
+                        flags: 0,
+                        ttl: None,
+                    };
+                    z.link(e, key, &head);
                     // SAFETY: e was just made a list entry; its head is initialised here.
                     unsafe {
                         let head = list_head(e);
