@@ -328,3 +328,90 @@ wasm guest trapped: wasm trap: wasm `unreachable` instruction executed
 [200, 404, 200]
 --- response_body eval
 ["op status -> 0\n", "op status -> 404\n", "op status -> 200\n"]
+
+
+
+=== TEST 16: HEAD after a flush: nothing follows the header, the connection stays in step (two pipelined requests)
+--- config
+    location /before {
+        return 200 "before\n";
+    }
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- more_headers
+X-Ops-Content: say first|flush|say second|flush|print third
+--- pipelined_requests eval
+["GET /before", "HEAD /t"]
+--- response_body eval
+["before\n", ""]
+--- grep_error_log
+op flush -> 0
+--- grep_error_log_out
+op flush -> 0
+op flush -> 0
+
+
+
+=== TEST 17: HEAD without a flush, and with more than the auto-flush size: the header only
+--- config
+    location /small {
+        set $ops_content "say hello";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /big {
+        set $ops_content "vars x 1 1|say hello|print ................................................................................................................................................................................................................................................................|report|report|report|report|report|report|report|report|report|report|report|report|report|report|report|report|report|report|report|report";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request eval
+["HEAD /small", "HEAD /big", "GET /small"]
+--- response_body eval
+["", "", "hello\n"]
+--- response_headers
+!Transfer-Encoding
+
+
+
+=== TEST 18: a header filter that turns the response into a 204 after the content handler flushed: no body reaches the client
+--- config
+    location /before {
+        return 200 "before\n";
+    }
+    location /t {
+        set $ops_content "say first|flush|say second";
+        set $ops_header_filter "set_status 204";
+        header_filter_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- pipelined_requests eval
+["GET /before", "GET /t"]
+--- error_code eval
+[200, 204]
+--- response_body eval
+["before\n", ""]
+
+
+
+=== TEST 19: a header filter that traps after the content handler flushed: nginx's 500 page and nothing after it, then the connection is closed
+--- config
+    location /t {
+        set $ops_content "say first|flush|say second|flush|say third";
+        header_filter_by_wasm $TEST_NGINX_GUESTS/api.wasm run_then_trap;
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /ok {
+        return 200 "ok\n";
+    }
+--- request eval
+["GET /t", "GET /ok"]
+--- error_code eval
+[500, 200]
+--- response_body_like eval
+["500 Internal Server Error", "^ok\n\$"]
+--- grep_error_log
+op say -> -3
+--- grep_error_log_out
+op say -> -3
+op say -> -3
+--- error_log
+phase: header_filter

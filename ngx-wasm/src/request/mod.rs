@@ -392,6 +392,11 @@ impl HostRequest for NgxRequest<'_> {
         if self.finished() {
             return Err(RequestError::NotAllowed);
         }
+        match self.call.out.body(self.r) {
+            output::Body::Open => {}
+            output::Body::HeaderOnly => return Ok(()),
+            output::Body::Refused => return Err(RequestError::NotAllowed),
+        }
         self.call.out.append(self.r, data)?;
         if self.call.out.len() >= output::AUTO_FLUSH {
             self.flush()?;

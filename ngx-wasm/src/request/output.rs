@@ -5,6 +5,12 @@
 //! its response sent in one go with a `Content-Length`; `flush` (or more than
 //! [`AUTO_FLUSH`] bytes pending) sends the header without a length, so HTTP/1.1 clients get
 //! chunked encoding, as with OpenResty's `ngx.flush`.
+//!
+//! nginx, not the guest, decides whether a response has a body: once the header is out and
+//! nginx made the response header-only (HEAD, 204, 304), further output is accepted and
+//! dropped, as nginx's own handlers drop it; once the header was refused (a header filter
+//! answered with an error page instead), further output is refused. Either way no byte of
+//! the guest's body follows the header on the connection.
 
 use std::ptr;
 
@@ -30,6 +36,9 @@ pub struct Pending {
     head: *mut ngx_chain_t,
     last: *mut ngx_chain_t,
     len: usize,
+    /// Sending the response header failed (a header filter answered with an error page, or
+    /// nginx ran out of memory): nothing more of this response may be sent.
+    refused: bool,
 }
 
 impl Default for Pending {
@@ -38,14 +47,45 @@ impl Default for Pending {
             head: ptr::null_mut(),
             last: ptr::null_mut(),
             len: 0,
+            refused: false,
         }
     }
+}
+
+/// Where body output written now goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// Into the response.
+    Open,
+    /// Nowhere: the header went out and nginx made the response header-only (HEAD, 204,
+    /// 304). Accepted and dropped.
+    HeaderOnly,
+    /// Nowhere: the header was refused. Refused.
+    Refused,
 }
 
 impl Pending {
     /// Bytes pending.
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// Where output written now would go.
+    pub fn body(&self, r: &ngx_http_request_t) -> Body {
+        if self.refused {
+            Body::Refused
+        } else if r.header_sent() != 0 && r.header_only() != 0 {
+            Body::HeaderOnly
+        } else {
+            Body::Open
+        }
+    }
+
+    /// Forgets the pending chain (its buffers stay in the request pool).
+    fn drop_chain(&mut self) {
+        self.head = ptr::null_mut();
+        self.last = ptr::null_mut();
+        self.len = 0;
     }
 
     fn link(&mut self, r: &ngx_http_request_t, b: *mut ngx_buf_t) -> Result<(), RequestError> {
@@ -141,7 +181,8 @@ impl Pending {
 
     /// Passes the pending chain to the output filters.
     fn send(&mut self, r: &mut ngx_http_request_t) -> ngx_int_t {
-        let head = std::mem::take(self).head;
+        let head = self.head;
+        self.drop_chain();
         if head.is_null() {
             return Status::NGX_OK.0;
         }
@@ -171,14 +212,21 @@ pub fn flush(
     pending: &mut Pending,
     status: u16,
 ) -> Result<(), RequestError> {
+    match pending.body(r) {
+        Body::Open => {}
+        Body::HeaderOnly => return Ok(()),
+        Body::Refused => return Err(RequestError::NotAllowed),
+    }
     if r.header_sent() == 0 {
         let rc = send_header(r, status, -1);
         if rc == Status::NGX_ERROR.0 || rc > Status::NGX_OK.0 {
+            pending.drop_chain();
+            pending.refused = true;
             return Err(RequestError::Internal);
         }
     }
     if r.header_only() != 0 {
-        *pending = Pending::default();
+        pending.drop_chain();
         return Ok(());
     }
     pending.append_mark(r, false)?;
@@ -246,10 +294,20 @@ impl NgxRequest<'_> {
             .unwrap_or(200);
         let r = &mut *self.r;
         let rc = if sent {
-            if self.call.out.append_mark(r, true).is_err() {
-                return Outcome::Return(Status::NGX_ERROR.0);
+            match self.call.out.body(r) {
+                // The header was refused, as nginx's own handlers return it.
+                Body::Refused => return Outcome::Return(Status::NGX_ERROR.0),
+                Body::HeaderOnly => {
+                    self.call.out.drop_chain();
+                    Status::NGX_OK.0
+                }
+                Body::Open => {
+                    if self.call.out.append_mark(r, true).is_err() {
+                        return Outcome::Return(Status::NGX_ERROR.0);
+                    }
+                    self.call.out.send(r)
+                }
             }
-            self.call.out.send(r)
         } else {
             if phase != Phase::Content {
                 // SAFETY: r is a live request; a no-op if the body was read or discarded.

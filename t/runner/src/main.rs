@@ -131,10 +131,14 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
         return Ok(problems);
     }
 
-    let requests: Vec<String> = match block.get("request") {
-        Some(s) if s.has("eval") => eval_list(&s.data)?,
-        Some(s) => vec![s.data.trim().to_string()],
-        None => bail!("block has no --- request"),
+    let pipelined = block.get("pipelined_requests");
+    let requests: Vec<String> = match (block.get("request"), pipelined) {
+        (Some(_), Some(_)) => bail!("block has both --- request and --- pipelined_requests"),
+        (None, Some(s)) if s.has("eval") => eval_list(&s.data)?,
+        (None, Some(_)) => bail!("--- pipelined_requests needs eval and a list"),
+        (Some(s), None) if s.has("eval") => eval_list(&s.data)?,
+        (Some(s), None) => vec![s.data.trim().to_string()],
+        (None, None) => bail!("block has no --- request"),
     };
     let n = requests.len();
     let codes = per_request(block, "error_code", n)?;
@@ -147,31 +151,62 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
         .collect();
     let body = get("request_body").as_bytes().to_vec();
     let expected_headers = lines(block, "response_headers");
+    // As in Test::Nginx, lines after the request line are the request body.
+    let split: Vec<(&str, Vec<u8>)> = requests
+        .iter()
+        .map(|req| match req.split_once('\n') {
+            Some((line, rest)) if !rest.trim().is_empty() => (
+                line.trim(),
+                rest.strip_suffix('\n').unwrap_or(rest).as_bytes().to_vec(),
+            ),
+            _ => (req.trim(), body.clone()),
+        })
+        .collect();
+    let wire: Vec<http::Request<'_>> = split
+        .iter()
+        .map(|(line, body)| http::Request { line, body })
+        .collect();
 
     // Test::Nginx: `--- abort` makes a client timeout no failure; `--- ignore_response`
     // skips every check of the responses.
     let abort = block.has("abort");
     let ignore_response = block.has("ignore_response");
     let server = Server::start(env, port)?;
-    for (i, req) in requests.iter().enumerate() {
+    let mut all = if pipelined.is_some() {
+        match http::send_pipelined(port, &wire, &headers, timeout) {
+            Ok(v) => v.into_iter().map(Some).collect(),
+            Err(e) => {
+                let failed: Vec<Option<Result<http::Response>>> = (0..n).map(|_| None).collect();
+                if !(ignore_response || abort && e.downcast_ref::<http::TimedOut>().is_some()) {
+                    problems.push(format!("pipelined requests: {e:#}"));
+                }
+                failed
+            }
+        }
+    } else {
+        (0..n).map(|_| None).collect::<Vec<_>>()
+    };
+    let sent_together = pipelined.is_some();
+    for (i, req) in wire.iter().enumerate() {
         let tag = if n > 1 {
             format!("request {}: ", i + 1)
         } else {
             String::new()
         };
-        // As in Test::Nginx, lines after the request line are the request body.
-        let (req, body) = match req.split_once('\n') {
-            Some((line, rest)) if !rest.trim().is_empty() => (
-                line.trim(),
-                rest.strip_suffix('\n').unwrap_or(rest).as_bytes().to_vec(),
-            ),
-            _ => (req.trim(), body.clone()),
+        let line = req.line;
+        let result = if sent_together {
+            match all[i].take() {
+                Some(r) => r,
+                None => continue,
+            }
+        } else {
+            http::send(port, req, &headers, timeout)
         };
-        let resp = match http::send(port, req, &headers, &body, timeout) {
+        let resp = match result {
             Ok(r) => r,
             Err(e) if abort && e.downcast_ref::<http::TimedOut>().is_some() => {
                 if !ignore_response {
-                    problems.push(format!("{tag}{req}: {e:#} (no response to check)"));
+                    problems.push(format!("{tag}{line}: {e:#} (no response to check)"));
                 }
                 continue;
             }
@@ -180,7 +215,7 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
                 continue;
             }
             Err(e) => {
-                problems.push(format!("{tag}{req}: {e:#}"));
+                problems.push(format!("{tag}{line}: {e:#}"));
                 continue;
             }
         };
