@@ -347,12 +347,15 @@ invalid number of arguments in "wasm_fuel" directive in
     wasm_fuel off;
     wasm_budget_status 504;
     wasm_max_memory 16m;
+    wasm_max_output 1m;
     wasm_isolation worker;
     wasm_trap_log_interval 1m;
 --- config
     wasm_timeout 1500ms;
     wasm_max_memory off;
+    wasm_max_output off;
     location /t {
+        wasm_max_output 512k;
         wasm_timeout off;
         wasm_fuel 1000000000;
         wasm_isolation request;
@@ -364,3 +367,18 @@ GET /t
 hello
 --- no_error_log
 [error]
+
+
+
+=== TEST 25: wasm_max_output that is zero
+--- config
+    location /t {
+        wasm_max_output 0;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid wasm_max_output "0": expected a size such as 512k or 64m, or off in
+nginx.conf:30

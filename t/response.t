@@ -415,3 +415,62 @@ op say -> -3
 op say -> -3
 --- error_log
 phase: header_filter
+
+
+
+=== TEST 20: wasm_max_output: within it the response is whole; past it the write is refused (-9) and the request answered 500 with the reason, or, once flushed, cut short
+--- config
+    location /fits {
+        wasm_max_output 12;
+        set $ops_content "say hello|say world";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /over {
+        wasm_max_output 10;
+        set $ops_content "say hello|say world|say again";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /flushed {
+        wasm_max_output 10;
+        set $ops_content "say hello|flush|say world";
+        content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+    location /ok {
+        return 200 "ok\n";
+    }
+--- request eval
+["GET /fits", "GET /over", "GET /flushed HTTP/1.0", "GET /ok"]
+--- error_code eval
+[200, 500, 200, 200]
+--- response_body_like eval
+["^hello\nworld\n\$", "500 Internal Server Error", "^hello\n\$", "^ok\n\$"]
+--- grep_error_log
+op say -> -9
+--- grep_error_log_out
+op say -> -9
+op say -> -9
+op say -> -9
+--- error_log
+wasm guest stopped: output limit exceeded: the call wrote more than wasm_max_output allows (10 bytes) (module:
+phase: content
+
+
+
+=== TEST 21: by default a call may write 64 MiB: a guest printing 100 MiB is cut there (its output was flushed automatically, so the status was sent); wasm_max_output off lets 70 MiB through
+--- config
+    location /default {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm print_flood;
+    }
+    location /off {
+        wasm_max_output off;
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm print_flood;
+    }
+--- request eval
+["GET /default HTTP/1.0", "GET /off?kib=71680"]
+--- error_code eval
+[200, 200]
+--- timeout: 30
+--- error_log
+print_flood: accepted 65536, refused 36864, first refusal Some(TooLarge)
+print_flood: accepted 71680, refused 0, first refusal None
+wasm_max_output allows (67108864 bytes)

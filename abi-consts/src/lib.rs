@@ -38,7 +38,8 @@ pub mod status {
     pub const CONNECT_FAILED: i32 = -7;
     /// The host name could not be resolved, or no `resolver` is configured.
     pub const RESOLVE_FAILED: i32 = -8;
-    /// What arrived is longer than the most the guest asked for (a line, a stream).
+    /// What arrived is longer than the most the guest asked for (a line, a stream), or the
+    /// guest's output went past `wasm_max_output`.
     pub const TOO_LARGE: i32 = -9;
     /// The TLS handshake failed (the peer speaks no TLS, no common protocol or cipher, the
     /// connection broke during it).

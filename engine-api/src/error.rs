@@ -119,6 +119,8 @@ pub enum RequestError {
     NoMemory,
     /// A limit on work in progress is reached (`wasm_max_pending_timers`).
     TooMany,
+    /// More than a limit allows (`wasm_max_output`).
+    TooLarge,
 }
 
 impl RequestError {
@@ -134,6 +136,7 @@ impl RequestError {
             RequestError::Exists => status::EXISTS,
             RequestError::NoMemory => status::NO_MEMORY,
             RequestError::TooMany => status::TOO_MANY,
+            RequestError::TooLarge => status::TOO_LARGE,
         }
     }
 }

@@ -365,6 +365,12 @@ pub trait HostRequest {
 
     /// Writes `msg` to the error log at `level`, in the request's log context.
     fn log(&mut self, level: LogLevel, msg: &[u8]);
+    /// A limit the call went past while it ran (`wasm_max_output`), as a reason fit for the
+    /// error log: the host refused the operation with a status, and the call fails with
+    /// this reason once it returns, as if a budget had stopped it.
+    fn exceeded(&self) -> Option<String> {
+        None
+    }
     /// Counts a log line of `len` bytes against the request's [`crate::LogBudget`]; hosts
     /// without one write everything.
     fn log_budget(&mut self, _len: usize) -> crate::limits::LogVerdict {

@@ -147,7 +147,7 @@ impl Call {
             phase,
             lease,
         };
-        call.after(step, log)
+        call.after(step, host, log)
     }
 
     /// Runs the next step of a suspended call, the wait over.
@@ -155,7 +155,7 @@ impl Call {
         let running = Running::enter(self.mcf, self.handler.module);
         let step = self.lease.instance.resume(Reply::Ready, host);
         drop(running);
-        self.after(step, log)
+        self.after(step, host, log)
     }
 
     /// Abandons a suspended call (`why`: the client went away...): its waiting host function
@@ -192,7 +192,17 @@ impl Call {
     }
 
     /// Turns a step's result into the call's outcome.
-    fn after(self, step: Result<Step, GuestError>, log: *mut ngx_log_t) -> Outcome {
+    fn after(
+        self,
+        step: Result<Step, GuestError>,
+        host: &dyn HostRequest,
+        log: *mut ngx_log_t,
+    ) -> Outcome {
+        // A call that went past a host limit (its output) fails like one a budget stopped.
+        let step = match (step, host.exceeded()) {
+            (Ok(Step::Done(_)), Some(why)) => Err(GuestError::new(GuestErrorKind::Budget, why)),
+            (step, _) => step,
+        };
         match step {
             Ok(Step::Done(_)) => {
                 self.sup.success();

@@ -92,7 +92,7 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
     }
     if let (Some(h), Some(mcf)) = (lcf.header_filter.as_ref(), HttpWasmModule::main_conf(req)) {
         let limits = Limits::of_request(req);
-        let mut host = NgxRequest::new(req, Phase::HeaderFilter);
+        let mut host = NgxRequest::new(req, Phase::HeaderFilter, limits.max_output);
         let log = host.log_ptr();
         if let Err(status) = run_to_end(mcf, h, limits, Phase::HeaderFilter, &mut host, log) {
             host.discard_headers();
@@ -206,7 +206,7 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, cl: *mut ngx_chain_
     }
     let (data, last, flush) = gather(cl);
     let limits = Limits::of_request(req);
-    let mut host = NgxRequest::new(req, Phase::BodyFilter);
+    let mut host = NgxRequest::new(req, Phase::BodyFilter, limits.max_output);
     let log = host.log_ptr();
     host.set_chunk(Chunk {
         data,

@@ -130,7 +130,7 @@ unsafe impl HttpModuleLocationConf for HttpWasmModule {
 
 const PHASE_DIRECTIVE_CONTEXT: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 29] = [
+static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 30] = [
     ngx_command_t {
         name: ngx_string!("content_by_wasm"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
@@ -255,6 +255,14 @@ static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 29] = [
         name: ngx_string!("wasm_max_memory"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
         set: Some(conf::limits::set_wasm_max_memory),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("wasm_max_output"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(conf::limits::set_wasm_max_output),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: 0,
         post: ptr::null_mut(),

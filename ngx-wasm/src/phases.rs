@@ -170,7 +170,7 @@ fn run(r: &mut ngx_http_request_t, phase: Phase) -> Status {
         }
     }
     let limits = Limits::of_request(r);
-    let mut host = NgxRequest::new(r, phase);
+    let mut host = NgxRequest::new(r, phase, limits.max_output);
     let log = host.log_ptr();
     if phase == Phase::Log {
         let result = call::run_to_end(mcf, handler, limits, phase, &mut host, log);

@@ -1,6 +1,6 @@
 //! The budget, limit and isolation directives: `wasm_timeout`, `wasm_fuel`,
-//! `wasm_budget_status`, `wasm_max_memory`, `wasm_isolation` (http, server, location,
-//! inherited) and `wasm_trap_log_interval` (http).
+//! `wasm_budget_status`, `wasm_max_memory`, `wasm_max_output`, `wasm_isolation` (http,
+//! server, location, inherited) and `wasm_trap_log_interval` (http).
 //!
 //! Values are checked here, so `nginx -t` rejects a bad one at its `file:line`. Each
 //! directive that switches a budget on also records it in the main conf (`EngineOptions`),
@@ -25,6 +25,11 @@ use crate::{conf_error, HttpWasmModule};
 /// bomb cannot take a worker to 4 GiB; `wasm_max_memory off` removes it.
 pub const DEFAULT_MAX_MEMORY: u64 = 256 << 20;
 
+/// `wasm_max_output` where no directive sets it: 64 MiB of response body per guest call,
+/// far above an API answer or a page, so that a guest printing in a loop cannot take a
+/// worker's memory; `wasm_max_output off` removes it (a large download).
+pub const DEFAULT_MAX_OUTPUT: u64 = 64 << 20;
+
 /// The status answered when a budget runs out, unless `wasm_budget_status` says otherwise.
 pub const DEFAULT_BUDGET_STATUS: u16 = 500;
 
@@ -40,6 +45,8 @@ pub struct Limits {
     pub budget_status: u16,
     /// `wasm_max_memory`.
     pub instance: InstanceLimits,
+    /// `wasm_max_output`: the most body bytes a call may write (`None`: no limit).
+    pub max_output: Option<u64>,
     /// `wasm_isolation`.
     pub isolation: Isolation,
 }
@@ -61,6 +68,7 @@ impl Limits {
         instance: InstanceLimits {
             max_memory: Some(DEFAULT_MAX_MEMORY),
         },
+        max_output: Some(DEFAULT_MAX_OUTPUT),
         isolation: Isolation::Worker,
     };
 }
@@ -79,6 +87,7 @@ pub struct LimitsConf {
     fuel: Option<Option<u64>>,
     budget_status: Option<u16>,
     max_memory: Option<Option<u64>>,
+    max_output: Option<Option<u64>>,
     isolation: Option<Isolation>,
     /// The resolved values, computed by [`LimitsConf::merge`].
     resolved: Limits,
@@ -91,6 +100,7 @@ impl LimitsConf {
         self.fuel = self.fuel.or(prev.fuel);
         self.budget_status = self.budget_status.or(prev.budget_status);
         self.max_memory = self.max_memory.or(prev.max_memory);
+        self.max_output = self.max_output.or(prev.max_output);
         self.isolation = self.isolation.or(prev.isolation);
         self.resolve();
     }
@@ -106,6 +116,7 @@ impl LimitsConf {
                 // Unset: the default cap; `off` (Some(None)): none.
                 max_memory: self.max_memory.unwrap_or(Some(DEFAULT_MAX_MEMORY)),
             },
+            max_output: self.max_output.unwrap_or(Some(DEFAULT_MAX_OUTPUT)),
             isolation: self.isolation.unwrap_or_default(),
         };
     }
@@ -302,6 +313,40 @@ pub extern "C" fn set_wasm_max_memory(
         return conf_error();
     };
     lcf.limits.max_memory = Some(size);
+    std::ptr::null_mut()
+}
+
+/// `wasm_max_output <size>|off;`: the most response body one guest call may write.
+pub extern "C" fn set_wasm_max_output(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's location configuration (NGX_HTTP_LOC_CONF_OFFSET).
+    let lcf = unsafe { &mut *conf.cast::<LocConf>() };
+    if lcf.limits.max_output.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    // SAFETY: called by nginx for a TAKE1 directive.
+    let v = unsafe { arg(cf) };
+    let size = if str_bytes(&v) == b"off" {
+        Some(None)
+    } else {
+        let mut copy = v;
+        // SAFETY: `copy` is a valid nginx string for the call's duration; it is only read.
+        let n = unsafe { ngx_parse_offset(&mut copy) };
+        u64::try_from(n).ok().filter(|n| *n > 0).map(Some)
+    };
+    let Some(size) = size else {
+        ngx_conf_log_error!(
+            NGX_LOG_EMERG,
+            cf,
+            "invalid wasm_max_output \"{}\": expected a size such as 512k or 64m, or off",
+            text(&v)
+        );
+        return conf_error();
+    };
+    lcf.limits.max_output = Some(size);
     std::ptr::null_mut()
 }
 

@@ -66,6 +66,11 @@ pub struct CallState {
     added: Vec<*mut ngx_table_elt_t>,
     /// The body-filter chunk, in that phase.
     chunk: Option<Chunk>,
+    /// Body bytes the call wrote, and the most it may (`wasm_max_output`).
+    written: u64,
+    max_output: u64,
+    /// A write went past `max_output`: refused, and the call fails when it returns.
+    over_output: bool,
 }
 
 impl CallState {
@@ -82,8 +87,9 @@ pub struct NgxRequest<'r> {
 }
 
 impl<'r> NgxRequest<'r> {
-    /// Wraps `r` for a new guest call in `phase`.
-    pub fn new(r: &'r mut ngx_http_request_t, phase: Phase) -> Self {
+    /// Wraps `r` for a new guest call in `phase` that may write `max_output` body bytes
+    /// (`None`: any number).
+    pub fn new(r: &'r mut ngx_http_request_t, phase: Phase, max_output: Option<u64>) -> Self {
         NgxRequest {
             r,
             call: CallState {
@@ -94,6 +100,9 @@ impl<'r> NgxRequest<'r> {
                 exec: None,
                 added: Vec::new(),
                 chunk: None,
+                written: 0,
+                max_output: max_output.unwrap_or(u64::MAX),
+                over_output: false,
             },
         }
     }
@@ -214,6 +223,15 @@ const METHODS: [(&[u8], u32); 15] = [
 impl HostRequest for NgxRequest<'_> {
     fn phase(&self) -> Phase {
         self.call.phase
+    }
+
+    fn exceeded(&self) -> Option<String> {
+        self.call.over_output.then(|| {
+            format!(
+                "output limit exceeded: the call wrote more than wasm_max_output allows ({} bytes)",
+                self.call.max_output
+            )
+        })
     }
 
     fn log_budget(&mut self, len: usize) -> engine_api::LogVerdict {
@@ -397,6 +415,12 @@ impl HostRequest for NgxRequest<'_> {
             output::Body::HeaderOnly => return Ok(()),
             output::Body::Refused => return Err(RequestError::NotAllowed),
         }
+        let written = self.call.written.saturating_add(data.len() as u64);
+        if written > self.call.max_output || self.call.over_output {
+            self.call.over_output = true;
+            return Err(RequestError::TooLarge);
+        }
+        self.call.written = written;
         self.call.out.append(self.r, data)?;
         if self.call.out.len() >= output::AUTO_FLUSH {
             self.flush()?;
