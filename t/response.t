@@ -474,3 +474,26 @@ phase: content
 print_flood: accepted 65536, refused 36864, first refusal Some(TooLarge)
 print_flood: accepted 71680, refused 0, first refusal None
 wasm_max_output allows (67108864 bytes)
+
+
+
+=== TEST 22: flush waits while the client lags (back-pressure): a guest streaming to a reader limited to 64 KiB/s waits in flush, and the client going away ends the waiting call; a fast reader gets the whole stream
+--- config
+    location /slow {
+        limit_rate 64k;
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm print_flood;
+    }
+    location /fast {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm print_flood;
+    }
+--- request eval
+["GET /slow?kib=4096&flush=1", "GET /fast?kib=8192&flush=1"]
+--- timeout: 2
+--- abort
+--- ignore_response
+--- wait: 0.5
+--- error_log
+wasm call cancelled while it waited: the client closed the connection
+print_flood: accepted 8192, refused 0, first refusal None
+--- no_error_log
+print_flood: accepted 4096

@@ -494,6 +494,11 @@ pub trait HostRequest {
     fn flush(&mut self) -> Result<(), RequestError> {
         Err(RequestError::NotAllowed)
     }
+    /// Output handed to nginx is still waiting for the client (nginx's buffers are busy):
+    /// `resp_flush` then waits for [`crate::Wait::Output`].
+    fn output_busy(&self) -> bool {
+        false
+    }
     /// Records how the request goes on once the export returns.
     fn finish(&mut self, _finish: Finish) -> Result<(), RequestError> {
         Err(RequestError::NotAllowed)

@@ -27,6 +27,11 @@ pub enum Wait {
         /// The socket.
         id: u32,
     },
+    /// Resume once nginx has sent the response output the guest flushed, as far as the
+    /// client took it (`resp_flush`, OpenResty's `ngx.flush(true)`): the guest is paced by
+    /// its client instead of piling output up in the worker. A client that takes nothing
+    /// for `send_timeout` ends the request, which cancels the call.
+    Output,
 }
 
 /// How the host answers a [`Wait`].

@@ -115,11 +115,11 @@ __attribute__((import_module("ngx"), import_name("req_read_body"))) int32_t ngx_
 __attribute__((import_module("ngx"), import_name("resp_get_status"))) int32_t ngx_resp_get_status(void);
 /* sets the response status [phases: headers; returns 0, -2 (outside 100..=599), -3 (header sent)] */
 __attribute__((import_module("ngx"), import_name("resp_set_status"))) int32_t ngx_resp_set_status(int32_t status);
-/* appends to the response body (ngx.print) [phases: answer; returns 0, -3 (after exit/exec/redirect), -4] */
+/* appends to the response body (ngx.print) [phases: answer; returns 0, -3 (after exit/exec/redirect), -4, -9 (past wasm_max_output: the call then fails)] */
 __attribute__((import_module("ngx"), import_name("resp_print"))) int32_t ngx_resp_print(const uint8_t *data, int32_t data_len);
-/* appends the data and a newline (ngx.say) [phases: answer; returns 0, -3, -4] */
+/* appends the data and a newline (ngx.say) [phases: answer; returns 0, -3, -4, -9] */
 __attribute__((import_module("ngx"), import_name("resp_say"))) int32_t ngx_resp_say(const uint8_t *data, int32_t data_len);
-/* sends the header (if not sent) and the body so far (ngx.flush()); the response is then streamed (chunked in HTTP/1.1) and its status and headers are fixed [phases: answer; returns 0, -3, -4] */
+/* sends the header (if not sent) and the body so far (ngx.flush(true)); the response is then streamed (chunked in HTTP/1.1) and its status and headers are fixed; waits while nginx still holds output the client has not taken [phases: answer; returns 0, -3, -4] */
 __attribute__((import_module("ngx"), import_name("resp_flush"))) int32_t ngx_resp_flush(void);
 /* ngx.exit: 0 ends this handler and the request goes on; 200..=599 finishes the request with that status when the export returns (nginx's page for >= 300 when nothing was printed); return right after [phases: answer; returns 0, -2 (other values), -3 (already finished)] */
 __attribute__((import_module("ngx"), import_name("resp_exit"))) int32_t ngx_resp_exit(int32_t status);

@@ -5,7 +5,8 @@
 //!   request context; the wait is armed (an nginx timer for [`Wait::Yield`]; for
 //!   [`Wait::RequestBody`], nginx's post-read handler, `request::body`, wakes it; for
 //!   [`Wait::Subrequests`] they are issued, and the last to finish wakes it; for
-//!   [`Wait::Socket`], the socket's events, `request::socket`, wake it); the request's
+//!   [`Wait::Socket`], the socket's events, `request::socket`, wake it; for [`Wait::Output`],
+//!   the connection's write events, as `ngx_http_writer` waits on them); the request's
 //!   read handler watches for the client closing the connection (unless nginx is reading
 //!   it already); its write handler does nothing until the call is done. The phase handler returns `NGX_DONE` (the content phase
 //!   first takes a reference on the request, which the content checker's finalization drops).
@@ -24,16 +25,20 @@ use std::time::{Duration, Instant};
 use engine_api::{Phase, Wait};
 use ngx::core::Status;
 use ngx::ffi::{
-    ngx_add_timer, ngx_del_timer, ngx_event_t, ngx_http_block_reading, ngx_http_cleanup_add,
-    ngx_http_core_run_phases, ngx_http_request_empty_handler, ngx_http_request_t,
-    ngx_http_run_posted_requests, ngx_http_test_reading, ngx_int_t, ngx_msec_t,
+    ngx_add_timer, ngx_del_timer, ngx_event_t, ngx_handle_write_event, ngx_http_block_reading,
+    ngx_http_cleanup_add, ngx_http_core_run_phases, ngx_http_finalize_request,
+    ngx_http_output_filter, ngx_http_request_empty_handler, ngx_http_request_t,
+    ngx_http_run_posted_requests, ngx_http_test_reading, ngx_int_t, ngx_msec_t, NGX_LOG_INFO,
+    NGX_HTTP_REQUEST_TIME_OUT,
 };
+use ngx::http::{HttpModuleLocationConf, NgxHttpCoreModule};
+use ngx::ngx_log_error;
 
 use crate::call::{self, Call, Outcome};
 use crate::conf::MainConf;
 use crate::ctx;
 use crate::registry::{Handler, ModuleId};
-use crate::request::{subrequest, CallState, NgxRequest};
+use crate::request::{self, subrequest, CallState, NgxRequest};
 
 /// A call that finished after waiting, for its phase handler to conclude.
 pub struct Completed {
@@ -286,7 +291,14 @@ fn unwatch_reading(r: &mut ngx_http_request_t) {
 /// Arms `wait` and keeps the call in the request context until it is over.
 fn arm(r: &mut ngx_http_request_t, call: Call, state: CallState, wait: Wait) -> bool {
     let mut timer = Timer::new(r);
+    r.write_event_handler = Some(ngx_http_request_empty_handler);
     match wait {
+        Wait::Output => {
+            r.write_event_handler = Some(on_output);
+            if !wait_writable(r) {
+                return false;
+            }
+        }
         Wait::Yield { delay_ms } => timer.arm(delay_ms),
         Wait::RequestBody => {
             // The guest's host call started reading; nginx's post-read handler wakes us.
@@ -448,6 +460,63 @@ fn wake(r: &mut ngx_http_request_t) {
     // SAFETY: r is live; this is how nginx resumes a request parked by NGX_DONE: the phase
     // handler that parked it is entered again and concludes the call.
     unsafe { ngx_http_core_run_phases(r) };
+}
+
+/// Waits for the connection to take more output, as `ngx_http_writer` does: the write event
+/// with `send_lowat`, and `send_timeout` unless `limit_rate` delays it (its own timer then).
+fn wait_writable(r: &mut ngx_http_request_t) -> bool {
+    let Some(clcf) = NgxHttpCoreModule::location_conf(r) else {
+        return false;
+    };
+    let (timeout, lowat) = (clcf.send_timeout, clcf.send_lowat);
+    // SAFETY: a live request has its connection and its write event.
+    let wev = unsafe { &mut *(*r.connection).write };
+    if wev.delayed() == 0 {
+        // SAFETY: the connection's write event, alive as long as the connection; nginx's
+        // event loop runs on this thread only.
+        unsafe { ngx_add_timer(wev, timeout) };
+    }
+    // SAFETY: as above.
+    unsafe { ngx_handle_write_event(wev, lowat) == Status::NGX_OK.0 }
+}
+
+/// The request's write handler while a `resp_flush` waits: pushes the output nginx holds,
+/// as `ngx_http_writer` does, and wakes the call once the client has taken it all.
+unsafe extern "C" fn on_output(r: *mut ngx_http_request_t) {
+    // SAFETY: nginx calls a write handler with its live request.
+    let r = unsafe { &mut *r };
+    // SAFETY: a live request has its connection and its write event.
+    let wev = unsafe { &mut *(*r.connection).write };
+    if wev.timedout() != 0 {
+        // SAFETY: as above.
+        unsafe {
+            ngx_log_error!(NGX_LOG_INFO, (*r.connection).log, "client timed out");
+            (*r.connection).set_timedout(1);
+            // Ends the request; its cleanup cancels the waiting call.
+            ngx_http_finalize_request(r, NGX_HTTP_REQUEST_TIME_OUT as ngx_int_t);
+        }
+        return;
+    }
+    if wev.delayed() == 0 && r.aio() == 0 {
+        // SAFETY: r is live; a NULL chain sends what nginx holds.
+        if unsafe { ngx_http_output_filter(r, ptr::null_mut()) } == Status::NGX_ERROR.0 {
+            // SAFETY: as above.
+            unsafe { ngx_http_finalize_request(r, Status::NGX_ERROR.0) };
+            return;
+        }
+        if !request::output_busy(r) {
+            if wev.timer_set() != 0 {
+                // SAFETY: the send timeout this wait armed.
+                unsafe { ngx_del_timer(wev) };
+            }
+            wake(r);
+            return;
+        }
+    }
+    if !wait_writable(r) {
+        // SAFETY: as above.
+        unsafe { ngx_http_finalize_request(r, Status::NGX_ERROR.0) };
+    }
 }
 
 /// The last subrequest the call waits for has finished (nginx posts the parent after each).

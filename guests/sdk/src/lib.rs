@@ -711,8 +711,10 @@ pub mod resp {
         ok(unsafe { ffi::resp_say(data.as_ptr(), len(data)) })
     }
 
-    /// Sends the header and what was written so far (`ngx.flush()`); the response then goes
-    /// out chunked and its status and headers are fixed.
+    /// Sends the header and what was written so far (`ngx.flush(true)`); the response then
+    /// goes out chunked and its status and headers are fixed. While the client has not taken
+    /// the output yet, the call waits (without blocking the worker) until it has: a guest
+    /// that streams with `flush` is paced by its client.
     pub fn flush() -> Result<()> {
         // SAFETY: no pointers.
         ok(unsafe { ffi::resp_flush() })

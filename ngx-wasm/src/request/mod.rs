@@ -33,7 +33,7 @@ use ngx::ngx_log_error;
 use crate::ctx::{self, QueuedSubrequest, RequestCtx};
 use crate::HttpWasmModule;
 use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf};
-pub use output::Outcome;
+pub use output::{busy as output_busy, Outcome};
 
 /// The bytes of an nginx string.
 pub fn bytes(s: &ngx_str_t) -> &[u8] {
@@ -434,6 +434,10 @@ impl HostRequest for NgxRequest<'_> {
         }
         let status = self.call.status.unwrap_or(200);
         output::flush(self.r, &mut self.call.out, status)
+    }
+
+    fn output_busy(&self) -> bool {
+        output::busy(self.r)
     }
 
     fn finish(&mut self, finish: Finish) -> Result<(), RequestError> {

@@ -236,6 +236,17 @@ pub fn flush(
     }
 }
 
+/// nginx holds output of `r` that the client has not taken yet (what `ngx_http_writer`
+/// waits for). A subrequest's output is captured in memory or postponed: never busy.
+pub fn busy(r: &ngx_http_request_t) -> bool {
+    if !ptr::eq(r.main, r) {
+        return false;
+    }
+    // SAFETY: a live request has its connection.
+    let c = unsafe { &*r.connection };
+    r.buffered() != 0 || !r.postponed.is_null() || c.buffered() != 0
+}
+
 /// What a phase handler returns to nginx after the guest call.
 pub enum Outcome {
     /// The guest did not answer: go on with the next handler (`NGX_DECLINED`).

@@ -2,7 +2,7 @@
 //!
 //! Every parameter and every result is an `i32`; pointers are offsets into the guest's
 //! exported memory named `memory`. Each function returns a status ([`status`]) or, for
-//! getters, a length. Functions that wait (`sleep`, `req_read_body`, `subreq_wait`, `sock_*`) suspend the call (see
+//! getters, a length. Functions that wait (`sleep`, `req_read_body`, `subreq_wait`, `sock_*`, and `resp_flush` while the client lags) suspend the call (see
 //! [`crate::wait`]). A pointer or length outside the guest's memory is not a status: it
 //! stops the guest with a trap. One file per API group, as lua-nginx-module has one source
 //! file per group.
@@ -69,7 +69,7 @@ pub static NGX: HostAbi = host_abi!("ngx", {
     resp_set_status(status: i32) -> i32 [HEADERS_WRITABLE] => status response::set_status;
     resp_print(data_ptr: i32, data_len: i32) -> i32 [BEFORE_CONTENT_END] => status response::print;
     resp_say(data_ptr: i32, data_len: i32) -> i32 [BEFORE_CONTENT_END] => status response::say;
-    resp_flush() -> i32 [BEFORE_CONTENT_END] => status response::flush;
+    resp_flush() -> i32 [BEFORE_CONTENT_END] => suspending response::flush, response::flushed;
     resp_exit(status: i32) -> i32 [BEFORE_CONTENT_END] => status response::exit;
     resp_redirect(uri_ptr: i32, uri_len: i32, status: i32) -> i32 [BEFORE_CONTENT_END] => status response::redirect;
     req_exec(uri_ptr: i32, uri_len: i32, args_ptr: i32, args_len: i32) -> i32 [BEFORE_CONTENT_END] => status response::exec;

@@ -2,7 +2,10 @@
 //! `ngx.redirect` and `ngx.exec`.
 
 use super::{status, status_of, Args, HostCall};
+use crate::abi::Flow;
 use crate::error::HostTrap;
+use crate::value::Val;
+use crate::wait::Wait;
 use crate::request::Finish;
 
 /// `resp_get_status() -> i32`: the response status set so far, 0 if none.
@@ -36,8 +39,19 @@ pub(super) fn say(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap>
 
 /// `resp_flush() -> status`: sends the response header (if not yet sent) and the body written
 /// so far; the response then goes out chunked (HTTP/1.1) and its status and headers are fixed.
-pub(super) fn flush(call: &mut HostCall<'_>, _a: Args<'_>) -> Result<i32, HostTrap> {
-    Ok(status_of(call.request.flush()))
+/// While nginx still holds output the client has not taken, the call waits until it is sent
+/// (back-pressure, as `ngx.flush(true)`).
+pub(super) fn flush(call: &mut HostCall<'_>, _a: Args<'_>) -> Result<Flow, HostTrap> {
+    Ok(match call.request.flush() {
+        Ok(()) if call.request.output_busy() => Flow::Wait(Wait::Output),
+        done => Flow::Return(Some(Val::I32(status_of(done)))),
+    })
+}
+
+/// Completes `resp_flush` once the output is sent. (A client that takes nothing for
+/// `send_timeout` ends the request, which cancels the waiting call instead.)
+pub(super) fn flushed(_call: &mut HostCall<'_>, _a: Args<'_>) -> Result<Option<Val>, HostTrap> {
+    Ok(Some(Val::I32(status::OK)))
 }
 
 /// `resp_exit(status) -> status`: like `ngx.exit`. 0 ends this handler and lets the request go
