@@ -10,6 +10,12 @@
    RSS may grow by at most MAX_GROWTH_KIB after the warm-up.
 4. RELOAD_REQUESTS more while `nginx -s reload` runs RELOADS times: no request may fail, and
    each reload must replace both workers within 10 s.
+5. Crash-loop protection under load (guests/fixtures/trap): CRASH_REQUESTS to an export
+   that traps on one request in ten (worker and request isolation) must get no 503 at all;
+   then CRASH_REQUESTS alternating between an export that always traps and a healthy export
+   of the same module: every healthy request is answered 200, and the trapping export backs
+   off within its bound (each worker runs it at most 29 times plus one probe per backoff
+   delay; the rest get 503).
 Each load run must end within MAX_SECONDS. Prints the figures; exits 1 when a limit is broken.
 
 Usage: soak.py NGINX MODULE_SO GUESTS_DIR RUN_DIR LOADGEN PORT ENGINE
@@ -30,6 +36,9 @@ RELOADS = int(os.environ.get("SOAK_RELOADS", 20))
 RELOAD_REQUESTS = int(os.environ.get("SOAK_RELOAD_REQUESTS", 800_000))
 MAX_GROWTH_KIB = int(os.environ.get("SOAK_MAX_GROWTH_KIB", 2048))
 MAX_SECONDS = int(os.environ.get("SOAK_MAX_SECONDS", 300))
+CRASH_REQUESTS = int(os.environ.get("SOAK_CRASH_REQUESTS", 40_000))
+# engine_api::health: an export backs off once 29 calls, 90% of its calls in 10 s, failed.
+TRIP_FAILURES = 29
 # Requests go to each handler in turn; {n} gives each request its own seed. The last three
 # wait: a sleep(0), a subrequest captured in memory, a socket GET on a pooled connection.
 PATHS = "/soak,/soak-phases?seed={n},/soak-sleep,/soak-capture,/soak-socket"
@@ -66,6 +75,13 @@ http {{
         location = /soak-capture {{ content_by_wasm {guests}/bench_io.wasm capture_hello; }}
         location = /soak-socket {{ content_by_wasm {guests}/bench_io.wasm socket_hello; }}
         location = /ret {{ return 200 "hello\\n"; }}
+        location = /flaky {{ content_by_wasm {guests}/trap.wasm flaky; }}
+        location = /flaky-request {{
+            wasm_isolation request;
+            content_by_wasm {guests}/trap.wasm flaky;
+        }}
+        location = /broken {{ content_by_wasm {guests}/trap.wasm on_content; }}
+        location = /broken-fine {{ content_by_wasm {guests}/trap.wasm fine; }}
     }}
 }}
 """
@@ -89,8 +105,8 @@ def rss_kib(pid):
     return int(m.group(1)) if m else 0
 
 
-def loadgen_cmd(loadgen, port, n):
-    return [loadgen, f"127.0.0.1:{port}", PATHS, str(n), str(CONCURRENCY), "X-Echo: soak"]
+def loadgen_cmd(loadgen, port, n, paths=PATHS):
+    return [loadgen, f"127.0.0.1:{port}", paths, str(n), str(CONCURRENCY), "X-Echo: soak"]
 
 
 def cpu_seconds(pid):
@@ -99,9 +115,9 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def load(loadgen, port, n):
+def load(loadgen, port, n, paths=PATHS):
     try:
-        r = subprocess.run(loadgen_cmd(loadgen, port, n), capture_output=True, text=True,
+        r = subprocess.run(loadgen_cmd(loadgen, port, n, paths), capture_output=True, text=True,
                            timeout=MAX_SECONDS)
     except subprocess.TimeoutExpired:
         raise SystemExit(f"soak FAILED: {n} requests did not finish within {MAX_SECONDS} s")
@@ -113,11 +129,38 @@ def load(loadgen, port, n):
     return counts
 
 
+def crash_loop(loadgen, port):
+    """Phase 5: returns the limits broken."""
+    failures = []
+    flaky = load(loadgen, port, CRASH_REQUESTS, "/flaky?n={n},/flaky-request?n={n}")
+    print(f"  crash-loop, 10% trapping: {flaky['requests']} requests: {flaky['ok']} 2xx, "
+          f"{flaky['s500']} x 500, {flaky['s503']} x 503, {flaky['failed']} failed")
+    if flaky["s503"] != "0" or flaky["failed"] != "0":
+        failures.append("a guest trapping on 10% of requests was refused (503) or failed")
+    if int(flaky["s500"]) != CRASH_REQUESTS // 10:
+        failures.append(f"expected {CRASH_REQUESTS // 10} x 500 from the 10% trapping guest")
+    started = time.monotonic()
+    broken = load(loadgen, port, CRASH_REQUESTS, "/broken,/broken-fine")
+    seconds = time.monotonic() - started
+    # Per worker: the failures that open the breaker, then one probe per delay (1 s, 2 s...).
+    bound = 2 * (TRIP_FAILURES + 2 + int(seconds))
+    print(f"  crash-loop, 100% trapping beside a healthy export: {broken['requests']} requests "
+          f"in {seconds:.1f} s: {broken['ok']} 2xx, {broken['s500']} x 500 (bound {bound}), "
+          f"{broken['s503']} x 503, {broken['failed']} failed")
+    if int(broken["ok"]) != CRASH_REQUESTS // 2:
+        failures.append("the healthy export of a module with a failing export was refused")
+    if int(broken["s500"]) > bound or broken["s503"] == "0":
+        failures.append(f"the always-trapping export did not back off within {bound} calls")
+    return failures
+
+
 def main():
     nginx, module, guests, run_dir, loadgen, port, engine = sys.argv[1:8]
     run_dir = Path(run_dir).resolve()
     for d in ("conf", "logs", "tmp"):
         (run_dir / d).mkdir(parents=True, exist_ok=True)
+    # A fresh error log: the checks below read what this run logged only.
+    (run_dir / "logs" / "error.log").write_text("")
     conf_file = run_dir / "conf" / "nginx.conf"
     conf_file.write_text(conf(os.path.abspath(module), os.path.abspath(guests), run_dir,
                               port, engine))
@@ -203,6 +246,7 @@ def main():
         if alerts:
             failures.append(f"{len(alerts)} alert/crit/guest lines in the error log, first: "
                             f"{alerts[0]}")
+        failures += crash_loop(loadgen, port)
     finally:
         if master:
             os.kill(master, signal.SIGQUIT)

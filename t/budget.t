@@ -234,7 +234,7 @@ trap.wasm" failed 1 more time in the last
 
 
 
-=== TEST 13: a module failing 5 times in a row backs off: 503 without running it, then a probe
+=== TEST 13: an export failing on every call backs off at its 29th failure: 503 without running it, while another export of the same module answers; after the delay one request probes it, and its failure doubles the delay
 --- config
     location /trap {
         content_by_wasm $TEST_NGINX_GUESTS/trap.wasm on_content;
@@ -247,18 +247,37 @@ trap.wasm" failed 1 more time in the last
         content_by_wasm $TEST_NGINX_GUESTS/limits.wasm spin;
     }
 --- request eval
-["GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /fine", "GET /delay", "GET /fine", "GET /fine"]
+["GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /trap", "GET /fine", "GET /delay", "GET /trap", "GET /trap"]
 --- error_code eval
-[500, 500, 500, 500, 500, 503, 500, 200, 200]
+[500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 503, 200, 500, 500, 503]
 --- response_body_like eval
-["500", "500", "500", "500", "500", "503 Service", "500", "fine", "fine"]
+["500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "503 Service", "fine", "500", "500", "503 Service"]
 --- error_log
-trap.wasm" failed 4 more times
-1 request answered 503 while it backed off
+trap.wasm" export "on_content" is backing off: 29 of its 29 calls in the last 10s failed (at least 90%); not run for 1s, requests that need it are answered 503, then one request probes it
+trap.wasm" export "on_content" is backing off: its probe failed; not run for 2s
+trap.wasm" failed 29 more times
+2 requests answered 503 while it backed off; backing off: "on_content" (next attempt after 2s)
+--- no_error_log
+export "fine" is backing off
 
 
 
-=== TEST 14: a call nested in another (flush running the module's own body filter) keeps the outer timeout
+=== TEST 14: an export failing on most calls but not nearly all (6 in 7, in runs longer than 5) is never refused
+--- config
+    location /flaky {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm flaky;
+    }
+--- request eval
+["GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky?fail=1", "GET /flaky"]
+--- error_code eval
+[500, 500, 500, 500, 500, 500, 200, 500, 500, 500, 500, 500, 500, 200, 500, 500, 500, 500, 500, 500, 200, 500, 500, 500, 500, 500, 500, 200, 500, 500, 500, 500, 500, 500, 200]
+--- no_error_log
+is backing off
+answered 503
+
+
+
+=== TEST 15: a call nested in another (flush running the module's own body filter) keeps the outer timeout
 --- config
     location /t {
         wasm_timeout 100ms;
@@ -276,3 +295,27 @@ trap.wasm" failed 4 more times
 wasm guest stopped: timeout 100ms exceeded
 export: "flush_then_spin"
 --- timeout: 10
+
+
+
+=== TEST 16: inside a log window, the first failure of each other export and kind is logged in full too; repeats are counted
+--- config
+    location /trap {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm on_content;
+    }
+    location /div {
+        content_by_wasm $TEST_NGINX_GUESTS/trap.wasm div_by_zero;
+    }
+--- request eval
+["GET /trap", "GET /div", "GET /trap", "GET /div"]
+--- error_code eval
+[500, 500, 500, 500]
+--- grep_error_log
+wasm guest trapped:
+--- grep_error_log_out
+wasm guest trapped:
+wasm guest trapped:
+--- error_log
+export: "on_content", engine:
+export: "div_by_zero", engine:
+trap.wasm" failed 2 more times

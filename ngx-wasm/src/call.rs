@@ -20,7 +20,7 @@ use ngx::ngx_log_error;
 use crate::conf::limits::Limits;
 use crate::conf::MainConf;
 use crate::registry::{Handler, Lease, LeaseError, ModuleId};
-use crate::supervise::{Failure, Supervisor};
+use crate::supervise::{Failure, Slot, Supervisor};
 
 /// The status answered while a module backs off after failing repeatedly.
 pub const BACKOFF_STATUS: u16 = 503;
@@ -91,6 +91,8 @@ impl Drop for Running {
 pub struct Call {
     mcf: &'static MainConf,
     sup: &'static Supervisor,
+    /// The breaker of the handler's export in `sup`.
+    slot: Slot,
     /// A directive's handler, or a timer's (which owns its export name).
     handler: Cow<'static, Handler>,
     limits: &'static Limits,
@@ -118,9 +120,9 @@ impl Call {
         let Some(sup) = supervisor(mcf, &handler) else {
             return Outcome::Failed(FAILURE_STATUS);
         };
-        if !sup.admit(log, engine) {
+        let Some(slot) = sup.admit(engine, &handler.export) else {
             return Outcome::Failed(BACKOFF_STATUS);
-        }
+        };
         let lease = mcf.registry.lease(
             handler.module,
             limits.isolation,
@@ -131,7 +133,7 @@ impl Call {
             Ok(l) => l,
             Err(LeaseError::Busy) => return Outcome::Busy,
             Err(LeaseError::Failed(error)) => {
-                return Self::failed(mcf, &handler, limits, phase, sup, &error, log)
+                return Self::failed(mcf, &handler, limits, phase, (sup, slot), &error, log)
             }
         };
         let running = Running::enter(mcf, handler.module);
@@ -142,6 +144,7 @@ impl Call {
         let call = Call {
             mcf,
             sup,
+            slot,
             handler,
             limits,
             phase,
@@ -205,7 +208,7 @@ impl Call {
         };
         match step {
             Ok(Step::Done(_)) => {
-                self.sup.success();
+                self.sup.success(self.slot);
                 self.mcf.registry.give_back(self.lease);
                 Outcome::Done
             }
@@ -215,7 +218,7 @@ impl Call {
                 &self.handler,
                 self.limits,
                 self.phase,
-                self.sup,
+                (self.sup, self.slot),
                 &error,
                 log,
             ),
@@ -227,12 +230,13 @@ impl Call {
         handler: &Handler,
         limits: &Limits,
         phase: Phase,
-        sup: &Supervisor,
+        (sup, slot): (&Supervisor, Slot),
         error: &GuestError,
         log: *mut ngx_log_t,
     ) -> Outcome {
         sup.failure(
             log,
+            slot,
             &Failure {
                 error,
                 export: &handler.export,

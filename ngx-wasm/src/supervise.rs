@@ -1,17 +1,20 @@
-//! Crash-loop protection in nginx: logs and times what [`engine_api::health::Health`]
-//! decides for each module in one worker ([`Supervisors`]).
+//! Crash-loop protection in nginx: logs and times what [`engine_api::health::Health`] and
+//! each export's [`engine_api::health::Breaker`] decide for each module in one worker
+//! ([`Supervisors`]).
 //!
 //! The first failure of a quiet module is logged in full (`wasm guest trapped: ...`, the
-//! format `t/trap.t` checks); later ones within `wasm_trap_log_interval` are counted, and a
-//! timer logs one summary line when the interval ends. Backoff refusals are counted the same
-//! way. Pending summaries are flushed when the worker exits (`exit_process`).
+//! format `t/trap.t` checks), and so is the first of each other export and kind within
+//! `wasm_trap_log_interval`; the rest are counted, and a timer logs one summary line when
+//! the interval ends. Backoff refusals are counted the same way; an export starting to back
+//! off says so at once. Pending summaries are flushed when the worker exits
+//! (`exit_process`).
 
 use std::cell::{RefCell, UnsafeCell};
 use std::ffi::c_void;
 use std::path::PathBuf;
 use std::ptr;
 
-use engine_api::health::{Admission, Health, Report, Summary};
+use engine_api::health::{Admission, Breaker, Health, Report, Summary, TRIP_PERCENT, WINDOW_MS};
 use engine_api::limits::format_duration;
 use engine_api::GuestError;
 use ngx::ffi::{ngx_add_timer, ngx_del_timer, ngx_event_t, ngx_log_t, NGX_LOG_ERR};
@@ -31,6 +34,10 @@ fn cycle_log() -> *mut ngx_log_t {
         }
     }
 }
+
+/// An export's breaker in a [`Supervisor`], as [`Supervisor::admit`] found it.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot(usize);
 
 /// Where and how a call failed, for the full log line.
 pub struct Failure<'a> {
@@ -79,6 +86,8 @@ impl Supervisors {
 pub struct Supervisor {
     path: PathBuf,
     health: RefCell<Health>,
+    /// One breaker per export called, in the order first called.
+    breakers: RefCell<Vec<(String, Breaker)>>,
     engine: RefCell<String>,
     /// nginx's timer event; only nginx's event loop and this struct touch it.
     event: UnsafeCell<ngx_event_t>,
@@ -90,6 +99,7 @@ impl Supervisor {
         Box::new(Supervisor {
             path,
             health: RefCell::new(Health::new(interval_ms)),
+            breakers: RefCell::new(Vec::new()),
             engine: RefCell::new(String::new()),
             // SAFETY: an all-zero ngx_event_t is nginx's own idea of an unused event
             // (ngx_pcalloc); the handler and data are set when the timer is armed.
@@ -97,43 +107,49 @@ impl Supervisor {
         })
     }
 
-    /// Whether the module may run now; a refusal is counted or, if no window is open,
-    /// announced once.
-    pub fn admit(&self, log: *mut ngx_log_t, engine: &str) -> bool {
-        let admission = self.health.borrow_mut().admit(monotonic_ms());
-        match admission {
-            Admission::Run => true,
-            Admission::Refuse { announce: None } => false,
-            Admission::Refuse {
-                announce: Some(interval_ms),
-            } => {
-                let backoff = self.health.borrow().backoff_ms();
-                ngx_log_error!(
-                    NGX_LOG_ERR,
-                    log,
-                    "wasm module \"{}\" is backing off after failing {} times in a row: not run for {}, requests that need it are answered 503 (engine: {})",
-                    self.path.display(),
-                    engine_api::health::BACKOFF_AFTER,
-                    format_duration(std::time::Duration::from_millis(backoff)),
-                    engine
-                );
-                self.arm(interval_ms, engine);
-                false
+    /// Whether `export` may run now: the slot of its breaker, for [`Supervisor::success`]
+    /// and [`Supervisor::failure`], or `None` while it backs off (the refusal is counted for
+    /// the window's summary).
+    pub fn admit(&self, engine: &str, export: &str) -> Option<Slot> {
+        let now = monotonic_ms();
+        let mut breakers = self.breakers.borrow_mut();
+        let slot = match breakers.iter().position(|(e, _)| e == export) {
+            Some(i) => i,
+            None => {
+                breakers.push((export.to_string(), Breaker::default()));
+                breakers.len() - 1
+            }
+        };
+        match breakers[slot].1.admit(now) {
+            Admission::Run | Admission::Probe => Some(Slot(slot)),
+            Admission::Refuse => {
+                drop(breakers);
+                if let Some(interval_ms) = self.health.borrow_mut().refused(now) {
+                    self.arm(interval_ms, engine);
+                }
+                None
             }
         }
     }
 
     /// A call succeeded.
-    pub fn success(&self) {
-        self.health.borrow_mut().success();
+    pub fn success(&self, slot: Slot) {
+        if let Some((_, b)) = self.breakers.borrow_mut().get_mut(slot.0) {
+            b.success(monotonic_ms());
+        }
     }
 
-    /// A call failed: logs it in full, or counts it for the window's summary.
-    pub fn failure(&self, log: *mut ngx_log_t, f: &Failure<'_>) {
-        let report = self.health.borrow_mut().failure(monotonic_ms(), || {
-            format!("{}, export: \"{}\", phase: {}", f.error, f.export, f.phase)
-        });
-        if let Report::LogAndArm { interval_ms } = report {
+    /// A call of the export of `slot` failed: logs it in full, or counts it for the window's
+    /// summary; says so when the export starts to back off.
+    pub fn failure(&self, log: *mut ngx_log_t, slot: Slot, f: &Failure<'_>) {
+        let now = monotonic_ms();
+        let report = self
+            .health
+            .borrow_mut()
+            .failure(now, f.export, f.error.kind as u8, || {
+                format!("{}, export: \"{}\", phase: {}", f.error, f.export, f.phase)
+            });
+        if report != Report::Counted {
             ngx_log_error!(
                 NGX_LOG_ERR,
                 log,
@@ -144,7 +160,36 @@ impl Supervisor {
                 f.engine,
                 f.phase
             );
+        }
+        if let Report::LogAndArm { interval_ms } = report {
             self.arm(interval_ms, f.engine);
+        }
+        let opened = self
+            .breakers
+            .borrow_mut()
+            .get_mut(slot.0)
+            .and_then(|(_, b)| {
+                let probing = b.delay_ms() > 0;
+                b.failure(now).map(|delay| (delay, probing, b.window()))
+            });
+        if let Some((delay, probing, (calls, failed))) = opened {
+            let why = if probing {
+                "its probe failed".to_string()
+            } else {
+                format!(
+                    "{failed} of its {calls} calls in the last {} failed (at least {TRIP_PERCENT}%)",
+                    format_duration(std::time::Duration::from_millis(WINDOW_MS))
+                )
+            };
+            ngx_log_error!(
+                NGX_LOG_ERR,
+                log,
+                "wasm module \"{}\" export \"{}\" is backing off: {why}; not run for {}, requests that need it are answered 503, then one request probes it (engine: {})",
+                self.path.display(),
+                f.export,
+                format_duration(std::time::Duration::from_millis(delay)),
+                f.engine
+            );
         }
     }
 
@@ -198,11 +243,20 @@ impl Supervisor {
                 if s.refused == 1 { "" } else { "s" }
             ));
         }
-        if s.backoff_ms > 0 {
-            line.push_str(&format!(
-                "; backing off: next attempt after {}",
-                format_duration(std::time::Duration::from_millis(s.backoff_ms))
-            ));
+        let backing_off: Vec<String> = self
+            .breakers
+            .borrow()
+            .iter()
+            .filter(|(_, b)| b.delay_ms() > 0)
+            .map(|(e, b)| {
+                format!(
+                    "\"{e}\" (next attempt after {})",
+                    format_duration(std::time::Duration::from_millis(b.delay_ms()))
+                )
+            })
+            .collect();
+        if !backing_off.is_empty() {
+            line.push_str(&format!("; backing off: {}", backing_off.join(", ")));
         }
         ngx_log_error!(
             NGX_LOG_ERR,

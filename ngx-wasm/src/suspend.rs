@@ -28,8 +28,8 @@ use ngx::ffi::{
     ngx_add_timer, ngx_del_timer, ngx_event_t, ngx_handle_write_event, ngx_http_block_reading,
     ngx_http_cleanup_add, ngx_http_core_run_phases, ngx_http_finalize_request,
     ngx_http_output_filter, ngx_http_request_empty_handler, ngx_http_request_t,
-    ngx_http_run_posted_requests, ngx_http_test_reading, ngx_int_t, ngx_msec_t, NGX_LOG_INFO,
-    NGX_HTTP_REQUEST_TIME_OUT,
+    ngx_http_run_posted_requests, ngx_http_test_reading, ngx_int_t, ngx_msec_t,
+    NGX_HTTP_REQUEST_TIME_OUT, NGX_LOG_INFO,
 };
 use ngx::http::{HttpModuleLocationConf, NgxHttpCoreModule};
 use ngx::ngx_log_error;

@@ -4,9 +4,9 @@
 use super::{status, status_of, Args, HostCall};
 use crate::abi::Flow;
 use crate::error::HostTrap;
+use crate::request::Finish;
 use crate::value::Val;
 use crate::wait::Wait;
-use crate::request::Finish;
 
 /// `resp_get_status() -> i32`: the response status set so far, 0 if none.
 pub(super) fn get_status(call: &mut HostCall<'_>, _a: Args<'_>) -> Result<i32, HostTrap> {

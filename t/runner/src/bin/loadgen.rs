@@ -1,7 +1,8 @@
 //! `loadgen`: a keep-alive HTTP/1.1 load generator for `make soak`.
 //!
 //! `loadgen ADDR PATH REQUESTS CONCURRENCY [HEADER...]` sends REQUESTS GET requests over
-//! CONCURRENCY keep-alive connections (one thread each) and prints one line of counts.
+//! CONCURRENCY keep-alive connections (one thread each) and prints one line of counts (2xx,
+//! other, of which 500 and 503, failed, retried).
 //! PATH may list several paths separated by commas: each connection takes them in turn. A
 //! `{n}` in a path becomes the request's number (0 to REQUESTS-1), so a handler can vary its
 //! work from request to request.
@@ -26,6 +27,9 @@ use std::time::{Duration, Instant};
 struct Counts {
     ok: AtomicU64,
     non_2xx: AtomicU64,
+    /// Of `non_2xx`: 500 and 503 answers (`make soak`'s crash-loop phase tells them apart).
+    s500: AtomicU64,
+    s503: AtomicU64,
     failed: AtomicU64,
     retried: AtomicU64,
 }
@@ -199,6 +203,11 @@ fn client(
                         &counts.non_2xx
                     };
                     slot.fetch_add(1, Ordering::Relaxed);
+                    match s {
+                        500 => counts.s500.fetch_add(1, Ordering::Relaxed),
+                        503 => counts.s503.fetch_add(1, Ordering::Relaxed),
+                        _ => 0,
+                    };
                     if !keep {
                         conn = None;
                     }
@@ -270,7 +279,9 @@ fn main() -> ExitCode {
     let ok = counts.ok.load(Ordering::Relaxed);
     let non_2xx = counts.non_2xx.load(Ordering::Relaxed);
     println!(
-        "requests={total} ok={ok} non_2xx={non_2xx} failed={} retried={} seconds={secs:.1} rps={:.0}",
+        "requests={total} ok={ok} non_2xx={non_2xx} s500={} s503={} failed={} retried={} seconds={secs:.1} rps={:.0}",
+        counts.s500.load(Ordering::Relaxed),
+        counts.s503.load(Ordering::Relaxed),
         counts.failed.load(Ordering::Relaxed),
         counts.retried.load(Ordering::Relaxed),
         (ok + non_2xx) as f64 / secs
