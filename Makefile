@@ -18,6 +18,12 @@ BUILD         := $(CURDIR)/build
 GUESTS_OUT    := $(BUILD)/guests
 CARGO         ?= cargo
 PROFILE       := release
+# The guest toolchain: make RUSTC=/path/to/rustc wasm builds the guests with that compiler
+# (it must have the wasm32-unknown-unknown target); RUSTUP= (empty) skips adding the target
+# with rustup, RUSTUP=/path/to/rustup uses that one.
+RUSTC         ?=
+RUSTUP        ?= rustup
+GUEST_CARGO   := $(if $(RUSTC),RUSTC=$(RUSTC) )$(CARGO)
 
 # Engines compiled into the module (any non-empty subset of wasmtime wasmer wasmer-singlepass
 # wasmi; wasmer-singlepass is wasmer with its single-pass compiler), and the
@@ -70,18 +76,23 @@ ifeq ($(BUILD_SANITIZE),1)
   ifneq ($(NGINX_DIR),)
     $(error BUILD_SANITIZE=1 builds the vendored nginx: do not combine it with NGINX_DIR)
   endif
-  SANITIZE_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
-  NGX_ENV     := NGX_CONFIGURE_ARGS=--with-cc=clang NGX_CFLAGS="$(SANITIZE_CFLAGS)" \
-                 NGX_LDFLAGS="-fsanitize=address,undefined"
+  # Overridable: make build BUILD_SANITIZE=1 SANITIZER_CC=clang-16 SANITIZER_FLAGS=-fsanitize=address
+  SANITIZER_CC    ?= clang
+  SANITIZER_FLAGS ?= -fsanitize=address,undefined
+  SANITIZE_CFLAGS := $(SANITIZER_FLAGS) -fno-omit-frame-pointer -g -O1
+  NGX_ENV     := NGX_CONFIGURE_ARGS=--with-cc=$(SANITIZER_CC) NGX_CFLAGS="$(SANITIZE_CFLAGS)" \
+                 NGX_LDFLAGS="$(SANITIZER_FLAGS)"
   TARGET_DIR  := $(CACHE_DIR)/target-sanitize
   MODULE_SO   := $(BUILD)/sanitize/libngx_wasm.so
   WASMI_ONLY_SO := $(BUILD)/sanitize/libngx_wasm-wasmi-only.so
   RUNNER      := $(TARGET_DIR)/$(PROFILE)/test-nginx
   APT_PACKAGES += libclang-rt-14-dev
-  # wasmtime and wasmer handle SIGSEGV/SIGILL/SIGFPE themselves (guest traps): ASan must let them.
-  export ASAN_OPTIONS := allow_user_segv_handler=1:handle_segv=0:handle_sigbus=0:handle_sigill=0:handle_sigfpe=0:detect_stack_use_after_return=0:detect_leaks=1:halt_on_error=0
-  export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=0:suppressions=$(CURDIR)/sanitizers/ubsan.supp
-  export LSAN_OPTIONS := suppressions=$(CURDIR)/sanitizers/lsan.supp:print_suppressions=0
+  # wasmtime and wasmer handle SIGSEGV/SIGILL/SIGFPE themselves (guest traps): ASan must let
+  # them. Each can be overridden from the environment or the command line (keep these
+  # handle_* settings, or guest traps become ASan reports).
+  export ASAN_OPTIONS ?= allow_user_segv_handler=1:handle_segv=0:handle_sigbus=0:handle_sigill=0:handle_sigfpe=0:detect_stack_use_after_return=0:detect_leaks=1:halt_on_error=0
+  export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=0:suppressions=$(CURDIR)/sanitizers/ubsan.supp
+  export LSAN_OPTIONS ?= suppressions=$(CURDIR)/sanitizers/lsan.supp:print_suppressions=0
 endif
 
 export CARGO_TARGET_DIR := $(TARGET_DIR)
@@ -96,7 +107,7 @@ BENCH_AB_REQUESTS ?= 20000
 BENCH_AB_CONCURRENCIES ?= 10 100 500
 BENCH_WRK_ROUNDS ?= 3
 
-.PHONY: help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check shdict-check fmt clean fuzz soak bench-micro bench-deps bench-build bench bench-ab
+.PHONY: smoke help deps build build-wasmi-only wasm start stop test unit lint conformance conformance-wasmi-only reload-check shdict-check fmt clean fuzz soak bench-micro bench-deps bench-build bench bench-ab
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -108,7 +119,7 @@ deps: ## Debian packages and the wasm32 target, installed only when missing
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@$(if $(RUSTUP),$(RUSTUP) target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || $(RUSTUP) target add wasm32-unknown-unknown,true)
 
 build: deps ## nginx (vendored 1.28 unless NGINX_DIR is set), the module .so and the test runner
 	@# Seed another target dir (sanitized, or another NGINX_DIR such as make bench's) from the
@@ -130,7 +141,7 @@ build-wasmi-only: deps ## the module with wasmi alone; fails if a JIT crate is i
 	@ls -l $(WASMI_ONLY_SO)
 
 wasm: deps ## the guest fixtures, into build/guests
-	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) build --release --locked --target wasm32-unknown-unknown
+	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(GUEST_CARGO) build --release --locked --target wasm32-unknown-unknown
 	@mkdir -p $(GUESTS_OUT)
 	@cp $(GUESTS_TARGET)/wasm32-unknown-unknown/release/*.wasm $(GUESTS_OUT)/
 	clang --target=wasm32 -O2 -nostdlib -Wall -Werror -Iguests/include -Wl,--no-entry \
@@ -142,6 +153,15 @@ wasm: deps ## the guest fixtures, into build/guests
 start: build wasm ## nginx on 127.0.0.1:$(START_PORT) with /hello from a wasm guest, and /health
 	@test -x "$(NGINX_BIN)" || { echo "no nginx binary found under $(TARGET_DIR)"; exit 1; }
 	@scripts/start.sh "$(NGINX_BIN)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(RUN_DIR)" "$(START_PORT)"
+
+# make smoke [NGINX_DIR=/path/to/configured/nginx] [SMOKE_NGINX=/path/to/its/nginx]: the module
+# built for that tree (the vendored nginx by default), loaded into its nginx (the tree's
+# objs/nginx if it was built, else /usr/sbin/nginx, as for Debian's nginx-dev tree).
+SMOKE_PORT    ?= 18095
+SMOKE_NGINX   ?= $(if $(NGINX_DIR),$(firstword $(wildcard $(abspath $(NGINX_DIR))/objs/nginx) /usr/sbin/nginx),$(NGINX_BIN))
+
+smoke: build wasm ## quick check against an nginx tree: build the module for it, start nginx with one wasm location, curl it, stop
+	@scripts/smoke.sh "$(SMOKE_NGINX)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(BUILD)/smoke" "$(SMOKE_PORT)"
 
 stop:
 	@if [ -f $(RUN_DIR)/logs/nginx.pid ] && kill -0 $$(cat $(RUN_DIR)/logs/nginx.pid) 2>/dev/null; then \
