@@ -110,20 +110,19 @@ export: "oom"
 
 
 
-=== TEST 8: a module whose initial memory exceeds the limit fails to instantiate, clearly
+=== TEST 8: nginx -t refuses a module whose initial memory exceeds the wasm_max_memory where it is used (no instance could ever be made)
 --- config
     location /t {
         wasm_max_memory 1m;
         content_by_wasm $TEST_NGINX_GUESTS/memory.wasm count;
     }
---- request eval
-["GET /t", "GET /t"]
---- error_code eval
-[500, 500]
+--- request
+GET /t
+--- must_die
 --- error_log
-wasm guest instantiation failed: memory limit exceeded: 
-bytes of linear memory exceed wasm_max_memory (1048576 bytes) (module: "
-memory.wasm", export: "count"
+wasm module "
+memory.wasm": its initial memory of 9502720 bytes exceeds wasm_max_memory (1048576 bytes) where content_by_wasm uses it: no instance could be made, every call would fail (raise wasm_max_memory there, or give the module less initial memory) in
+nginx.conf:31
 
 
 
@@ -183,3 +182,38 @@ GET /t
 pages=4096 grow=-1
 --- timeout: 30
 
+
+
+=== TEST 13: the check sees the limits after inheritance: a nested location that lowers wasm_max_memory under an inherited handler is refused too, naming the handler's directive
+--- config
+    location / {
+        rewrite_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+        location /inner {
+            wasm_max_memory 1m;
+        }
+    }
+--- request
+GET /inner
+--- must_die
+--- error_log
+hello_world.wasm": its initial memory of 1114112 bytes exceeds wasm_max_memory (1048576 bytes) where rewrite_by_wasm uses it
+nginx.conf:30
+
+
+
+=== TEST 14: ... and init_worker_by_wasm against the http level's limit
+--- http_config
+    wasm_max_memory 1m;
+    init_worker_by_wasm $TEST_NGINX_GUESTS/api.wasm init_worker;
+--- config
+    location /t {
+        wasm_max_memory 16m;
+        content_by_wasm $TEST_NGINX_GUESTS/hello_world.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+api.wasm": its initial memory of
+exceeds wasm_max_memory (1048576 bytes) where init_worker_by_wasm uses it
+nginx.conf:24

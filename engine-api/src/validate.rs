@@ -235,3 +235,111 @@ mod tests {
         assert!(e.contains("is a memory"), "{e}");
     }
 }
+
+/// What a module's own memories and tables take before its code runs: their initial sizes,
+/// all memories together in bytes and all tables together in elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Declared {
+    /// Initial linear memory, in bytes.
+    pub memory_bytes: u64,
+    /// Initial table elements.
+    pub table_elements: u64,
+}
+
+impl Declared {
+    /// Reads the memory and table sections of `bytes` (imports of memories or tables are
+    /// refused elsewhere: the host provides functions only).
+    pub fn of(bytes: &[u8]) -> anyhow::Result<Declared> {
+        use wasmparser::{Parser, Payload};
+        let mut d = Declared::default();
+        for payload in Parser::new(0).parse_all(bytes) {
+            match payload? {
+                Payload::MemorySection(memories) => {
+                    for m in memories {
+                        let m = m?;
+                        let page = 1u64 << m.page_size_log2.unwrap_or(16);
+                        d.memory_bytes = d
+                            .memory_bytes
+                            .saturating_add(m.initial.saturating_mul(page));
+                    }
+                }
+                Payload::TableSection(tables) => {
+                    for t in tables {
+                        d.table_elements = d.table_elements.saturating_add(t?.ty.initial);
+                    }
+                }
+                Payload::CodeSectionStart { .. } => break,
+                _ => {}
+            }
+        }
+        Ok(d)
+    }
+
+    /// Why an instance of such a module can never be made under `limits`, in words for
+    /// `nginx -t`; `None` when it fits.
+    pub fn refused_by(&self, limits: &crate::InstanceLimits) -> Option<String> {
+        let max = limits.max_memory?;
+        if self.memory_bytes > max {
+            return Some(format!(
+                "its initial memory of {} bytes exceeds wasm_max_memory ({max} bytes)",
+                self.memory_bytes
+            ));
+        }
+        let max_elements = limits.max_table_elements()?;
+        (self.table_elements > max_elements).then(|| {
+            format!(
+                "its tables' {} initial elements exceed what wasm_max_memory allows ({max_elements} elements of {} bytes)",
+                self.table_elements,
+                crate::limits::TABLE_ELEMENT_BYTES
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod declared_tests {
+    use super::*;
+
+    #[test]
+    fn reads_initial_memory_and_tables() {
+        // (module (memory 2) (memory 1) (table 10 funcref)) with multi-memory.
+        let bytes = [
+            0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // header
+            4, 4, 1, 0x70, 0, 10, // table section: funcref, min 10
+            5, 5, 2, 0, 2, 0, 1, // memory section: min 2, min 1
+        ];
+        let d = Declared::of(&bytes).unwrap();
+        assert_eq!(
+            d,
+            Declared {
+                memory_bytes: 3 << 16,
+                table_elements: 10
+            }
+        );
+        let fits = crate::InstanceLimits {
+            max_memory: Some(3 << 16),
+        };
+        assert_eq!(d.refused_by(&fits), None);
+        let small = crate::InstanceLimits {
+            max_memory: Some(1 << 16),
+        };
+        assert!(d
+            .refused_by(&small)
+            .unwrap()
+            .contains("196608 bytes exceeds"));
+        let tiny = crate::InstanceLimits {
+            max_memory: Some(64),
+        };
+        assert!(Declared {
+            memory_bytes: 0,
+            table_elements: 10
+        }
+        .refused_by(&tiny)
+        .unwrap()
+        .contains("10 initial elements"));
+        assert_eq!(
+            d.refused_by(&crate::InstanceLimits { max_memory: None }),
+            None
+        );
+    }
+}

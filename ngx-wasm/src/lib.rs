@@ -64,6 +64,12 @@ impl HttpModule for HttpWasmModule {
         unsafe { &*ptr::addr_of!(ngx_http_wasm_module) }
     }
 
+    /// Before the `http` block.
+    unsafe extern "C" fn preconfiguration(_cf: *mut ngx_conf_t) -> ngx_int_t {
+        conf::forget_merged();
+        Status::NGX_OK.0
+    }
+
     /// After the `http` block: compile every module, check every export, make the modules'
     /// supervisors, install the phase handlers and filters the directives use.
     unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
@@ -92,6 +98,10 @@ impl HttpModule for HttpWasmModule {
             ngx_log_error!(NGX_LOG_EMERG, cf.log, "{reason} in {site}");
             return Status::NGX_ERROR.0;
         }
+        if let Err(e) = check_declared(mcf) {
+            ngx_log_error!(NGX_LOG_EMERG, cf.log, "{e}");
+            return Status::NGX_ERROR.0;
+        }
         let registry = &mcf.registry;
         mcf.supervisors = Some(Supervisors::new(
             (0..registry.len()).map(|id| registry.path(id).to_path_buf()),
@@ -113,6 +123,36 @@ impl HttpModule for HttpWasmModule {
         }
         Status::NGX_OK.0
     }
+}
+
+/// Fails when a module's initial memory or tables exceed the `wasm_max_memory` in force
+/// where a directive uses it (every call there would fail to instantiate), naming the
+/// directive: the check `nginx -t` owes the operator, since instances are made later.
+fn check_declared(mcf: &MainConf) -> Result<(), String> {
+    let registry = &mcf.registry;
+    let init_worker = mcf
+        .init_worker
+        .as_ref()
+        .map(|h| ("init_worker_by_wasm", h, mcf.default_limits.instance));
+    let locations = conf::merged().into_iter().flat_map(|lcf| {
+        // SAFETY: merged location configurations live in this cycle's pool, which outlives
+        // postconfiguration.
+        let lcf = unsafe { &*lcf };
+        lcf.handlers()
+            .map(move |(name, h)| (name, h, lcf.limits.get().instance))
+    });
+    for (directive, h, limits) in init_worker.into_iter().chain(locations) {
+        if let Some(why) = registry.declared(h.module).refused_by(&limits) {
+            let at = registry
+                .site_of(h.module, &h.export)
+                .map_or(String::new(), |s| format!(" in {s}"));
+            return Err(format!(
+                "wasm module \"{}\": {why} where {directive} uses it: no instance could be made, every call would fail (raise wasm_max_memory there, or give the module less initial memory){at}",
+                registry.path(h.module).display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 // SAFETY: the configuration types below are the ones create_*_conf allocates for this module.
@@ -367,7 +407,7 @@ static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 30] = [
 ];
 
 static NGX_HTTP_WASM_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
-    preconfiguration: None,
+    preconfiguration: Some(HttpWasmModule::preconfiguration),
     postconfiguration: Some(HttpWasmModule::postconfiguration),
     create_main_conf: Some(HttpWasmModule::create_main_conf),
     init_main_conf: None,

@@ -12,6 +12,7 @@ use std::ffi::c_void;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use engine_api::validate::Declared;
 use engine_api::{
     validate, Budget, Engine as _, EngineOptions, ExternKind, FuncType, GuestError, GuestErrorKind,
     InstanceLimits, Isolation, Module as _,
@@ -114,6 +115,8 @@ struct Entry {
     slots: Rc<Slots>,
     /// Its exports of type `() -> ()`: what a timer of it may run. Filled at load time.
     handler_exports: Vec<String>,
+    /// Its memories' and tables' initial sizes. Filled at load time.
+    declared: Declared,
 }
 
 /// An export some directive will call, checked at load time.
@@ -149,6 +152,7 @@ impl Registry {
                     idle: RefCell::new(Vec::new()),
                     slots: Rc::default(),
                     handler_exports: Vec::new(),
+                    declared: Declared::default(),
                 });
                 self.modules.len() - 1
             }
@@ -207,6 +211,8 @@ impl Registry {
             };
             let bytes = read_module_file(&m.path).map_err(|e| fail(format!("cannot read: {e}")))?;
             validate::check_binary(&bytes).map_err(|e| fail(e.to_string()))?;
+            m.declared = Declared::of(&bytes)
+                .map_err(|e| fail(format!("not a valid WebAssembly module: {e}")))?;
             let compiled = engine.compile(&bytes).map_err(|e| {
                 fail(format!(
                     "{e:#} (engine: {} {})",
@@ -234,6 +240,19 @@ impl Registry {
         }
         self.engine = Some(engine);
         Ok(())
+    }
+
+    /// The initial sizes of module `id`'s memories and tables.
+    pub fn declared(&self, id: ModuleId) -> Declared {
+        self.modules.get(id).map(|m| m.declared).unwrap_or_default()
+    }
+
+    /// The directive that first names `export` of module `id`, for `nginx -t` errors.
+    pub fn site_of(&self, id: ModuleId, export: &str) -> Option<&ConfSite> {
+        self.uses
+            .iter()
+            .find(|u| u.module == id && u.export == export)
+            .map(|u| &u.site)
     }
 
     /// True when module `id` exports `name` as a function of type `() -> ()`.

@@ -191,6 +191,41 @@ impl Merge for SrvConf {
     }
 }
 
+thread_local! {
+    /// The location configurations merged while the `http` block being loaded was parsed,
+    /// for checks that need both the modules (loaded at postconfiguration) and the merged
+    /// limits. Emptied at preconfiguration, so a configuration that failed half-way leaves
+    /// nothing for the next one.
+    static MERGED: std::cell::RefCell<Vec<*const LocConf>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A new `http` block starts: forgets the location configurations of an earlier one.
+pub fn forget_merged() {
+    MERGED.with(|m| m.borrow_mut().clear());
+}
+
+/// The location configurations with a handler merged since [`forget_merged`]: they live in
+/// the configuration cycle's pool, as long as the cycle being loaded.
+pub fn merged() -> Vec<*const LocConf> {
+    MERGED.with(|m| std::mem::take(&mut *m.borrow_mut()))
+}
+
+impl LocConf {
+    /// The handlers in force here, with their directive names.
+    pub fn handlers(&self) -> impl Iterator<Item = (&'static str, &Handler)> {
+        [
+            ("rewrite_by_wasm", &self.rewrite),
+            ("access_by_wasm", &self.access),
+            ("content_by_wasm", &self.content),
+            ("header_filter_by_wasm", &self.header_filter),
+            ("body_filter_by_wasm", &self.body_filter),
+            ("log_by_wasm", &self.log),
+        ]
+        .into_iter()
+        .filter_map(|(name, h)| h.as_ref().map(|h| (name, h)))
+    }
+}
+
 impl Merge for LocConf {
     fn merge(&mut self, prev: &Self) -> Result<(), MergeConfigError> {
         inherit(&mut self.rewrite, &prev.rewrite);
@@ -214,6 +249,10 @@ impl Merge for LocConf {
             self.ssl_verify_depth = prev.ssl_verify_depth;
         }
         self.limits.merge(&prev.limits);
+        if self.handlers().next().is_some() {
+            let me: *const LocConf = self;
+            MERGED.with(|m| m.borrow_mut().push(me));
+        }
         Ok(())
     }
 }
