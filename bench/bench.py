@@ -68,8 +68,9 @@ function heavy(r) {
 export default { hello, heavy };
 """
 
-# Budgets used when a scenario has the budget on: generous, never reached by these handlers.
-BUDGET = "wasm_timeout 1s;"
+# The budget of a scenario: "on" is the default configuration (wasm_timeout 5s where no
+# directive says otherwise, never reached by these handlers); "off" switches it off.
+NO_BUDGET = "wasm_timeout off;"
 
 
 class Endpoint:
@@ -202,7 +203,7 @@ def groups(args):
             content, rewrite, waiting = wasm_endpoints(engine, args.guests, budget)
             # The zone of the shared-dictionary endpoints (the twin of the Lua group's).
             http = (f"wasm_engine {engine}; wasm_shared_dict bench 1m;"
-                    + (f" {BUDGET}" if budget else ""))
+                    + ("" if budget else f" {NO_BUDGET}"))
             tag = "-budget" if budget else ""
             out.append((f"wasm-{engine}{tag}", http, [return200()] + content))
             out.append((f"wasm-{engine}-rewrite{tag}",

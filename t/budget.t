@@ -319,3 +319,21 @@ wasm guest trapped:
 export: "on_content", engine:
 export: "div_by_zero", engine:
 trap.wasm" failed 2 more times
+
+
+
+=== TEST 17: with no budget directive, a looping guest is stopped by the default wasm_timeout of 5s, and the worker goes on serving
+--- config
+    location /spin {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm spin;
+    }
+    location /fine {
+        content_by_wasm $TEST_NGINX_GUESTS/limits.wasm fine;
+    }
+--- request eval
+["GET /spin", "GET /fine"]
+--- error_code eval
+[500, 200]
+--- timeout: 15
+--- error_log
+wasm guest stopped: timeout 5s exceeded

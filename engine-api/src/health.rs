@@ -197,8 +197,9 @@ pub enum Admission {
 pub struct Breaker {
     /// (calls, failed calls) per second, indexed by second modulo `BUCKETS`.
     buckets: [(u32, u32); BUCKETS],
-    /// The second of the newest bucket.
+    /// The second of the newest bucket, and its index.
     second: u64,
+    current: usize,
     state: State,
 }
 
@@ -207,6 +208,7 @@ impl Default for Breaker {
         Breaker {
             buckets: [(0, 0); BUCKETS],
             second: 0,
+            current: 0,
             state: State::Closed,
         }
     }
@@ -278,19 +280,27 @@ impl Breaker {
             .fold((0, 0), |(c, f), (bc, bf)| (c + bc, f + bf))
     }
 
+    #[inline]
     fn record(&mut self, now: u64, failed: bool) {
         let second = now / BUCKET_MS;
         if second > self.second {
-            // Empty the buckets of the seconds that passed (all of them after a long pause).
-            let passed = (second - self.second).min(BUCKETS as u64);
-            for s in 0..passed {
-                self.buckets[((second - s) % BUCKETS as u64) as usize] = (0, 0);
-            }
-            self.second = second;
+            self.advance(second);
         }
-        let b = &mut self.buckets[(self.second % BUCKETS as u64) as usize];
+        let b = &mut self.buckets[self.current % BUCKETS];
         b.0 = b.0.saturating_add(1);
         b.1 = b.1.saturating_add(u32::from(failed));
+    }
+
+    /// Moves the newest bucket to `second`, emptying those of the seconds that passed (all
+    /// of them after a long pause).
+    #[cold]
+    fn advance(&mut self, second: u64) {
+        let passed = (second - self.second).min(BUCKETS as u64) as usize;
+        for _ in 0..passed {
+            self.current = (self.current + 1) % BUCKETS;
+            self.buckets[self.current] = (0, 0);
+        }
+        self.second = second;
     }
 
     fn open(&mut self, now: u64, delay: u64) {

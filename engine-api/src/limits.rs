@@ -184,6 +184,11 @@ pub struct MemoryLimiter {
     limits: InstanceLimits,
     memory_bytes: u64,
     table_elements: u64,
+    /// What the last approved growth of a memory and of a table added, for an engine that
+    /// then fails the growth (wasmi, out of fuel for it: the guest retries after the next
+    /// slice) and says so.
+    last_memory_growth: u64,
+    last_table_growth: u64,
     refused: Option<Refusal>,
 }
 
@@ -215,10 +220,25 @@ impl MemoryLimiter {
                 false
             }
             _ => {
+                self.last_memory_growth = total.saturating_sub(self.memory_bytes);
                 self.memory_bytes = total;
                 true
             }
         }
+    }
+
+    /// The engine failed a memory growth this limiter had approved: it did not happen, so
+    /// it no longer counts (otherwise every retry would count it again, and the guest would
+    /// meet the limit early).
+    pub fn memory_grow_failed(&mut self) {
+        self.memory_bytes = self.memory_bytes.saturating_sub(self.last_memory_growth);
+        self.last_memory_growth = 0;
+    }
+
+    /// As [`MemoryLimiter::memory_grow_failed`], for a table.
+    pub fn table_grow_failed(&mut self) {
+        self.table_elements = self.table_elements.saturating_sub(self.last_table_growth);
+        self.last_table_growth = 0;
     }
 
     /// A table asks to grow from `current` to `desired` elements (`current` is 0 when it is
@@ -235,6 +255,7 @@ impl MemoryLimiter {
                 false
             }
             _ => {
+                self.last_table_growth = total.saturating_sub(self.table_elements);
                 self.table_elements = total;
                 true
             }
@@ -436,6 +457,28 @@ mod tests {
         assert!(l.table_growing(0, 131072));
         assert!(!l.table_growing(131072, 131073));
         assert_eq!(l.refusal().map(|r| r.resource), Some(Resource::Table));
+    }
+
+    #[test]
+    fn a_failed_growth_does_not_count() {
+        // wasmi: approved, then out of fuel, then asked again after the next slice.
+        let mut l = MemoryLimiter::new(InstanceLimits {
+            max_memory: Some(3 << 16),
+        });
+        assert!(l.memory_growing(0, 1 << 16));
+        for _ in 0..10 {
+            assert!(l.memory_growing(1 << 16, 2 << 16));
+            l.memory_grow_failed();
+        }
+        assert!(l.memory_growing(1 << 16, 2 << 16));
+        assert!(l.memory_growing(2 << 16, 3 << 16));
+        assert!(!l.memory_growing(3 << 16, 4 << 16));
+        let mut t = MemoryLimiter::new(InstanceLimits {
+            max_memory: Some(80),
+        });
+        assert!(t.table_growing(0, 8));
+        t.table_grow_failed();
+        assert!(t.table_growing(0, 10));
     }
 
     #[test]

@@ -43,7 +43,7 @@ use ngx::http::{
 };
 use ngx::{ngx_log_error, ngx_string};
 
-use crate::conf::limits::DEFAULT_TRAP_LOG_INTERVAL_MS;
+use crate::conf::limits::{Limits, DEFAULT_TRAP_LOG_INTERVAL_MS};
 use crate::conf::{LocConf, MainConf, SrvConf};
 use crate::supervise::Supervisors;
 
@@ -93,12 +93,22 @@ impl HttpModule for HttpWasmModule {
             resolver: clcf.map_or(ptr::null_mut(), |c| c.resolver),
             resolver_timeout: clcf.map_or(0, |c| c.resolver_timeout),
         });
+        // Where no directive sets wasm_timeout the default applies: the engine must compile
+        // its checks in unless every handler (and the http level, for init_worker and
+        // timers) has `wasm_timeout off`.
+        let merged = conf::merged();
+        let timed = |l: &Limits| l.budget.timeout.is_some();
+        mcf.options.timeouts |= timed(&mcf.default_limits)
+            || merged.iter().any(|lcf| {
+                // SAFETY: as in check_declared.
+                timed(unsafe { &**lcf }.limits.get())
+            });
         if let Err((site, reason)) = mcf.registry.load(mcf.engine_name.as_deref(), mcf.options) {
             // The format of ngx_conf_log_error, for a directive parsed earlier.
             ngx_log_error!(NGX_LOG_EMERG, cf.log, "{reason} in {site}");
             return Status::NGX_ERROR.0;
         }
-        if let Err(e) = check_declared(mcf) {
+        if let Err(e) = check_declared(mcf, &merged) {
             ngx_log_error!(NGX_LOG_EMERG, cf.log, "{e}");
             return Status::NGX_ERROR.0;
         }
@@ -128,13 +138,13 @@ impl HttpModule for HttpWasmModule {
 /// Fails when a module's initial memory or tables exceed the `wasm_max_memory` in force
 /// where a directive uses it (every call there would fail to instantiate), naming the
 /// directive: the check `nginx -t` owes the operator, since instances are made later.
-fn check_declared(mcf: &MainConf) -> Result<(), String> {
+fn check_declared(mcf: &MainConf, merged: &[*const LocConf]) -> Result<(), String> {
     let registry = &mcf.registry;
     let init_worker = mcf
         .init_worker
         .as_ref()
         .map(|h| ("init_worker_by_wasm", h, mcf.default_limits.instance));
-    let locations = conf::merged().into_iter().flat_map(|lcf| {
+    let locations = merged.iter().flat_map(|&lcf| {
         // SAFETY: merged location configurations live in this cycle's pool, which outlives
         // postconfiguration.
         let lcf = unsafe { &*lcf };

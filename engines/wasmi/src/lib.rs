@@ -68,6 +68,24 @@ impl wasmi::ResourceLimiter for Limiter {
         Ok(self.0.table_growing(current as u64, desired as u64))
     }
 
+    // wasmi asks the limiter before it charges fuel for the growth: a growth that then runs
+    // out of fuel is retried after the next slice, and must not count twice.
+    fn memory_grow_failed(
+        &mut self,
+        _error: &wasmi::errors::MemoryError,
+    ) -> Result<(), wasmi_core::LimiterError> {
+        self.0.memory_grow_failed();
+        Ok(())
+    }
+
+    fn table_grow_failed(
+        &mut self,
+        _error: &wasmi::errors::TableError,
+    ) -> Result<(), wasmi_core::LimiterError> {
+        self.0.table_grow_failed();
+        Ok(())
+    }
+
     // Counts of instances, tables and memories per store: wasmi's defaults (one instance
     // per store here; the byte and element limits above are what matter).
     fn instances(&self) -> usize {

@@ -30,6 +30,11 @@ pub const DEFAULT_MAX_MEMORY: u64 = 256 << 20;
 /// worker's memory; `wasm_max_output off` removes it (a large download).
 pub const DEFAULT_MAX_OUTPUT: u64 = 64 << 20;
 
+/// `wasm_timeout` where no directive sets it: 5 s of guest running time per call (waits do
+/// not count), so that a looping guest never hangs a worker for ever; far above what a
+/// handler computes. `wasm_timeout off` removes it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The status answered when a budget runs out, unless `wasm_budget_status` says otherwise.
 pub const DEFAULT_BUDGET_STATUS: u16 = 500;
 
@@ -60,10 +65,13 @@ impl Limits {
 }
 
 impl Limits {
-    /// No budget, the default memory cap, worker isolation: what a block without these
-    /// directives has.
+    /// The default timeout, no fuel budget, the default memory and output caps, worker
+    /// isolation: what a block without these directives has.
     pub const DEFAULT: Limits = Limits {
-        budget: Budget::UNLIMITED,
+        budget: Budget {
+            timeout: Some(DEFAULT_TIMEOUT),
+            fuel: None,
+        },
         budget_status: DEFAULT_BUDGET_STATUS,
         instance: InstanceLimits {
             max_memory: Some(DEFAULT_MAX_MEMORY),
@@ -108,7 +116,8 @@ impl LimitsConf {
     fn resolve(&mut self) {
         self.resolved = Limits {
             budget: Budget {
-                timeout: self.timeout.flatten(),
+                // Unset: the default timeout; `off` (Some(None)): none.
+                timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
                 fuel: self.fuel.flatten(),
             },
             budget_status: self.budget_status.unwrap_or(DEFAULT_BUDGET_STATUS),
