@@ -148,6 +148,9 @@ wasm: deps ## the guest fixtures, into build/guests
 	  -o $(GUESTS_OUT)/hello_c.wasm guests/c/hello.c
 	clang --target=wasm32 -O2 -nostdlib -matomics -mbulk-memory -Wall -Werror -Wl,--no-entry \
 	  -Wl,--shared-memory -Wl,--max-memory=131072 -o $(GUESTS_OUT)/atomics_wait.wasm guests/c/atomics_wait.c
+	$(CARGO) build --$(PROFILE) --locked -p test-nginx --bin wat2wasm
+	@for w in guests/wat/*.wat; do \
+	  $(TARGET_DIR)/$(PROFILE)/wat2wasm $$w $(GUESTS_OUT)/$$(basename $$w .wat).wasm || exit 1; done
 	@ls $(GUESTS_OUT)
 
 start: build wasm ## nginx on 127.0.0.1:$(START_PORT) with /hello from a wasm guest, and /health

@@ -337,3 +337,23 @@ trap.wasm" failed 2 more times
 --- timeout: 15
 --- error_log
 wasm guest stopped: timeout 5s exceeded
+
+
+
+=== TEST 18: a start function that never ends is stopped during instantiation (a fresh instance per request): 500, and the worker goes on serving
+--- config
+    location /t {
+        wasm_timeout 200ms;
+        wasm_isolation request;
+        content_by_wasm $TEST_NGINX_GUESTS/start_loop.wasm on_content;
+    }
+    location /ok {
+        return 200 "ok\n";
+    }
+--- request eval
+["GET /t", "GET /ok"]
+--- error_code eval
+[500, 200]
+--- timeout: 10
+--- error_log
+start_loop.wasm", export: "on_content"

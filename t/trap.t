@@ -170,3 +170,23 @@ wasm trap: call stack exhausted
 [500, 200]
 --- error_log
 wasm trap: indirect call type mismatch
+
+
+
+=== TEST 11: a start function that traps: every request answered 500, with the trap on one line in the words of a call's, on every engine; the worker goes on
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/start_trap.wasm on_content;
+    }
+    location /ok {
+        return 200 "ok\n";
+    }
+--- request eval
+["GET /t", "GET /t", "GET /ok"]
+--- error_code eval
+[500, 500, 200]
+--- error_log
+wasm guest instantiation failed: wasm trap: wasm `unreachable` instruction executed (module: "
+start_trap.wasm", export: "on_content", engine:
+--- no_error_log
+RuntimeError

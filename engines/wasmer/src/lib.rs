@@ -297,8 +297,10 @@ impl engine_api::Module for Module {
         // exists, so a host function that may suspend traps in it instead.
         let instance =
             wasmer::Instance::new_by_index(&mut store, &self.module, &externs).map_err(|e| {
-                limits::lock(&limiter)
-                    .instantiate_error(GuestError::new(GuestErrorKind::Instantiate, e.to_string()))
+                limits::lock(&limiter).instantiate_error(GuestError::new(
+                    GuestErrorKind::Instantiate,
+                    instantiation_reason(e),
+                ))
             })?;
         let points = match self.metered {
             true => Some(
@@ -318,6 +320,20 @@ impl engine_api::Module for Module {
             exchange,
             self.worker.clone(),
         ))
+    }
+}
+
+/// One line saying why an instantiation failed: a start function's trap in the words of a
+/// call's (wasmer's own text carries a backtrace on the lines after it).
+fn instantiation_reason(e: wasmer::InstantiationError) -> String {
+    match e {
+        wasmer::InstantiationError::Start(trap) => describe(trap),
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("unknown error")
+            .to_string(),
     }
 }
 

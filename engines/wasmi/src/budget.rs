@@ -15,10 +15,14 @@ use engine_api::Budget;
 pub(crate) const SLICE: u64 = 100_000;
 
 /// Fuel a start function gets when its budget has a timeout but no fuel: a start function
-/// cannot be resumed, so it is bounded by fuel alone, at this many units per millisecond of
-/// timeout (more than wasmi executes per millisecond on current hardware, so it only stops
-/// guests that overran the timeout).
-const START_FUEL_PER_MS: u64 = 2_000_000;
+/// cannot be resumed (wasmi 2.0 has no resumable start), so it is bounded by fuel alone, at
+/// this many units per millisecond of timeout. Fuel is not time: measured here, a branch to
+/// itself runs ~33,000 units a millisecond, straight-line code ~6,000,000. The rate is that
+/// of the slowest shape, so a looping start function stops about at its timeout (it was
+/// 2,000,000, which let one run 60 times its timeout: 12 s for 200 ms); straight-line work
+/// gets about 1/200 of the timeout (25 ms under the default 5 s). `wasm_fuel` gives a start
+/// function exactly that fuel instead.
+const START_FUEL_PER_MS: u64 = 30_000;
 
 /// The fuel a start function (run during instantiation) gets under `budget`.
 pub(crate) fn start_fuel(budget: &Budget) -> u64 {
@@ -44,7 +48,7 @@ mod tests {
         };
         assert_eq!(start_fuel(&b(None, Some(7))), 7);
         assert_eq!(start_fuel(&b(Some(50), Some(7))), 7);
-        assert_eq!(start_fuel(&b(Some(50), None)), 100_000_000);
+        assert_eq!(start_fuel(&b(Some(50), None)), 1_500_000);
         assert_eq!(start_fuel(&b(None, None)), u64::MAX);
     }
 }
