@@ -151,3 +151,18 @@ GET /t
 --- must_die
 --- error_log
 atomics_wait.wasm": not a valid WebAssembly module
+
+
+
+=== TEST 11: memory64 is off on every engine: a module with a 64-bit memory fails nginx -t with file:line (wasm_max_memory is at most 4 GiB)
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/memory64.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+memory64.wasm": not a valid WebAssembly module:
+memory64 must be enabled for 64-bit memories
+nginx.conf:30

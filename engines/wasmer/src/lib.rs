@@ -103,6 +103,8 @@ impl Compiler {
                 let target = wasmer::sys::Target::default();
                 let mut features = config.default_features_for_target(&target);
                 features.threads(false);
+                // memory64 off on every engine (docs/engines.md).
+                features.memory64(false);
                 wasmer::Engine::from(
                     wasmer::sys::EngineBuilder::new(config)
                         .set_target(Some(target))

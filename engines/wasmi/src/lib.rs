@@ -141,6 +141,8 @@ impl Engine {
         let metered = options.timeouts || options.fuel;
         let mut config = wasmi::Config::default();
         config.consume_fuel(metered);
+        // memory64 is off on every engine (docs/engines.md): wasmi is built without its
+        // `memory64` feature, which is what leaves the proposal off.
         if metered {
             // wasmi compiles functions lazily on first call by default and charges that to
             // the call's fuel, outside the resumable path: a slice too small for a large

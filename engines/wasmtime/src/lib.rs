@@ -90,6 +90,9 @@ fn config(options: EngineOptions) -> wasmtime::Config {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(options.timeouts);
     config.consume_fuel(options.fuel);
+    // memory64 off on every engine: wasm_max_memory is at most 4 GiB, and a 64-bit memory
+    // is refused at nginx -t (docs/engines.md).
+    config.wasm_memory64(false);
     if std::env::var_os(PERF_MAP_ENV).is_some() {
         // Only records where each function's code lies; the code itself is unchanged.
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
