@@ -166,3 +166,127 @@ GET /t
 memory64.wasm": not a valid WebAssembly module:
 memory64 must be enabled for 64-bit memories
 nginx.conf:30
+
+
+
+=== TEST 12: proposals on every engine: bulk memory, extended constant expressions and multiple memories are accepted (the MVP's extensions, mutable globals, sign extension, non-trapping conversions, multi-value and reference types are what Rust and C guests use)
+--- config
+    location /bulk {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_bulk_memory.wasm on_content;
+    }
+    location /const {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_extended_const.wasm on_content;
+    }
+    location /memories {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_multi_memory.wasm on_content;
+    }
+--- request eval
+["GET /bulk", "GET /const", "GET /memories"]
+--- error_code eval
+[200, 200, 200]
+--- response_body eval
+["", "", ""]
+
+
+
+=== TEST 13: proposals on every engine: exception handling is refused by nginx -t with file:line
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_exceptions.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+proposal_exceptions.wasm": not a valid WebAssembly module:
+exceptions proposal not enabled
+nginx.conf:30
+
+
+
+=== TEST 14: proposals on every engine: typed function references is refused by nginx -t with file:line
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_function_references.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+proposal_function_references.wasm": not a valid WebAssembly module:
+function references support is not enabled
+nginx.conf:30
+
+
+
+=== TEST 15: proposals on every engine: garbage collection is refused by nginx -t with file:line
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_gc.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+proposal_gc.wasm": not a valid WebAssembly module:
+not supported without the gc feature
+nginx.conf:30
+
+
+
+=== TEST 16: proposals on every engine: relaxed SIMD is refused by nginx -t with file:line
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_relaxed_simd.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+proposal_relaxed_simd.wasm": not a valid WebAssembly module:
+nginx.conf:30
+
+
+
+=== TEST 17: proposals on every engine: tail calls is refused by nginx -t with file:line
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_tail_call.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+proposal_tail_call.wasm": not a valid WebAssembly module:
+tail call
+nginx.conf:30
+
+
+
+=== TEST 18: proposals on every engine: wide arithmetic is refused by nginx -t with file:line
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_wide_arithmetic.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+proposal_wide_arithmetic.wasm": not a valid WebAssembly module:
+wide arithmetic support is not enabled
+nginx.conf:30
+
+
+
+=== TEST 19: proposals on every engine: custom page sizes is refused by nginx -t with file:line
+--- config
+    location /t {
+        content_by_wasm $TEST_NGINX_GUESTS/proposal_custom_page_sizes.wasm on_content;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+proposal_custom_page_sizes.wasm": not a valid WebAssembly module:
+the custom page sizes proposal must be enabled
+nginx.conf:30

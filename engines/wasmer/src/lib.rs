@@ -102,9 +102,18 @@ impl Compiler {
                 }
                 let target = wasmer::sys::Target::default();
                 let mut features = config.default_features_for_target(&target);
-                features.threads(false);
-                // memory64 off on every engine (docs/engines.md).
-                features.memory64(false);
+                // The WebAssembly proposals, the same list on every engine (docs/engines.md
+                // "Proposals"); threads off: an atomic wait would block past any budget.
+                features
+                    .threads(false)
+                    .memory64(false)
+                    .bulk_memory(true)
+                    .multi_memory(true)
+                    .extended_const(true)
+                    .exceptions(false)
+                    .tail_call(false)
+                    .relaxed_simd(false)
+                    .wide_arithmetic(false);
                 wasmer::Engine::from(
                     wasmer::sys::EngineBuilder::new(config)
                         .set_target(Some(target))

@@ -141,8 +141,14 @@ impl Engine {
         let metered = options.timeouts || options.fuel;
         let mut config = wasmi::Config::default();
         config.consume_fuel(metered);
-        // memory64 is off on every engine (docs/engines.md): wasmi is built without its
-        // `memory64` feature, which is what leaves the proposal off.
+        // The WebAssembly proposals, the same list on every engine (docs/engines.md
+        // "Proposals"). memory64 and SIMD are off because wasmi is built without those
+        // crate features.
+        config
+            .wasm_bulk_memory(true)
+            .wasm_multi_memory(true)
+            .wasm_extended_const(true)
+            .wasm_tail_call(false);
         if metered {
             // wasmi compiles functions lazily on first call by default and charges that to
             // the call's fuel, outside the resumable path: a slice too small for a large

@@ -90,9 +90,20 @@ fn config(options: EngineOptions) -> wasmtime::Config {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(options.timeouts);
     config.consume_fuel(options.fuel);
-    // memory64 off on every engine: wasm_max_memory is at most 4 GiB, and a 64-bit memory
-    // is refused at nginx -t (docs/engines.md).
-    config.wasm_memory64(false);
+    // The WebAssembly proposals, the same list on every engine (docs/engines.md "Proposals").
+    // memory64 off: wasm_max_memory is at most 4 GiB.
+    config
+        .wasm_bulk_memory(true)
+        .wasm_multi_memory(true)
+        .wasm_extended_const(true)
+        .wasm_simd(true)
+        .wasm_memory64(false)
+        .wasm_tail_call(false)
+        .wasm_features(wasmtime::WasmFeatures::FUNCTION_REFERENCES, false)
+        .wasm_relaxed_simd(false)
+        .wasm_wide_arithmetic(false)
+        .wasm_custom_page_sizes(false)
+        .wasm_gc(false);
     if std::env::var_os(PERF_MAP_ENV).is_some() {
         // Only records where each function's code lies; the code itself is unchanged.
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
