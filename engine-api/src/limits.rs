@@ -185,8 +185,8 @@ pub struct MemoryLimiter {
     memory_bytes: u64,
     table_elements: u64,
     /// What the last approved growth of a memory and of a table added, for an engine that
-    /// then fails the growth (wasmi, out of fuel for it: the guest retries after the next
-    /// slice) and says so.
+    /// then fails the growth and says so (every adapter does: wasmi when the growth runs out
+    /// of a fuel slice and is retried, wasmtime and wasmer when the mapping fails).
     last_memory_growth: u64,
     last_table_growth: u64,
     refused: Option<Refusal>,

@@ -139,20 +139,43 @@ struct LimitedMemory {
     limiter: SharedLimiter,
 }
 
+/// What [`LimitedMemory::admit_growth`] decided.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Admit {
+    /// The limiter was not asked (no growth, or one the memory's own maximum refuses).
+    NotAsked,
+    /// The limiter counted the growth: undo it if the memory then fails to grow.
+    Counted,
+    /// The limiter refused it.
+    Refused,
+}
+
 impl LimitedMemory {
-    fn admit_growth(&self, desired_bytes: u64) -> bool {
+    fn admit_growth(&self, desired_bytes: u64) -> Admit {
         let current = self.inner.size().bytes().0 as u64;
         if desired_bytes <= current {
-            return true;
+            return Admit::NotAsked;
         }
         // Beyond the memory's own maximum the grow fails anyway: not the limiter's refusal.
         let ty = self.inner.ty();
         if let Some(max) = ty.maximum {
             if desired_bytes > u64::from(max.0) * WASM_PAGE_SIZE as u64 {
-                return true;
+                return Admit::NotAsked;
             }
         }
-        lock(&self.limiter).memory_growing(current, desired_bytes)
+        if lock(&self.limiter).memory_growing(current, desired_bytes) {
+            Admit::Counted
+        } else {
+            Admit::Refused
+        }
+    }
+
+    /// The memory failed a growth the limiter counted: it no longer counts.
+    fn failed<T, E>(&self, admit: Admit, result: Result<T, E>) -> Result<T, E> {
+        if result.is_err() && admit == Admit::Counted {
+            lock(&self.limiter).memory_grow_failed();
+        }
+        result
     }
 }
 
@@ -171,23 +194,27 @@ impl LinearMemory for LimitedMemory {
 
     fn grow(&mut self, delta: Pages) -> Result<Pages, MemoryError> {
         let desired = (u64::from(self.inner.size().0) + u64::from(delta.0)) * WASM_PAGE_SIZE as u64;
-        if !self.admit_growth(desired) {
+        let admit = self.admit_growth(desired);
+        if admit == Admit::Refused {
             return Err(MemoryError::CouldNotGrow {
                 current: self.inner.size(),
                 attempted_delta: delta,
             });
         }
-        self.inner.grow(delta)
+        let grown = self.inner.grow(delta);
+        self.failed(admit, grown)
     }
 
     fn grow_at_least(&mut self, min_size: u64) -> Result<(), MemoryError> {
-        if !self.admit_growth(min_size) {
+        let admit = self.admit_growth(min_size);
+        if admit == Admit::Refused {
             return Err(MemoryError::CouldNotGrow {
                 current: self.inner.size(),
                 attempted_delta: Pages(0),
             });
         }
-        self.inner.grow_at_least(min_size)
+        let grown = self.inner.grow_at_least(min_size);
+        self.failed(admit, grown)
     }
 
     fn reset(&mut self) -> Result<(), MemoryError> {

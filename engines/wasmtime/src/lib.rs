@@ -83,6 +83,18 @@ impl wasmtime::ResourceLimiter for Limiter {
     ) -> wasmtime::Result<bool> {
         Ok(self.0.table_growing(current as u64, desired as u64))
     }
+
+    // A growth the limiter counted that wasmtime then failed (out of its reservation, a
+    // mapping refused) must not count: the same rule as on wasmi and wasmer.
+    fn memory_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.0.memory_grow_failed();
+        Ok(())
+    }
+
+    fn table_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.0.table_grow_failed();
+        Ok(())
+    }
 }
 
 /// The wasmtime configuration for `options`: the budget checks compiled into the code.

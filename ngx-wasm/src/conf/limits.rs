@@ -173,6 +173,20 @@ fn parse_time(v: &ngx_str_t) -> Option<Option<Duration>> {
     }
 }
 
+/// `off`, or a size in nginx's syntax (`64k`, `2m`) within `range`.
+fn parse_size(v: &ngx_str_t, range: std::ops::RangeInclusive<u64>) -> Option<Option<u64>> {
+    if str_bytes(v) == b"off" {
+        return Some(None);
+    }
+    let mut copy = *v;
+    // SAFETY: `copy` is a valid nginx string for the call's duration; it is only read.
+    let n = unsafe { ngx_parse_offset(&mut copy) };
+    u64::try_from(n)
+        .ok()
+        .filter(|n| range.contains(n))
+        .map(Some)
+}
+
 /// `wasm_timeout <time>|off;`: the wall-clock budget of each guest call.
 pub extern "C" fn set_wasm_timeout(
     cf: *mut ngx_conf_t,
@@ -301,18 +315,7 @@ pub extern "C" fn set_wasm_max_memory(
     }
     // SAFETY: called by nginx for a TAKE1 directive.
     let v = unsafe { arg(cf) };
-    let size = if str_bytes(&v) == b"off" {
-        Some(None)
-    } else {
-        let mut copy = v;
-        // SAFETY: `copy` is a valid nginx string for the call's duration; it is only read.
-        let n = unsafe { ngx_parse_offset(&mut copy) };
-        u64::try_from(n)
-            .ok()
-            .filter(|n| (MIN_MAX_MEMORY..=MAX_MAX_MEMORY).contains(n))
-            .map(Some)
-    };
-    let Some(size) = size else {
+    let Some(size) = parse_size(&v, MIN_MAX_MEMORY..=MAX_MAX_MEMORY) else {
         ngx_conf_log_error!(
             NGX_LOG_EMERG,
             cf,
@@ -338,15 +341,7 @@ pub extern "C" fn set_wasm_max_output(
     }
     // SAFETY: called by nginx for a TAKE1 directive.
     let v = unsafe { arg(cf) };
-    let size = if str_bytes(&v) == b"off" {
-        Some(None)
-    } else {
-        let mut copy = v;
-        // SAFETY: `copy` is a valid nginx string for the call's duration; it is only read.
-        let n = unsafe { ngx_parse_offset(&mut copy) };
-        u64::try_from(n).ok().filter(|n| *n > 0).map(Some)
-    };
-    let Some(size) = size else {
+    let Some(size) = parse_size(&v, 1..=u64::MAX) else {
         ngx_conf_log_error!(
             NGX_LOG_EMERG,
             cf,

@@ -172,21 +172,19 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
     let abort = block.has("abort");
     let ignore_response = block.has("ignore_response");
     let server = Server::start(env, port)?;
-    let mut all = if pipelined.is_some() {
-        match http::send_pipelined(port, &wire, &headers, timeout) {
+    // Pipelined: every response read at once (`None` where none came); otherwise each
+    // request is sent in the loop below.
+    let mut pipelined_responses: Option<Vec<Option<Result<http::Response>>>> = pipelined.map(
+        |_| match http::send_pipelined(port, &wire, &headers, timeout) {
             Ok(v) => v.into_iter().map(Some).collect(),
             Err(e) => {
-                let failed: Vec<Option<Result<http::Response>>> = (0..n).map(|_| None).collect();
                 if !(ignore_response || abort && e.downcast_ref::<http::TimedOut>().is_some()) {
                     problems.push(format!("pipelined requests: {e:#}"));
                 }
-                failed
+                (0..n).map(|_| None).collect()
             }
-        }
-    } else {
-        (0..n).map(|_| None).collect::<Vec<_>>()
-    };
-    let sent_together = pipelined.is_some();
+        },
+    );
     for (i, req) in wire.iter().enumerate() {
         let tag = if n > 1 {
             format!("request {}: ", i + 1)
@@ -194,13 +192,12 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
             String::new()
         };
         let line = req.line;
-        let result = if sent_together {
-            match all[i].take() {
+        let result = match pipelined_responses.as_mut() {
+            Some(all) => match all[i].take() {
                 Some(r) => r,
                 None => continue,
-            }
-        } else {
-            http::send(port, req, &headers, timeout)
+            },
+            None => http::send(port, req, &headers, timeout),
         };
         let resp = match result {
             Ok(r) => r,
