@@ -19,11 +19,15 @@ GUESTS_OUT    := $(BUILD)/guests
 CARGO         ?= cargo
 PROFILE       := release
 # The guest toolchain: make RUSTC=/path/to/rustc wasm builds the guests with that compiler
-# (it must have the wasm32-unknown-unknown target); RUSTUP= (empty) skips adding the target
+# (it must have the wasm32-unknown-unknown and wasm32-wasip1 targets); RUSTUP= (empty) skips adding them
 # with rustup, RUSTUP=/path/to/rustup uses that one.
 RUSTC         ?=
 RUSTUP        ?= rustup
 GUEST_CARGO   := $(if $(RUSTC),RUSTC=$(RUSTC) )$(CARGO)
+# The guests built for wasm32-wasip1 (Rust's std over WASI preview 1); the rest are built for
+# wasm32-unknown-unknown.
+WASIP1_GUESTS := wasi
+WASIP1_EXCLUDE := $(WASIP1_GUESTS:%=--exclude %)
 
 # Engines compiled into the module (any non-empty subset of wasmtime wasmer wasmer-singlepass
 # wasmi; wasmer-singlepass is wasmer with its single-pass compiler), and the
@@ -119,7 +123,7 @@ deps: ## Debian packages and the wasm32 target, installed only when missing
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@$(if $(RUSTUP),$(RUSTUP) target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || $(RUSTUP) target add wasm32-unknown-unknown,true)
+	@$(if $(RUSTUP),for t in wasm32-unknown-unknown wasm32-wasip1; do $(RUSTUP) target list --installed 2>/dev/null | grep -qx $$t || $(RUSTUP) target add $$t; done,true)
 
 build: deps ## nginx (vendored 1.28 unless NGINX_DIR is set), the module .so and the test runner
 	@# Seed another target dir (sanitized, or another NGINX_DIR such as make bench's) from the
@@ -141,9 +145,11 @@ build-wasmi-only: deps ## the module with wasmi alone; fails if a JIT crate is i
 	@ls -l $(WASMI_ONLY_SO)
 
 wasm: deps ## the guest fixtures, into build/guests
-	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(GUEST_CARGO) build --release --locked --target wasm32-unknown-unknown
+	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(GUEST_CARGO) build --release --locked --target wasm32-unknown-unknown --workspace $(WASIP1_EXCLUDE)
+	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(GUEST_CARGO) build --release --locked --target wasm32-wasip1 $(WASIP1_GUESTS:%=-p %)
 	@mkdir -p $(GUESTS_OUT)
 	@cp $(GUESTS_TARGET)/wasm32-unknown-unknown/release/*.wasm $(GUESTS_OUT)/
+	@cp $(WASIP1_GUESTS:%=$(GUESTS_TARGET)/wasm32-wasip1/release/%.wasm) $(GUESTS_OUT)/
 	clang --target=wasm32 -O2 -nostdlib -Wall -Werror -Iguests/include -Wl,--no-entry \
 	  -o $(GUESTS_OUT)/hello_c.wasm guests/c/hello.c
 	clang --target=wasm32 -O2 -nostdlib -matomics -mbulk-memory -Wall -Werror -Wl,--no-entry \
@@ -180,7 +186,8 @@ lint: ## no module cycles, rustfmt, and clippy with the workspace lints, warning
 	python3 scripts/check-module-cycles.py $(CRATE_DIRS)
 	$(CARGO) fmt --all --check
 	cd guests && $(CARGO) fmt --all --check
-	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-unknown-unknown -- -D warnings
+	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-unknown-unknown --workspace $(WASIP1_EXCLUDE) -- -D warnings
+	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-wasip1 $(WASIP1_GUESTS:%=-p %) -- -D warnings
 	$(CARGO) clippy --$(PROFILE) --locked --workspace --all-targets --all-features -- -D warnings
 
 GUESTS_HOST_TARGET ?= $(CACHE_DIR)/guests-host-target

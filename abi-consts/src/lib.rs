@@ -14,6 +14,8 @@ pub mod import {
     pub const NGX: &str = "ngx";
     /// Functions that exist for the test suite (`docs/abi.md`, "The ngx_test ABI").
     pub const NGX_TEST: &str = "ngx_test";
+    /// WASI preview 1 (`docs/wasi.md`).
+    pub const WASI: &str = "wasi_snapshot_preview1";
 }
 
 /// Status codes returned by host functions. Getters return a length (`>= 0`) instead of

@@ -181,7 +181,7 @@ mod tests {
             .to_string();
         assert_eq!(
             e,
-            "import \"env\".\"f\" is not provided by the host (host functions are imported from \"ngx\", \"ngx_test\")"
+            "import \"env\".\"f\" is not provided by the host (host functions are imported from \"ngx\", \"ngx_test\", \"wasi_snapshot_preview1\")"
         );
         let e = check(&[import("ngx", "resp_print", func(3, 1))])
             .unwrap_err()

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use engine_api::validate::Declared;
 use engine_api::{
     validate, Budget, Engine as _, EngineOptions, ExternKind, FuncType, GuestError, GuestErrorKind,
-    InstanceLimits, Isolation, Module as _,
+    Instance as _, InstanceLimits, Isolation, Module as _, Step,
 };
 
 use crate::engines::{self, AnyEngine, AnyInstance, AnyModule};
@@ -117,6 +117,8 @@ struct Entry {
     handler_exports: Vec<String>,
     /// Its memories' and tables' initial sizes. Filled at load time.
     declared: Declared,
+    /// It exports `_initialize` (a WASI reactor): each new instance runs it first.
+    initialize: bool,
 }
 
 /// An export some directive will call, checked at load time.
@@ -153,6 +155,7 @@ impl Registry {
                     slots: Rc::default(),
                     handler_exports: Vec::new(),
                     declared: Declared::default(),
+                    initialize: false,
                 });
                 self.modules.len() - 1
             }
@@ -226,6 +229,7 @@ impl Registry {
                 .filter(|e| matches!(&e.kind, ExternKind::Func(ty) if *ty == FuncType::handler()))
                 .map(|e| e.name)
                 .collect();
+            m.initialize = m.handler_exports.iter().any(|e| e == INITIALIZE);
             m.compiled = Some(compiled);
         }
         for u in &self.uses {
@@ -342,7 +346,10 @@ impl Registry {
             .compiled
             .as_ref()
             .ok_or_else(|| GuestError::new(GuestErrorKind::Instantiate, "module not compiled"))?;
-        let instance = compiled.instantiate(isolation, limits, budget)?;
+        let mut instance = compiled.instantiate(isolation, limits, budget)?;
+        if entry.initialize {
+            initialize(&mut instance, budget)?;
+        }
         Ok(Lease {
             module: id,
             limits: *limits,
@@ -420,6 +427,25 @@ impl Registry {
 
 /// Reads a module file: a regular file only, opened without blocking, so that a FIFO (or a
 /// device) named by a directive fails `nginx -t` at once instead of hanging it.
+/// The export a WASI reactor (a Rust `cdylib` for `wasm32-wasip1`, Go's `-buildmode=c-shared`,
+/// clang's `-mexec-model=reactor`) needs called once before any other: its runtime's and
+/// its constructors' start.
+pub const INITIALIZE: &str = "_initialize";
+
+/// Runs a new instance's `_initialize` under `budget`, with no request: a failure fails the
+/// instantiation, with the reason.
+fn initialize(instance: &mut AnyInstance, budget: &Budget) -> Result<(), GuestError> {
+    let mut host = crate::request::InitWorker::initializer(crate::supervise::cycle_log());
+    let failed = |why: String| GuestError::new(GuestErrorKind::Instantiate, why);
+    match instance.start(INITIALIZE, &[], &mut host, budget) {
+        Ok(Step::Done(_)) => Ok(()),
+        // Nothing a start can call waits (waiting is refused outside requests); the instance
+        // is dropped, which cancels the call.
+        Ok(Step::Suspended(_)) => Err(failed(format!("{INITIALIZE} waited, which it cannot"))),
+        Err(e) => Err(failed(format!("{INITIALIZE} {e}"))),
+    }
+}
+
 fn read_module_file(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;

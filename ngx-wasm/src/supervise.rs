@@ -23,7 +23,7 @@ use ngx::ngx_log_error;
 use crate::clock::monotonic_ms;
 
 /// The cycle's log, for lines not tied to a request.
-fn cycle_log() -> *mut ngx_log_t {
+pub(crate) fn cycle_log() -> *mut ngx_log_t {
     // SAFETY: ngx_cycle is set by nginx before any module code runs in a process.
     unsafe {
         let cycle = ngx::ffi::ngx_cycle;

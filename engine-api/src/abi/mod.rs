@@ -8,6 +8,9 @@
 //!
 //! * [`ngx`]: the OpenResty-style request API, imported from `ngx`.
 //! * [`ngx_test`]: functions the test suite needs (a call that suspends), from `ngx_test`.
+//! * [`wasi`]: WASI preview 1 (`wasi_snapshot_preview1`), for modules built for
+//!   `wasm32-wasip1`: clocks, randomness, stdout/stderr into the error log, and clear errors
+//!   for the file system and sockets a guest does not have here.
 //!
 //! A host function either returns at once or, if its entry says it may suspend
 //! ([`HostFn::Suspending`]), asks the engine to suspend the guest until the host has carried
@@ -16,20 +19,23 @@
 
 pub mod ngx;
 pub mod ngx_test;
+pub mod wasi;
 
 pub use abi_consts::{shdict, status};
 
 use std::fmt;
 
 use crate::error::HostTrap;
+use crate::limits::{LogVerdict, MAX_LOG_BYTES, MAX_LOG_LINES};
 use crate::memory::GuestMemory;
 use crate::phase::PhaseSet;
 use crate::request::{HostRequest, RequestSlot};
 use crate::value::{FuncType, Val, ValType};
 use crate::wait::{Reply, Wait};
+use abi_consts::LogLevel;
 
 /// Every ABI the host provides. Validation and every engine's linker take this list.
-pub static ABIS: &[&HostAbi] = &[&ngx::NGX, &ngx_test::NGX_TEST];
+pub static ABIS: &[&HostAbi] = &[&ngx::NGX, &ngx_test::NGX_TEST, &wasi::WASI];
 
 /// The most parameters a host function may have (a table test keeps every entry within it).
 pub const MAX_PARAMS: usize = 16;
@@ -47,6 +53,27 @@ impl HostAbi {
     /// The function imported as `<module>.<name>`.
     pub fn lookup(&self, name: &str) -> Option<&'static HostFunction> {
         self.functions.iter().find(|f| f.name == name)
+    }
+}
+
+/// Writes one guest log line (`ngx.log`, WASI's stdout and stderr) within the request's log
+/// budget: false when it was dropped, after one warning that says the budget is spent.
+pub(crate) fn log_line(request: &mut dyn HostRequest, level: LogLevel, msg: &[u8]) -> bool {
+    match request.log_budget(msg.len()) {
+        LogVerdict::Write => {
+            request.log(level, msg);
+            true
+        }
+        LogVerdict::DropFirst => {
+            let note = format!(
+                "log limit reached: this request's guests logged {MAX_LOG_LINES} lines or {} \
+                 KiB; further lines are dropped",
+                MAX_LOG_BYTES / 1024
+            );
+            request.log(LogLevel::Warn, note.as_bytes());
+            false
+        }
+        LogVerdict::Drop => false,
     }
 }
 
@@ -452,8 +479,9 @@ pub fn finish(
 }
 
 /// Declares an ABI table: `host_abi!("module", { name(param: type, ...) -> type [phases] =>
-/// shape implementation; ... })`, where the shape is `status`, `typed` or `suspending` (then
-/// two implementations: start, finish) and the phases a [`PhaseSet`] constant.
+/// shape implementation; ... })`, where the shape is `status`, `typed`, `errno` (a WASI
+/// function returning `Result<(), Errno>`) or `suspending` (then two implementations: start,
+/// finish) and the phases a [`PhaseSet`] constant.
 macro_rules! host_abi {
     ($module:literal, {
         $( $name:ident ( $($param:ident : $ty:ident),* ) $(-> $ret:ident)? [$phases:ident]
@@ -479,6 +507,9 @@ macro_rules! host_abi {
     (@ty f64) => { $crate::value::ValType::F64 };
     (@fn status $f:path) => { $crate::abi::HostFn::Status($f) };
     (@fn typed $f:path) => { $crate::abi::HostFn::Typed($f) };
+    (@fn errno $f:path) => {
+        $crate::abi::HostFn::Status(|call, args| Ok($crate::abi::wasi::errno($f(call, args))))
+    };
     (@fn suspending $start:path, $finish:path) => {
         $crate::abi::HostFn::Suspending { start: $start, finish: $finish }
     };
@@ -558,6 +589,7 @@ mod tests {
         }
         assert_eq!(ngx::NGX.module, abi_consts::import::NGX);
         assert_eq!(ngx_test::NGX_TEST.module, abi_consts::import::NGX_TEST);
+        assert_eq!(wasi::WASI.module, abi_consts::import::WASI);
     }
 
     #[test]

@@ -633,10 +633,14 @@ fn timer_hooks() -> Option<TimerHooks> {
 }
 
 /// The host of an `init_worker_by_wasm` call: no request, so only logging, time, the phase
-/// name and the shared dictionaries are available (the ABI refuses the rest in this phase).
+/// name, the shared dictionaries and timers are available (the ABI refuses the rest in this
+/// phase). Also the host of a module's `_initialize` (a WASI reactor's start, run once per
+/// new instance), which has no dictionaries or timers: an instance made per request would
+/// use them on every request.
 pub struct InitWorker<'z> {
     log: *mut ngx_log_t,
-    dicts: &'z crate::shdict::Zones,
+    /// `None` for `_initialize`: no dictionaries, no timers.
+    dicts: Option<&'z crate::shdict::Zones>,
     log_budget: engine_api::LogBudget,
 }
 
@@ -645,7 +649,16 @@ impl<'z> InitWorker<'z> {
     pub fn new(log: *mut ngx_log_t, dicts: &'z crate::shdict::Zones) -> Self {
         InitWorker {
             log,
-            dicts,
+            dicts: Some(dicts),
+            log_budget: engine_api::LogBudget::default(),
+        }
+    }
+
+    /// The host of an `_initialize` call, logging to `log`.
+    pub fn initializer(log: *mut ngx_log_t) -> InitWorker<'static> {
+        InitWorker {
+            log,
+            dicts: None,
             log_budget: engine_api::LogBudget::default(),
         }
     }
@@ -678,10 +691,12 @@ impl HostRequest for InitWorker<'_> {
     }
 
     fn shdict(&mut self, op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {
-        crate::shdict::run(self.dicts, op)
+        let dicts = self.dicts.ok_or(RequestError::NotAllowed)?;
+        crate::shdict::run(dicts, op)
     }
 
     fn timer_add(&mut self, spec: TimerSpec<'_>) -> Result<(), RequestError> {
+        self.dicts.ok_or(RequestError::NotAllowed)?;
         timer_hooks().map_or(Err(RequestError::NotAllowed), |h| (h.add)(spec))
     }
 

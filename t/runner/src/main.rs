@@ -236,7 +236,7 @@ fn run_block(env: &Env, block: &Block) -> Result<Vec<String>> {
             }
         }
         if let Some(l) = &likes {
-            let re = regex::Regex::new(&format!("(?s){}", l[i].trim_end_matches('\n')))
+            let re = regex::Regex::new(&perl_regex(l[i].trim_end_matches('\n')))
                 .context("response_body_like")?;
             if !re.is_match(&got) {
                 problems.push(format!(
@@ -488,4 +488,47 @@ fn main() -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// A `response_body_like` pattern as Perl reads `qr/$pattern/s`, in the `regex` crate's
+/// syntax: `.` matches a newline (the `s` flag), and a `$` that is not escaped nor in a
+/// character class matches at the end or before a final newline, as Perl's `$` does
+/// without `/m` (the crate's `$` matches only at the very end).
+fn perl_regex(pattern: &str) -> String {
+    let mut out = String::from("(?s)");
+    let (mut escaped, mut in_class) = (false, false);
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '$' if !in_class => {
+                out.push_str("(?:\\n?\\z)");
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod regex_tests {
+    use super::perl_regex;
+
+    #[test]
+    fn dollar_matches_before_a_final_newline_as_in_perl() {
+        let re = |p: &str| regex::Regex::new(&perl_regex(p)).expect("valid");
+        assert!(re("^ok$").is_match("ok\n"));
+        assert!(re("^ok$").is_match("ok"));
+        assert!(!re("^ok$").is_match("ok\n\n"));
+        assert!(re("a.b").is_match("a\nb"), "the s flag");
+        assert!(
+            re(r"cost \$5").is_match("cost $5"),
+            "an escaped dollar is literal"
+        );
+        assert!(re("[$]").is_match("$"), "a dollar in a class is literal");
+    }
 }

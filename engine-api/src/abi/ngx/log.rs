@@ -1,8 +1,8 @@
 //! Logging: `ngx.log`.
 
 use super::{status, Args, HostCall};
+use crate::abi::log_line;
 use crate::error::HostTrap;
-use crate::limits::{LogVerdict, MAX_LOG_BYTES, MAX_LOG_LINES};
 use abi_consts::LogLevel;
 
 /// `log(level, msg_ptr, msg_len) -> status`: writes a message to the nginx error log.
@@ -14,20 +14,9 @@ pub(super) fn log(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap>
     let Some(level) = LogLevel::from_abi(a.i32(0)) else {
         return Ok(status::BAD_ARGUMENT);
     };
-    match call.request.log_budget(msg.len()) {
-        LogVerdict::Write => {
-            call.request.log(level, msg);
-            Ok(status::OK)
-        }
-        LogVerdict::DropFirst => {
-            let note = format!(
-                "log limit reached: this request's guests logged {MAX_LOG_LINES} lines or {} \
-                 KiB; further lines are dropped",
-                MAX_LOG_BYTES / 1024
-            );
-            call.request.log(LogLevel::Warn, note.as_bytes());
-            Ok(status::NOT_ALLOWED)
-        }
-        LogVerdict::Drop => Ok(status::NOT_ALLOWED),
-    }
+    Ok(if log_line(call.request, level, msg) {
+        status::OK
+    } else {
+        status::NOT_ALLOWED
+    })
 }
