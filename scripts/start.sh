@@ -10,6 +10,29 @@ if [ -f "$run_dir/logs/nginx.pid" ] && kill -0 "$(cat "$run_dir/logs/nginx.pid")
   echo "nginx is already running (pid $(cat "$run_dir/logs/nginx.pid")); make stop first"
   exit 1
 fi
+# The same four ports in every other guest language built (issue 15): /as/..., /go/...,
+# /zig/...
+ports=""
+for lang in as go zig; do
+  [ -f "$guests/${lang}_routing.wasm" ] || continue
+  ports+="
+        location /$lang/api {
+            rewrite_by_wasm $guests/${lang}_routing.wasm route;
+        }
+        location /$lang/private {
+            set \$api_key \"s3cret\";
+            access_by_wasm $guests/${lang}_api_key.wasm check;
+            content_by_wasm $guests/hello_world.wasm on_content;
+        }
+        location /$lang/info {
+            content_by_wasm $guests/${lang}_json_info.wasm info;
+        }
+        location /$lang/page {
+            body_filter_by_wasm $guests/${lang}_body_rewrite.wasm rewrite;
+            return 200 \"powered by nginx\\n\";
+        }"
+done
+
 cat > "$run_dir/conf/nginx.conf" <<CONF
 load_module $module_so;
 worker_processes 1;
@@ -82,6 +105,7 @@ http {
             body_filter_by_wasm $guests/body_rewrite.wasm rewrite;
             return 200 "powered by nginx\n";
         }
+$ports
         location /c-hello {
             content_by_wasm $guests/hello_c.wasm on_content;
         }
@@ -135,6 +159,7 @@ for _ in $(seq 100); do
     echo "  curl http://127.0.0.1:$port/hello"
     echo "  curl -H 'X-Echo: hi' http://127.0.0.1:$port/echo/path"
     echo "  examples: see README (curl .../api/x -H 'X-Version: v2', .../private, .../info?name=x, .../page, .../c-hello, .../dashboard?id=u7, .../greet?id=7, .../limited, .../cached/x)"
+    echo "  the same ports in AssemblyScript, Go and Zig: .../as/info?name=x, .../go/api/x, .../zig/page"
     exit 0
   fi
   sleep 0.1
