@@ -152,6 +152,25 @@ def wasm_endpoints(engine, guests, budget):
     return content, rewrite, waiting
 
 
+# The other guest languages' twins of bench.wasm's hello and heavy (issue 15), measured on
+# the primary engine, worker isolation, no budget: `<lang>_bench.wasm` in the guests dir.
+LANGUAGES = (("as", "AssemblyScript"), ("go", "Go"), ("zig", "Zig"))
+
+
+def language_endpoints(engine, guests):
+    out = []
+    for lang, name in LANGUAGES:
+        wasm = Path(guests) / f"{lang}_bench.wasm"
+        if not wasm.exists():
+            continue
+        for work, body in (("hello", "hello\n"), ("heavy", "abc 500500\n")):
+            out.append(Endpoint(
+                f"wasm_{work}_{engine}_worker_{lang}", f"content_by_wasm {work} ({name})", "",
+                f"wasm_isolation worker; content_by_wasm {wasm} {work};", body,
+                engine, "worker", "off", work, "wasm"))
+    return out
+
+
 def return200():
     return Endpoint("return200", "return 200", "/return200", 'return 200 "hello\\n";', "hello\n",
                     work="return")
@@ -210,6 +229,11 @@ def groups(args):
                         f"{http} wasm_rewrite_no_postpone on;", rewrite))
             if waiting:
                 out.append((f"wasm-{engine}-io{tag}", http, [return200()] + waiting))
+    primary = "wasmtime" if "wasmtime" in args.engines else args.engines[0]
+    langs = language_endpoints(primary, args.guests)
+    if langs:
+        out.append((f"wasm-{primary}-languages", f"wasm_engine {primary}; {NO_BUDGET}",
+                    [return200()] + langs))
     return out
 
 
@@ -505,6 +529,19 @@ def check_targets(results, primary):
         if lua:
             checks.append((f"wasmtime shdict {work} ≤ 0.5x lua_{work}'s extra",
                            get(f"wasm_{work}_wasmtime_worker_nobudget"), lua.extra * 0.5))
+    # Issue 15: Zig and AssemblyScript hello within 1.2x Rust's extra; Go's hello and heavy
+    # within Lua's extra for the same handler.
+    rust = results.get(f"wasm_hello_{w}_worker_nobudget")
+    for lang, name in LANGUAGES:
+        if lang == "go":
+            for work in ("hello", "heavy"):
+                lua = results.get(f"lua_{work}")
+                if lua:
+                    checks.append((f"{w} Go {work} ≤ lua_{work}'s extra",
+                                   get(f"wasm_{work}_{w}_worker_go"), lua.extra))
+        elif rust:
+            checks.append((f"{w} {name} hello ≤ 1.2x Rust's hello extra",
+                           get(f"wasm_hello_{w}_worker_{lang}"), rust.extra * 1.2))
     njs = results.get("njs_heavy")
     if njs:
         checks.append(("wasmi heavy ≤ ¼ of njs heavy's extra",
@@ -524,6 +561,16 @@ def check_targets(results, primary):
         ok &= met
         lines.append(f"- {'met ' if met else 'MISSED'} {name}: {fmt(value)} (limit {fmt(limit)})")
     return lines, ok
+
+
+def module_sizes(guests):
+    """The bench modules' sizes, one line per language (issue 15 reports them)."""
+    lines = []
+    for lang, name in (("", "Rust"),) + LANGUAGES:
+        wasm = Path(guests) / (f"{lang}_bench.wasm" if lang else "bench.wasm")
+        if wasm.exists():
+            lines.append(f"- {name}: `{wasm.name}` {wasm.stat().st_size:,} bytes")
+    return ["Bench module sizes:", ""] + lines + [""] if lines else []
 
 
 def svg_chart(results):
@@ -627,7 +674,8 @@ def main():
          f"{version} (Debian), one process under callgrind, {args.requests} keep-alive requests "
          f"per endpoint after {args.warmup} warm-up, each with `X-Echo: abc`. "
          f"`return 200` per configuration: {base_line}.", ""]
-        + rows + ["", "Targets (issues 6, 11, 12 and 13):", ""] + target_lines + [""]
+        + rows + ["", "Targets (issues 6, 11, 12, 13 and 15):", ""] + target_lines + [""]
+        + module_sizes(args.guests)
         + wrk_lines + ["", f"callgrind part took {elapsed:.0f} s.", ""])
     print()
     print(report)
