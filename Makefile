@@ -161,6 +161,7 @@ wasm: deps ## the guest fixtures, into build/guests
 	$(CARGO) build --$(PROFILE) --locked -p test-nginx --bin wat2wasm
 	@for w in guests/wat/*.wat; do \
 	  $(TARGET_DIR)/$(PROFILE)/wat2wasm $$w $(GUESTS_OUT)/$$(basename $$w .wat).wasm || exit 1; done
+	scripts/build-go-guests.sh $(GUESTS_OUT)
 	scripts/build-zig-guests.sh $(GUESTS_OUT)
 	scripts/build-as-guests.sh $(GUESTS_OUT)
 	@ls $(GUESTS_OUT)
@@ -188,13 +189,15 @@ stop:
 # Crates whose modules must not use each other in a loop (scripts/check-module-cycles.py).
 CRATE_DIRS := abi-consts engine-api engines/wasmtime engines/wasmer engines/wasmi engines/bench ngx-wasm t/runner guests/sdk
 
-lint: ## no module cycles, rustfmt, clippy with the workspace lints (warnings as errors), zig fmt
+lint: ## no module cycles, rustfmt, clippy with the workspace lints (warnings as errors), gofmt, go vet, zig fmt
 	python3 scripts/check-module-cycles.py $(CRATE_DIRS)
 	$(CARGO) fmt --all --check
 	cd guests && $(CARGO) fmt --all --check
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-unknown-unknown --workspace $(WASIP1_EXCLUDE) -- -D warnings
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_TARGET) $(CARGO) clippy --release --locked --target wasm32-wasip1 $(WASIP1_GUESTS:%=-p %) -- -D warnings
 	$(CARGO) clippy --$(PROFILE) --locked --workspace --all-targets --all-features -- -D warnings
+	@bad=$$("$$(go env GOROOT)/bin/gofmt" -l guests/go); test -z "$$bad" || { echo "gofmt needed: $$bad"; exit 1; }
+	cd guests/go && GOOS=wasip1 GOARCH=wasm GOTOOLCHAIN=local go vet ./...
 	$(ZIG) fmt --check guests/zig
 
 GUESTS_HOST_TARGET ?= $(CACHE_DIR)/guests-host-target
@@ -284,6 +287,7 @@ bench-ab: bench-build ## ab -k sweep: make bench-ab BENCH_AB_REQUESTS=50000 BENC
 fmt:
 	$(CARGO) fmt --all
 	cd guests && $(CARGO) fmt --all
+	"$$(go env GOROOT)/bin/gofmt" -w guests/go
 	$(ZIG) fmt guests/zig
 
 clean:

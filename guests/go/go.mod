@@ -1,0 +1,3 @@
+module ngx-wasm/guests/go
+
+go 1.27
