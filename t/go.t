@@ -437,7 +437,7 @@ timer ok bad ngx: bad argument every 0 ngx: bad argument pending 1
 
 
 
-=== TEST 25: a Go panic answers 500 with the panic message in the error log; the worker goes on serving
+=== TEST 25: a Go panic answers 500 with the panic message in the error log, one line per line Go wrote (in many pieces); the worker goes on serving
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/go_sdk.wasm panics;
@@ -452,8 +452,8 @@ timer ok bad ngx: bad argument every 0 ngx: bad argument pending 1
 --- response_body_like eval
 ["500 Internal Server Error", "^hello from go\n\$", "500 Internal Server Error", "^hello from go\n\$"]
 --- error_log
-[wasm] panic: ,
-[wasm] the go guest panicked on purpose,
+[wasm] panic: the go guest panicked on purpose, client:
+[wasm] goroutine 1 [running]:, client:
 wasm guest trapped: wasm trap: wasm `unreachable` instruction executed (module: "
 go_sdk.wasm", export: "panics", engine: 
 

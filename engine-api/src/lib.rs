@@ -25,6 +25,7 @@ pub mod limits;
 pub mod memory;
 pub mod phase;
 pub mod request;
+pub mod stdio;
 pub mod suspend;
 pub mod ticker;
 pub mod trap;

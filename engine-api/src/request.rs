@@ -376,6 +376,12 @@ pub trait HostRequest {
     fn log_budget(&mut self, _len: usize) -> crate::limits::LogVerdict {
         crate::limits::LogVerdict::Write
     }
+    /// Where the starts of the guest's stdout and stderr lines wait for their newline (WASI
+    /// `fd_write`); `create` is false when only existing lines are wanted (at the end of a
+    /// call). Hosts without one end a line at every write.
+    fn stdio(&mut self, _create: bool) -> Option<&mut crate::stdio::StdioLines> {
+        None
+    }
     /// The wall-clock time, in milliseconds since the epoch, as `ngx.now()` gives it (nginx's
     /// cached time, advanced once per event loop turn).
     fn wall_clock_ms(&self) -> u64;

@@ -168,6 +168,7 @@ impl Call {
         let running = Running::enter(self.mcf, self.handler.module);
         let ended = self.lease.instance.resume(Reply::Cancel, host);
         drop(running);
+        engine_api::abi::wasi::end_of_call(host);
         let how = match ended {
             Err(e) if e.kind == GuestErrorKind::Trap => String::new(),
             Err(e) => format!("; it ended with: {e}"),
@@ -198,9 +199,13 @@ impl Call {
     fn after(
         self,
         step: Result<Step, GuestError>,
-        host: &dyn HostRequest,
+        host: &mut dyn HostRequest,
         log: *mut ngx_log_t,
     ) -> Outcome {
+        if !matches!(step, Ok(Step::Suspended(_))) {
+            // What the guest left on stdout/stderr without a newline is logged now.
+            engine_api::abi::wasi::end_of_call(host);
+        }
         // A call that went past a host limit (its output) fails like one a budget stopped.
         let step = match (step, host.exceeded()) {
             (Ok(Step::Done(_)), Some(why)) => Err(GuestError::new(GuestErrorKind::Budget, why)),

@@ -80,6 +80,8 @@ pub struct RequestCtx {
     pub store: CtxStore,
     /// What the request's guests logged so far (`log` stops past the budget).
     pub log_budget: engine_api::LogBudget,
+    /// The starts of the guests' stdout/stderr lines still waiting for a newline (WASI).
+    pub stdio: engine_api::abi::wasi::StdioLines,
     /// The request body was read (`wasm_need_request_body on`).
     pub body_read: bool,
     /// A handler returned `NGX_DONE` to wait for the body; the post-read handler resumes.

@@ -437,7 +437,9 @@ pub const INITIALIZE: &str = "_initialize";
 fn initialize(instance: &mut AnyInstance, budget: &Budget) -> Result<(), GuestError> {
     let mut host = crate::request::InitWorker::initializer(crate::supervise::cycle_log());
     let failed = |why: String| GuestError::new(GuestErrorKind::Instantiate, why);
-    match instance.start(INITIALIZE, &[], &mut host, budget) {
+    let step = instance.start(INITIALIZE, &[], &mut host, budget);
+    engine_api::abi::wasi::end_of_call(&mut host);
+    match step {
         Ok(Step::Done(_)) => Ok(()),
         // Nothing a start can call waits (waiting is refused outside requests); the instance
         // is dropped, which cancels the call.

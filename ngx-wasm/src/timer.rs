@@ -423,6 +423,7 @@ pub struct TimerHost {
     arg: Vec<u8>,
     log: *mut ngx_log_t,
     log_budget: LogBudget,
+    stdio: engine_api::abi::wasi::StdioLines,
     ctx: CtxStore,
     sockets: Sockets,
 }
@@ -435,6 +436,7 @@ impl TimerHost {
             arg,
             log,
             log_budget: LogBudget::default(),
+            stdio: Default::default(),
             ctx: CtxStore::default(),
             sockets: Sockets::default(),
         }
@@ -448,6 +450,10 @@ impl HostRequest for TimerHost {
 
     fn log_budget(&mut self, len: usize) -> LogVerdict {
         self.log_budget.charge(len)
+    }
+
+    fn stdio(&mut self, _create: bool) -> Option<&mut engine_api::abi::wasi::StdioLines> {
+        Some(&mut self.stdio)
     }
 
     fn log(&mut self, level: LogLevel, msg: &[u8]) {

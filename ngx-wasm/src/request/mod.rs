@@ -242,6 +242,16 @@ impl HostRequest for NgxRequest<'_> {
         }
     }
 
+    fn stdio(&mut self, create: bool) -> Option<&mut engine_api::abi::wasi::StdioLines> {
+        let c = if create {
+            ctx::get_or_create(self.r)
+        } else {
+            ctx::get(self.r)
+        };
+        // SAFETY: the context lives as long as the request; nothing else holds it now.
+        c.map(|mut c| &mut unsafe { c.as_mut() }.stdio)
+    }
+
     fn log(&mut self, level: LogLevel, msg: &[u8]) {
         ngx_log_error!(
             level as usize,
@@ -642,6 +652,7 @@ pub struct InitWorker<'z> {
     /// `None` for `_initialize`: no dictionaries, no timers.
     dicts: Option<&'z crate::shdict::Zones>,
     log_budget: engine_api::LogBudget,
+    stdio: engine_api::abi::wasi::StdioLines,
 }
 
 impl<'z> InitWorker<'z> {
@@ -651,6 +662,7 @@ impl<'z> InitWorker<'z> {
             log,
             dicts: Some(dicts),
             log_budget: engine_api::LogBudget::default(),
+            stdio: Default::default(),
         }
     }
 
@@ -660,6 +672,7 @@ impl<'z> InitWorker<'z> {
             log,
             dicts: None,
             log_budget: engine_api::LogBudget::default(),
+            stdio: Default::default(),
         }
     }
 }
@@ -671,6 +684,10 @@ impl HostRequest for InitWorker<'_> {
 
     fn log_budget(&mut self, len: usize) -> engine_api::LogVerdict {
         self.log_budget.charge(len)
+    }
+
+    fn stdio(&mut self, _create: bool) -> Option<&mut engine_api::abi::wasi::StdioLines> {
+        Some(&mut self.stdio)
     }
 
     fn log(&mut self, level: LogLevel, msg: &[u8]) {

@@ -42,6 +42,8 @@ pub(crate) struct MockRequest {
     pub timers: Vec<(u32, bool, Vec<u8>, Vec<u8>)>,
     /// The argument of the timer the call runs for.
     pub timer_arg: Option<Vec<u8>>,
+    /// Unfinished stdout/stderr lines (WASI), when the test keeps them.
+    pub stdio: Option<crate::abi::wasi::StdioLines>,
 }
 
 impl Default for MockRequest {
@@ -70,6 +72,7 @@ impl Default for MockRequest {
             sent: false,
             timers: vec![],
             timer_arg: None,
+            stdio: None,
         }
     }
 }
@@ -107,6 +110,10 @@ impl HostRequest for MockRequest {
 
     fn timer_arg(&self) -> Option<&[u8]> {
         self.timer_arg.as_deref()
+    }
+
+    fn stdio(&mut self, _create: bool) -> Option<&mut crate::abi::wasi::StdioLines> {
+        self.stdio.as_mut()
     }
 
     fn phase(&self) -> Phase {

@@ -108,18 +108,25 @@ pub(super) fn read(call: &mut HostCall<'_>, a: Args<'_>) -> Answer {
 }
 
 /// `fd_write(fd, iovs, iovs_len, nwritten_out)`: each line written to stdout becomes an
-/// error-log line at `info`, to stderr at `err` (Kong's host does the same); a write that
-/// does not end with a newline ends its line. Lines past the request's log budget are
-/// dropped but still reported written, so a guest's library does not retry them for ever.
-/// At most [`MAX_WRITE`] bytes are taken per call (a short write).
+/// error-log line at `info`, to stderr at `err` (Kong's host does the same). A line may come
+/// in several writes (Go's runtime writes a panic piece by piece): its start waits in the
+/// host's [`crate::stdio::StdioLines`] until its newline arrives or the export returns
+/// ([`end_of_call`]); a host that keeps no lines ends each write's line. Lines past the request's log budget
+/// are dropped but still reported written, so a guest's library does not retry them for
+/// ever. At most [`MAX_WRITE`] bytes are taken per call (a short write).
 pub(super) fn write(call: &mut HostCall<'_>, a: Args<'_>) -> Answer {
-    let level = match Stdio::get(a.i32(0))? {
+    let (level, out) = match Stdio::get(a.i32(0))? {
         Stdio::In => return Err(Errno::BADF),
-        Stdio::Out => LogLevel::Info,
-        Stdio::Err => LogLevel::Err,
+        Stdio::Out => (LogLevel::Info, true),
+        Stdio::Err => (LogLevel::Err, false),
     };
     let iovs = records(&call.memory, a.i32(1), a.i32(2), 8)?;
-    let mut lines = Lines::default();
+    let kept = call.request.stdio(true).map(|s| s.take(out));
+    let mut lines = Lines {
+        keeps: kept.is_some(),
+        line: kept.unwrap_or_default(),
+        ..Lines::default()
+    };
     for iov in iovs.chunks_exact(8) {
         let room = MAX_WRITE - lines.taken;
         if room == 0 {
@@ -129,8 +136,35 @@ pub(super) fn write(call: &mut HostCall<'_>, a: Args<'_>) -> Answer {
         let data = call.memory.read(ptr as i32, len.min(room) as i32)?;
         lines.feed(data, &mut *call.request, level);
     }
-    lines.end(&mut *call.request, level);
-    put_u32(&mut call.memory, a.i32(3), lines.taken as u32)
+    let taken = lines.taken;
+    if lines.keeps {
+        if let Some(s) = call.request.stdio(true) {
+            s.put(out, lines.line);
+        }
+    } else {
+        lines.end(&mut *call.request, level);
+    }
+    put_u32(&mut call.memory, a.i32(3), taken as u32)
+}
+
+/// The export of a call returned (or failed): logs the starts of lines it left without a
+/// newline, so nothing a guest wrote waits for a later call. Cheap when no host holds any.
+pub fn end_of_call(request: &mut dyn HostRequest) {
+    if !crate::stdio::any_pending() {
+        return;
+    }
+    for (out, level) in [(true, LogLevel::Info), (false, LogLevel::Err)] {
+        let Some(line) = request.stdio(false).map(|s| s.take(out)) else {
+            return;
+        };
+        if !line.is_empty() {
+            let mut lines = Lines {
+                line,
+                ..Lines::default()
+            };
+            lines.end(request, level);
+        }
+    }
 }
 
 /// The lines of one `fd_write`, logged as they end.
@@ -141,8 +175,9 @@ struct Lines {
     taken: usize,
     /// The log budget is spent: the rest is counted, not scanned.
     dropping: bool,
+    /// The host keeps an unfinished line for the next write.
+    keeps: bool,
 }
-
 impl Lines {
     fn feed(&mut self, data: &[u8], request: &mut dyn HostRequest, level: LogLevel) {
         self.taken += data.len();

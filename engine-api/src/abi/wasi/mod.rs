@@ -9,8 +9,8 @@
 //!   provided ([`clock`]);
 //! * `random_get` fills from the operating system's CSPRNG ([`random`]);
 //! * `fd_write` to 1 (stdout) logs at `info`, to 2 (stderr) at `err`, one error-log line per
-//!   line written, within the request's log budget; `fd_read` of 0 (stdin) is at its end
-//!   ([`fd`]);
+//!   line written (a line may span writes, [`StdioLines`]), within the request's log budget;
+//!   `fd_read` of 0 (stdin) is at its end ([`fd`]);
 //! * there are no pre-opened directories, so every `path_*` call and every descriptor above 2
 //!   answers `EBADF` (`ENOTDIR` for a path relative to stdio), sockets `ENOTSOCK`/`EBADF`
 //!   ([`path`], [`sock`]);
@@ -26,6 +26,8 @@
 mod args;
 mod clock;
 mod fd;
+pub use crate::stdio::StdioLines;
+pub use fd::end_of_call;
 mod path;
 mod poll;
 mod proc;

@@ -96,6 +96,34 @@ fn stdout_and_stderr_are_log_lines() {
 }
 
 #[test]
+fn a_line_may_span_writes_where_the_host_keeps_lines() {
+    let mut req = MockRequest {
+        stdio: Some(StdioLines::default()),
+        ..content()
+    };
+    let mut mem = vec![0u8; 256];
+    // Go's runtime writes a panic piece by piece.
+    for piece in [&b"panic: "[..], b"boom", b"\n\ngoroutine ", b"1"] {
+        let n = iovecs(&mut mem, &[piece]);
+        assert_eq!(errno_of(&mut req, &mut mem, "fd_write", &[2, 0, n, 200]), 0);
+    }
+    let n = iovecs(&mut mem, &[b"out"]);
+    assert_eq!(errno_of(&mut req, &mut mem, "fd_write", &[1, 0, n, 200]), 0);
+    assert_eq!(req.logs, vec![(LogLevel::Err, b"panic: boom".to_vec())]);
+    // The export returned: what is left is logged, each stream on its own line.
+    end_of_call(&mut req);
+    end_of_call(&mut req);
+    assert_eq!(
+        req.logs,
+        vec![
+            (LogLevel::Err, b"panic: boom".to_vec()),
+            (LogLevel::Info, b"out".to_vec()),
+            (LogLevel::Err, b"goroutine 1".to_vec()),
+        ]
+    );
+}
+
+#[test]
 fn a_write_is_cut_at_one_mebibyte() {
     let mut req = content();
     let mut mem = vec![b'x'; 3 << 20];
