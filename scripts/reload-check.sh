@@ -20,13 +20,15 @@ for engine in "$@"; do
     before=$(pgrep -P "$master" | sort | tr '\n' ' ')
     "$nginx_bin" -p "$run" -c conf/nginx.conf -s reload
     new=""
-    for _ in $(seq 100); do
+    # The master compiles every module again before it forks: with the Go ports (2-4.5 MB
+    # each) that takes ~9 s on wasmtime and wasmer, so the bound is 60 s, not 10.
+    for _ in $(seq 600); do
       now=$(pgrep -P "$master" | sort | tr '\n' ' ')
       for pid in $now; do case " $before " in *" $pid "*) ;; *) new=$pid ;; esac; done
       [ -n "$new" ] && break
       sleep 0.1
     done
-    if [ -z "$new" ]; then echo "not ok - reload $i on $engine: no new worker within 10 s (master stuck?)"; ok=0; break; fi
+    if [ -z "$new" ]; then echo "not ok - reload $i on $engine: no new worker within 60 s (master stuck?)"; ok=0; break; fi
   done
   # /hello runs under a timeout (the worker's epoch ticker or watchdog thread), /fresh on a
   # per-request instance (wasmtime's pool): both are made in the new worker, after fork.
