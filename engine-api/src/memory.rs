@@ -113,6 +113,21 @@ impl<'a> GuestMemory<'a> {
     }
 }
 
+/// Reads a little-endian `u32` at `at` of `b`, a structure the caller read whole.
+pub(crate) fn u32_at(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
+/// The 8 bytes at `at` of `b` (a little-endian word: `u64`, `i64` or `f64`), a structure the
+/// caller read whole.
+pub(crate) fn word_at(b: &[u8], at: usize) -> [u8; 8] {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    w
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 
 use super::{status, Args, HostCall};
 use crate::error::{HostTrap, RequestError};
-use crate::memory::GuestMemory;
+use crate::memory::{u32_at, word_at, GuestMemory};
 use crate::request::{ShdictAnswer, ShdictOp};
 use abi_consts::shdict;
 
@@ -112,20 +112,6 @@ pub(super) fn get_keys(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, Host
     }
 }
 
-/// Reads a little-endian `u32` at `at` of `b`.
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    let mut w = [0u8; 4];
-    w.copy_from_slice(&b[at..at + 4]);
-    u32::from_le_bytes(w)
-}
-
-/// Reads a little-endian 8-byte word at `at` of `b`.
-fn u64_at(b: &[u8], at: usize) -> [u8; 8] {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[at..at + 8]);
-    w
-}
-
 /// `shdict_set(dict_ptr, dict_len, key_ptr, key_len, val_ptr, val_len, opts_ptr) -> status`:
 /// stores the value as `opts` says (24 bytes, little-endian: `kind: u32`, `flags: u32`,
 /// `op: u32`, 4 reserved zero bytes, `ttl_ms: u64`, 0 never expires): `op` is `set`,
@@ -146,7 +132,7 @@ pub(super) fn set(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap>
     };
     let op = i32::try_from(op).unwrap_or(-1);
     let (Ok(ttl_ms), true, true, 0) = (
-        ttl(i64::from_le_bytes(u64_at(opts, 16))),
+        ttl(i64::from_le_bytes(word_at(opts, 16))),
         fixed,
         (shdict::SET..=shdict::REPLACE).contains(&op),
         u32_at(opts, 12),
@@ -193,10 +179,10 @@ pub(super) fn incr(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap
     let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };
-    let n = f64::from_le_bytes(u64_at(args, 0));
-    let init = f64::from_le_bytes(u64_at(args, 8));
+    let n = f64::from_le_bytes(word_at(args, 0));
+    let init = f64::from_le_bytes(word_at(args, 8));
     let options = i32::try_from(u32_at(args, 24)).unwrap_or(-1);
-    let Ok(init_ttl) = ttl(i64::from_le_bytes(u64_at(args, 16))) else {
+    let Ok(init_ttl) = ttl(i64::from_le_bytes(word_at(args, 16))) else {
         return Ok(status::BAD_ARGUMENT);
     };
     if options & !shdict::INCR_INIT != 0
@@ -239,7 +225,7 @@ pub(super) fn get_ttl(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostT
 /// `key` has left to the `u64` of milliseconds at `ttl_ptr` (0: never expires); -1 when
 /// absent.
 pub(super) fn expire(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
-    let t = i64::from_le_bytes(u64_at(call.memory.read(a.i32(4), 8)?, 0));
+    let t = i64::from_le_bytes(word_at(call.memory.read(a.i32(4), 8)?, 0));
     let Some((dict, key)) = dict_key(&call.memory, a, 0)? else {
         return Ok(status::BAD_ARGUMENT);
     };

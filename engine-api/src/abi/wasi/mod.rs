@@ -38,7 +38,7 @@ mod tests;
 
 use super::{host_abi, HostAbi};
 use crate::error::HostTrap;
-use crate::memory::GuestMemory;
+use crate::memory::{u32_at, word_at, GuestMemory};
 
 /// The `wasi_snapshot_preview1` ABI, in the order of the WASI preview 1 specification.
 pub static WASI: HostAbi = host_abi!("wasi_snapshot_preview1", {
@@ -166,18 +166,9 @@ fn put_u64(memory: &mut GuestMemory<'_>, ptr: i32, v: u64) -> Answer {
     Ok(memory.write(ptr, &v.to_le_bytes())?)
 }
 
-/// Reads a little-endian `u32` at `offset` of `bytes` (which the caller sized).
-fn u32_at(bytes: &[u8], offset: usize) -> u32 {
-    let mut b = [0u8; 4];
-    b.copy_from_slice(&bytes[offset..offset + 4]);
-    u32::from_le_bytes(b)
-}
-
-/// Reads a little-endian `u64` at `offset` of `bytes` (which the caller sized).
-fn u64_at(bytes: &[u8], offset: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&bytes[offset..offset + 8]);
-    u64::from_le_bytes(b)
+/// Reads a little-endian `u64` at `at` of `b`, a structure the caller read whole.
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(word_at(b, at))
 }
 
 /// The `count` records of `size` bytes at `ptr`, as one slice (`EFAULT` outside memory).

@@ -8,7 +8,7 @@
 
 use super::super::{Args, Flow, HostCall};
 use super::clock::Clock;
-use super::{errno, put_u32, records, u32_at, u64_at, Answer, Errno};
+use super::{errno, put_u32, records, u32_at, u64_at, word_at, Answer, Errno};
 use crate::error::HostTrap;
 use crate::memory::GuestMemory;
 use crate::phase::PhaseSet;
@@ -65,39 +65,40 @@ fn parse(sub: &[u8]) -> Sub {
     }
 }
 
-/// The subscriptions, after checking that every array lies in memory.
-fn subscriptions<'m>(memory: &'m GuestMemory<'_>, a: Args<'_>) -> Result<&'m [u8], Errno> {
+/// One subscription as read: its userdata, its type and what it asks.
+type Parsed = ([u8; 8], u8, Sub);
+
+/// The subscriptions, read once, after checking that every array lies in memory (an
+/// unknown type is `EINVAL`).
+fn read(memory: &GuestMemory<'_>, a: Args<'_>) -> Result<Vec<Parsed>, Errno> {
     if a.i32(2) <= 0 {
         return Err(Errno::INVAL);
     }
     records(memory, a.i32(1), a.i32(2), EVENT)?;
     records(memory, a.i32(3), 1, 4)?;
     let subs = records(memory, a.i32(0), a.i32(2), SUBSCRIPTION)?;
-    if subs
+    let parsed: Vec<Parsed> = subs
         .chunks_exact(SUBSCRIPTION)
-        .any(|s| matches!(parse(s), Sub::Unknown))
-    {
+        .map(|s| (word_at(s, 0), s[8], parse(s)))
+        .collect();
+    if parsed.iter().any(|(_, _, sub)| matches!(sub, Sub::Unknown)) {
         return Err(Errno::INVAL);
     }
-    Ok(subs)
+    Ok(parsed)
 }
 
 /// Writes the events of the subscriptions `fired` picks, and their count.
 fn answer(
     memory: &mut GuestMemory<'_>,
     a: Args<'_>,
+    subs: &[Parsed],
     fired: impl Fn(Sub) -> bool,
-) -> Result<u32, Errno> {
-    let subs = subscriptions(memory, a)?.to_vec();
+) -> Answer {
     let mut out = Vec::new();
-    for s in subs.chunks_exact(SUBSCRIPTION) {
-        let sub = parse(s);
-        if !fired(sub) {
-            continue;
-        }
+    for &(userdata, tag, sub) in subs.iter().filter(|(_, _, sub)| fired(*sub)) {
         let mut event = [0u8; EVENT];
-        event[0..8].copy_from_slice(&s[0..8]);
-        event[10] = s[8];
+        event[0..8].copy_from_slice(&userdata);
+        event[10] = tag;
         if let Sub::Ready(error, flags) = sub {
             event[8..10].copy_from_slice(&error.0.to_le_bytes());
             event[24..26].copy_from_slice(&flags.to_le_bytes());
@@ -105,29 +106,27 @@ fn answer(
         out.extend_from_slice(&event);
     }
     memory.write(a.i32(1), &out)?;
-    let n = (out.len() / EVENT) as u32;
-    put_u32(memory, a.i32(3), n)?;
-    Ok(n)
+    put_u32(memory, a.i32(3), (out.len() / EVENT) as u32)
 }
 
 /// `poll_oneoff(subscriptions, events_out, nsubscriptions, nevents_out)`: answers what is
 /// ready, or waits for the earliest clock.
 pub(in crate::abi) fn start(call: &mut HostCall<'_>, a: Args<'_>) -> Result<Flow, HostTrap> {
     let now = |r: Answer| Ok(Flow::Return(Some(Val::I32(errno(r)))));
-    let earliest = match subscriptions(&call.memory, a) {
+    let subs = match read(&call.memory, a) {
+        Ok(subs) => subs,
         Err(e) => return now(Err(e)),
-        Ok(subs) => subs
-            .chunks_exact(SUBSCRIPTION)
-            .map(parse)
-            .map(|s| match s {
-                Sub::Clock { wait_ns, .. } => wait_ns,
-                _ => 0,
-            })
-            .min()
-            .unwrap_or(0),
     };
+    let earliest = subs
+        .iter()
+        .map(|(_, _, s)| match s {
+            Sub::Clock { wait_ns, .. } => *wait_ns,
+            _ => 0,
+        })
+        .min()
+        .unwrap_or(0);
     if earliest == 0 {
-        return now(answer(&mut call.memory, a, is_due).map(drop));
+        return now(answer(&mut call.memory, a, &subs, is_due));
     }
     if !PhaseSet::WAIT.contains(call.request.phase()) {
         return now(Err(Errno::NOTSUP));
@@ -142,16 +141,15 @@ pub(in crate::abi) fn finish(
     call: &mut HostCall<'_>,
     a: Args<'_>,
 ) -> Result<Option<Val>, HostTrap> {
-    let subs = match subscriptions(&call.memory, a) {
-        Ok(s) => s.to_vec(),
+    let subs = match read(&call.memory, a) {
+        Ok(s) => s,
         Err(e) => return Ok(Some(Val::I32(errno(Err(e))))),
     };
     let clocks = || {
-        subs.chunks_exact(SUBSCRIPTION)
-            .filter_map(|s| match parse(s) {
-                Sub::Clock { wait_ns, relative } => Some((wait_ns, relative)),
-                _ => None,
-            })
+        subs.iter().filter_map(|(_, _, s)| match *s {
+            Sub::Clock { wait_ns, relative } => Some((wait_ns, relative)),
+            _ => None,
+        })
     };
     let shortest = clocks()
         .filter(|(_, relative)| *relative)
@@ -171,9 +169,12 @@ pub(in crate::abi) fn finish(
         Sub::Clock { wait_ns, .. } => shortest.is_none() && wait_ns == earliest,
         _ => false,
     };
-    Ok(Some(Val::I32(errno(
-        answer(&mut call.memory, a, fired).map(drop),
-    ))))
+    Ok(Some(Val::I32(errno(answer(
+        &mut call.memory,
+        a,
+        &subs,
+        fired,
+    )))))
 }
 
 /// What fires without waiting: answered subscriptions and clocks already due.
