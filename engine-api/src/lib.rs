@@ -46,8 +46,8 @@ pub use limits::{
 pub use memory::GuestMemory;
 pub use phase::{Phase, PhaseSet};
 pub use request::{
-    BodySource, Finish, HostRequest, RequestSlot, ShdictAnswer, ShdictBytes, ShdictOp, SocketOp,
-    SocketStep, SubrequestSpec, TimerCounts, TimerSpec, Until, WorkerInfo,
+    BodySource, Finish, HostRequest, ProxyFilter, RequestSlot, ShdictAnswer, ShdictBytes, ShdictOp,
+    SocketOp, SocketStep, SubrequestSpec, TimerCounts, TimerSpec, Until, WorkerInfo,
 };
 pub use trap::TrapKind;
 pub use value::{FuncType, Val, ValType};

@@ -19,6 +19,11 @@ impl<'a> GuestMemory<'a> {
         GuestMemory { data, function }
     }
 
+    /// The host function this memory was handed to (`<module>.<name>`), for messages.
+    pub fn function(&self) -> &'static str {
+        self.function
+    }
+
     /// The size of the memory in bytes (0 when the guest exports none).
     pub fn size(&self) -> usize {
         self.data.as_ref().map_or(0, |d| d.len())

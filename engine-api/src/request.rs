@@ -348,6 +348,18 @@ pub enum SocketStep {
     Wait,
 }
 
+/// The Proxy-Wasm filter a call runs for (`proxy_wasm` directive): what its host functions
+/// answer about the plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyFilter<'a> {
+    /// The plugin's name: the module's file name without `.wasm` (`plugin_name`).
+    pub name: &'a [u8],
+    /// The directive's configuration string (the `PluginConfiguration` buffer).
+    pub config: &'a [u8],
+    /// The root context of this filter in its instance.
+    pub root_id: u32,
+}
+
 /// A visitor over header entries: called with each name and value until it returns false.
 pub type HeaderVisitor<'a, 'v> = &'v mut dyn FnMut(&'a [u8], &'a [u8]) -> bool;
 
@@ -593,6 +605,15 @@ pub trait HostRequest {
     /// [`RequestError::BadArgument`].
     fn shdict(&mut self, _op: ShdictOp<'_>) -> Result<ShdictAnswer, RequestError> {
         Err(RequestError::NotAllowed)
+    }
+
+    /// The Proxy-Wasm filter this call runs for (`None` for a call of another directive).
+    fn proxy_filter(&self) -> Option<ProxyFilter<'_>> {
+        None
+    }
+    /// The most verbose level the error log writes here (`proxy_get_log_level`).
+    fn log_threshold(&self) -> LogLevel {
+        LogLevel::Info
     }
 
     /// The per-request context store, shared by all phases of the request.

@@ -176,12 +176,12 @@ mod tests {
             e,
             "import \"ngx\".\"nope\" is not provided by the host (no such host function)"
         );
-        let e = check(&[import("env", "f", func(0, 0))])
+        let e = check(&[import("lua", "f", func(0, 0))])
             .unwrap_err()
             .to_string();
         assert_eq!(
             e,
-            "import \"env\".\"f\" is not provided by the host (host functions are imported from \"ngx\", \"ngx_test\", \"wasi_snapshot_preview1\")"
+            "import \"lua\".\"f\" is not provided by the host (host functions are imported from \"ngx\", \"ngx_test\", \"wasi_snapshot_preview1\", \"env\")"
         );
         let e = check(&[import("ngx", "resp_print", func(3, 1))])
             .unwrap_err()

@@ -11,6 +11,8 @@
 //! * [`wasi`]: WASI preview 1 (`wasi_snapshot_preview1`), for modules built for
 //!   `wasm32-wasip1`: clocks, randomness, stdout/stderr into the error log, and clear errors
 //!   for the file system and sockets a guest does not have here.
+//! * [`proxy_wasm`]: the Proxy-Wasm ABI 0.2.1 (import module `env`), for filters built with
+//!   the Proxy-Wasm SDKs.
 //!
 //! A host function either returns at once or, if its entry says it may suspend
 //! ([`HostFn::Suspending`]), asks the engine to suspend the guest until the host has carried
@@ -19,6 +21,7 @@
 
 pub mod ngx;
 pub mod ngx_test;
+pub mod proxy_wasm;
 pub mod wasi;
 
 pub use abi_consts::{shdict, status};
@@ -35,7 +38,12 @@ use crate::wait::{Reply, Wait};
 use abi_consts::LogLevel;
 
 /// Every ABI the host provides. Validation and every engine's linker take this list.
-pub static ABIS: &[&HostAbi] = &[&ngx::NGX, &ngx_test::NGX_TEST, &wasi::WASI];
+pub static ABIS: &[&HostAbi] = &[
+    &ngx::NGX,
+    &ngx_test::NGX_TEST,
+    &wasi::WASI,
+    &proxy_wasm::PROXY_WASM,
+];
 
 /// The most parameters a host function may have (a table test keeps every entry within it).
 pub const MAX_PARAMS: usize = 16;
@@ -201,6 +209,81 @@ pub enum HostFn {
         /// Completes the call after the wait.
         finish: fn(&mut HostCall<'_>, Args<'_>) -> Result<Option<Val>, HostTrap>,
     },
+    /// Returns an `i32` status, or bytes to hand to the guest in memory the guest allocates
+    /// (the Proxy-Wasm convention: the engine calls the module's allocator export, see
+    /// [`Gift`]).
+    Giving(fn(&mut HostCall<'_>, Args<'_>) -> Result<Give, HostTrap>),
+}
+
+/// What a [`HostFn::Giving`] function answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Give {
+    /// This status, at once.
+    Status(i32),
+    /// These bytes: the engine allocates room for them in the guest ([`ALLOCATORS`]), then
+    /// [`deliver`] copies them there and writes their address and length at `ptr_out` and
+    /// `len_out`; the function returns [`Gift::OK`].
+    Bytes {
+        /// The bytes.
+        bytes: Vec<u8>,
+        /// Where the guest wants the address (a `u32`).
+        ptr_out: i32,
+        /// Where the guest wants the length (a `u32`).
+        len_out: i32,
+    },
+}
+
+/// The exports engines try, in order, to allocate guest memory for a [`Give::Bytes`]: the
+/// Proxy-Wasm SDKs export `proxy_on_memory_allocate`, C and older SDKs `malloc`. Each is
+/// `(size: i32) -> i32`.
+pub const ALLOCATORS: [&str; 2] = ["proxy_on_memory_allocate", "malloc"];
+
+/// Bytes a host function hands to the guest, waiting for the guest's allocator
+/// ([`Called::Give`]).
+#[derive(Debug)]
+pub struct Gift {
+    func: &'static HostFunction,
+    bytes: Vec<u8>,
+    ptr_out: i32,
+    len_out: i32,
+}
+
+impl Gift {
+    /// The status a delivered gift answers (Proxy-Wasm `Ok`).
+    pub const OK: i32 = 0;
+    /// The status when the guest has no allocator or its allocator returned 0 (Proxy-Wasm
+    /// `InternalFailure`).
+    pub const NO_MEMORY: i32 = 10;
+
+    /// How many bytes the guest must allocate.
+    pub fn len(&self) -> i32 {
+        self.bytes.len() as i32
+    }
+
+    /// True when there is nothing to copy (the guest still allocates, as SDKs expect a
+    /// pointer).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The host function that gives.
+    pub fn function(&self) -> &'static HostFunction {
+        self.func
+    }
+}
+
+/// Completes a [`Called::Give`]: copies the gift to `ptr`, which the guest's allocator
+/// returned (`None`: the guest has no allocator), and writes the address and length where
+/// the guest asked. Returns the function's result.
+pub fn deliver(gift: Gift, memory: Option<&mut [u8]>, ptr: Option<i32>) -> Result<Val, HostTrap> {
+    let mut memory = GuestMemory::new(memory, gift.func.qualified);
+    let Some(ptr) = ptr.filter(|p| *p != 0 || gift.bytes.is_empty()) else {
+        return Ok(Val::I32(Gift::NO_MEMORY));
+    };
+    memory.write(ptr, &gift.bytes)?;
+    memory.write(gift.ptr_out, &(ptr as u32).to_le_bytes())?;
+    memory.write(gift.len_out, &(gift.bytes.len() as u32).to_le_bytes())?;
+    Ok(Val::I32(Gift::OK))
 }
 
 impl fmt::Debug for HostFn {
@@ -209,6 +292,7 @@ impl fmt::Debug for HostFn {
             HostFn::Status(_) => "Status",
             HostFn::Typed(_) => "Typed",
             HostFn::Suspending { .. } => "Suspending",
+            HostFn::Giving(_) => "Giving",
         })
     }
 }
@@ -245,11 +329,18 @@ impl HostFunction {
         matches!(self.func, HostFn::Suspending { .. })
     }
 
+    /// True if a call of it may call back into the guest, to allocate memory for what it
+    /// returns ([`HostFn::Giving`]).
+    pub fn gives(&self) -> bool {
+        matches!(self.func, HostFn::Giving(_))
+    }
+
     /// True when every parameter is an `i32`, the result is one `i32`, and it never
     /// suspends: engines link such a function through a typed closure of its arity
     /// ([`crate::by_arity!`]) and call it with [`invoke_i32`], their fastest path.
     pub fn is_i32_shaped(&self) -> bool {
         !self.suspends()
+            && !self.gives()
             && self.results == [ValType::I32]
             && self.params.iter().all(|(_, t)| *t == ValType::I32)
     }
@@ -350,6 +441,9 @@ pub enum Called {
     /// The function asks to suspend the guest; resume it with [`finish`]. (Boxed: a host
     /// call returns this on every call, and suspending is the rare case.)
     Suspended(Box<Pending>),
+    /// The function hands bytes to the guest: call the guest's allocator ([`ALLOCATORS`])
+    /// with [`Gift::len`], then [`deliver`] with its answer.
+    Give(Box<Gift>),
 }
 
 /// Runs `func` for a guest: the entry point engines use from their linker closures.
@@ -386,9 +480,9 @@ pub fn invoke_i32(
                 "linked as a function returning an i32, which it is not",
             )),
         },
-        HostFn::Suspending { .. } => Err(HostTrap::new(
+        HostFn::Suspending { .. } | HostFn::Giving(_) => Err(HostTrap::new(
             func.qualified,
-            "linked as a function that cannot suspend, which it is not",
+            "linked as a plain i32 function, which it is not",
         )),
     }
 }
@@ -444,6 +538,25 @@ fn run(
                 args: SavedArgs::of(args),
             })),
         },
+        HostFn::Giving(f) => match f(&mut call, args)? {
+            Give::Status(s) => Called::Returned(Some(Val::I32(s))),
+            Give::Bytes {
+                bytes,
+                ptr_out,
+                len_out,
+            } => {
+                // The out-pointers are checked now, so that a bad one traps before the
+                // guest's allocator runs.
+                call.memory.read(ptr_out, 4)?;
+                call.memory.read(len_out, 4)?;
+                Called::Give(Box::new(Gift {
+                    func,
+                    bytes,
+                    ptr_out,
+                    len_out,
+                }))
+            }
+        },
     })
 }
 
@@ -480,8 +593,9 @@ pub fn finish(
 
 /// Declares an ABI table: `host_abi!("module", { name(param: type, ...) -> type [phases] =>
 /// shape implementation; ... })`, where the shape is `status`, `typed`, `errno` (a WASI
-/// function returning `Result<(), Errno>`) or `suspending` (then two implementations: start,
-/// finish) and the phases a [`PhaseSet`] constant.
+/// function returning `Result<(), Errno>`), `giving` (a Proxy-Wasm function that may hand
+/// bytes to the guest) or `suspending` (then two implementations: start, finish) and the
+/// phases a [`PhaseSet`] constant.
 macro_rules! host_abi {
     ($module:literal, {
         $( $name:ident ( $($param:ident : $ty:ident),* ) $(-> $ret:ident)? [$phases:ident]
@@ -507,6 +621,7 @@ macro_rules! host_abi {
     (@ty f64) => { $crate::value::ValType::F64 };
     (@fn status $f:path) => { $crate::abi::HostFn::Status($f) };
     (@fn typed $f:path) => { $crate::abi::HostFn::Typed($f) };
+    (@fn giving $f:path) => { $crate::abi::HostFn::Giving($f) };
     (@fn errno $f:path) => {
         $crate::abi::HostFn::Status(|call, args| Ok($crate::abi::wasi::errno($f(call, args))))
     };
@@ -590,6 +705,7 @@ mod tests {
         assert_eq!(ngx::NGX.module, abi_consts::import::NGX);
         assert_eq!(ngx_test::NGX_TEST.module, abi_consts::import::NGX_TEST);
         assert_eq!(wasi::WASI.module, abi_consts::import::WASI);
+        assert_eq!(proxy_wasm::PROXY_WASM.module, "env");
     }
 
     #[test]

@@ -7,12 +7,13 @@
 
 use std::sync::Arc;
 
-use engine_api::abi::{self, Called, HostFunction, MAX_PARAMS};
+use engine_api::abi::{self, Called, Gift, HostFunction, MAX_PARAMS};
 use engine_api::by_arity;
 use engine_api::suspend::Exchange;
 use engine_api::{FuncType, HostTrap, Val, ValType};
 use wasmer::{
-    AsyncFunctionEnvMut, Extern, Function, FunctionEnv, FunctionEnvMut, RuntimeError, Store, Value,
+    AsStoreMut, AsyncFunctionEnvMut, Extern, Function, FunctionEnv, FunctionEnvMut, RuntimeError,
+    Store, Value,
 };
 
 use crate::HostState;
@@ -110,6 +111,7 @@ fn dynamic_function(
             let (state, store) = env.data_and_store_mut();
             match invoke(state, &store, f, params)? {
                 Called::Returned(value) => Ok(results(value)),
+                Called::Give(gift) => Ok(results(Some(give(&mut env, *gift)?))),
                 Called::Suspended(_) => Err(trap(HostTrap::new(
                     f.qualified,
                     "suspended, but it was not made as a function that may suspend",
@@ -117,6 +119,26 @@ fn dynamic_function(
             }
         },
     )
+}
+
+/// Hands `gift` to the guest: its allocator makes room, then the bytes are copied there
+/// (the memory may have grown meanwhile).
+fn give(env: &mut FunctionEnvMut<'_, HostState>, gift: Gift) -> Result<Val, RuntimeError> {
+    let ptr = match env.data().allocator.clone() {
+        Some(alloc) => Some(alloc.call(&mut env.as_store_mut(), gift.len())?),
+        None => None,
+    };
+    let (state, store) = env.data_and_store_mut();
+    match &state.memory {
+        Some(memory) => {
+            let view = memory.view(&store);
+            // SAFETY: as in `invoke`: the slice is used only during this host call.
+            let data = unsafe { view.data_unchecked_mut() };
+            abi::deliver(gift, Some(data), ptr)
+        }
+        None => abi::deliver(gift, None, ptr),
+    }
+    .map_err(trap)
 }
 
 /// A host function that may suspend, for one store: if it asks to wait, its future is
@@ -140,6 +162,12 @@ fn async_function(
                     let pending = match invoke(state, &*store, f, &params)? {
                         Called::Returned(value) => return Ok(results(value)),
                         Called::Suspended(pending) => pending,
+                        Called::Give(_) => {
+                            return Err(trap(HostTrap::new(
+                                f.qualified,
+                                "gives bytes, but it was made as a function that may suspend",
+                            )))
+                        }
                     };
                     let Some(exchange) = state.exchange.clone() else {
                         return Err(trap(HostTrap::new(f.qualified, "no resumable call")));

@@ -52,6 +52,9 @@ pub const VERSION: &str = "7.3.0";
 pub struct HostState {
     request: RequestSlot,
     memory: Option<Memory>,
+    /// The guest's allocator export (`engine_api::abi::ALLOCATORS`), for host functions that
+    /// hand it bytes.
+    allocator: Option<wasmer::TypedFunction<i32, i32>>,
     exchange: Option<Arc<Exchange>>,
 }
 
@@ -321,7 +324,15 @@ impl engine_api::Module for Module {
             false => None,
         };
         let memory = instance.exports.get_memory("memory").ok().cloned();
-        env.as_mut(&mut store).memory = memory;
+        let allocator = engine_api::abi::ALLOCATORS.iter().find_map(|name| {
+            instance
+                .exports
+                .get_typed_function::<i32, i32>(&store, name)
+                .ok()
+        });
+        let state = env.as_mut(&mut store);
+        state.memory = memory;
+        state.allocator = allocator;
         Ok(Instance::new(
             store,
             env,

@@ -3,7 +3,7 @@
 //! arity (`func_wrap`, through engine-api's one list of arities, [`engine_api::by_arity!`]);
 //! any other from its signature (`func_new`).
 
-use engine_api::abi::{self, Called, HostAbi, HostFunction, MAX_PARAMS};
+use engine_api::abi::{self, Called, Gift, HostAbi, HostFunction, MAX_PARAMS};
 use engine_api::by_arity;
 use engine_api::{FuncType, Val, ValType};
 use wasmi::{Caller, Linker};
@@ -112,8 +112,34 @@ fn invoke(
             caller.data_mut().pending = Some(pending);
             Err(wasmi::Error::host(Suspend))
         }
+        Ok(Called::Give(gift)) => {
+            let value = give(caller, *gift)?;
+            set_result(results, Some(value));
+            Ok(())
+        }
         Err(trap) => Err(wasmi::Error::host(Trap(trap))),
     }
+}
+
+/// Hands `gift` to the guest: its allocator makes room (a nested call), then the bytes are
+/// copied there (the memory may have grown meanwhile).
+fn give(caller: &mut Caller<'_, StoreData>, gift: Gift) -> Result<Val, wasmi::Error> {
+    let alloc = abi::ALLOCATORS.iter().find_map(|name| {
+        let func = caller.get_export(name)?.into_func()?;
+        func.typed::<i32, i32>(&*caller).ok()
+    });
+    let ptr = match alloc {
+        Some(alloc) => Some(alloc.call(&mut *caller, gift.len())?),
+        None => None,
+    };
+    let delivered = match caller.data().memory {
+        Some(memory) => {
+            let (data, _) = memory.data_and_store_mut(&mut *caller);
+            abi::deliver(gift, Some(data), ptr)
+        }
+        None => abi::deliver(gift, None, ptr),
+    };
+    delivered.map_err(|t| wasmi::Error::host(Trap(t)))
 }
 
 /// Writes a host function's result into wasmi's result slot.

@@ -132,6 +132,9 @@ pub const PERF_MAP_ENV: &str = "NGX_WASM_PERF_MAP";
 pub struct Engine {
     engine: wasmtime::Engine,
     linker: Arc<wasmtime::Linker<StoreData>>,
+    /// The linker of modules whose calls run on a fiber: functions that call back into the
+    /// guest (to allocate) do so with `call_async` there.
+    fiber_linker: Arc<wasmtime::Linker<StoreData>>,
     abis: &'static [&'static HostAbi],
     worker: Arc<WorkerState>,
 }
@@ -141,11 +144,13 @@ impl Engine {
     /// support.
     pub fn new(options: EngineOptions, abis: &'static [&'static HostAbi]) -> anyhow::Result<Self> {
         let engine = wasmtime::Engine::new(&config(options)).map_err(anyhow::Error::from)?;
-        let linker = linker::build(&engine, abis)?;
+        let linker = linker::build(&engine, abis, false)?;
+        let fiber_linker = linker::build(&engine, abis, true)?;
         Ok(Engine {
             worker: Arc::new(WorkerState::new(engine.clone(), options, abis)),
             engine,
             linker: Arc::new(linker),
+            fiber_linker: Arc::new(fiber_linker),
             abis,
         })
     }
@@ -183,8 +188,13 @@ impl engine_api::Engine for Engine {
             })
             .collect();
         let funcs = validate::check_imports(&imports, self.abis, self.capabilities())?;
-        let pre = self
-            .linker
+        let resumable = validate::may_suspend(&funcs);
+        let linker = if resumable {
+            &self.fiber_linker
+        } else {
+            &self.linker
+        };
+        let pre = linker
             .instantiate_pre(&module)
             .map_err(anyhow::Error::from)?;
         Ok(Module {
@@ -193,7 +203,7 @@ impl engine_api::Engine for Engine {
             module,
             pre,
             pooled: std::sync::OnceLock::new(),
-            resumable: validate::may_suspend(&funcs),
+            resumable,
             host_imports: funcs,
             worker: self.worker.clone(),
         })
@@ -288,7 +298,9 @@ impl Module {
     fn pooled(&self) -> Option<&Pooled> {
         let pool = self.worker.pool()?;
         let pooled = self.pooled.get_or_init(|| {
-            let (engine, pre) = pool.load(&self.module).map_err(|e| format!("{e:#}"))?;
+            let (engine, pre) = pool
+                .load(&self.module, self.resumable)
+                .map_err(|e| format!("{e:#}"))?;
             let exports = Arc::new(Exports::of(pre.module()));
             Ok(Pooled {
                 engine,

@@ -3,11 +3,13 @@
 //! arity (`func_wrap`, through engine-api's one list of arities, [`engine_api::by_arity!`]),
 //! the fastest host call; any other from its signature (`func_new`). A function that may
 //! suspend is linked as an async function (`func_new_async`): a module importing one runs
-//! its calls on a fiber ([`crate::call`]); every other module keeps plain calls.
+//! its calls on a fiber ([`crate::call`]); every other module keeps plain calls. A function
+//! that hands bytes to the guest calls the guest's allocator ([`abi::ALLOCATORS`]) before it
+//! returns: with a plain call, or in the fiber linker with `call_async`.
 
 use std::sync::Arc;
 
-use engine_api::abi::{self, Called, HostAbi, HostFunction, MAX_PARAMS};
+use engine_api::abi::{self, Called, Gift, HostAbi, HostFunction, MAX_PARAMS};
 use engine_api::by_arity;
 use engine_api::suspend::Exchange;
 use engine_api::{FuncType, Val, ValType};
@@ -15,10 +17,12 @@ use wasmtime::{AsContextMut as _, Caller, Linker};
 
 use crate::StoreData;
 
-/// A linker holding every host function of `abis`.
+/// A linker holding every host function of `abis`; with `fiber`, for modules whose calls
+/// run on a fiber.
 pub(crate) fn build(
     engine: &wasmtime::Engine,
     abis: &[&'static HostAbi],
+    fiber: bool,
 ) -> anyhow::Result<Linker<StoreData>> {
     let mut linker = Linker::new(engine);
     for abi in abis {
@@ -27,10 +31,10 @@ pub(crate) fn build(
                 by_arity!(
                     f.params.len(),
                     link_i32!(linker, abi.module, f),
-                    link_dynamic(&mut linker, engine, abi.module, f)
+                    link_dynamic(&mut linker, engine, abi.module, f, fiber)
                 )
             } else {
-                link_dynamic(&mut linker, engine, abi.module, f)
+                link_dynamic(&mut linker, engine, abi.module, f, fiber)
             };
             linked.map_err(|e| anyhow::anyhow!("{}: {e}", f.qualified))?;
         }
@@ -54,15 +58,29 @@ macro_rules! link_i32 {
 }
 use link_i32;
 
-/// Links `f` from its signature: as an async function if it may suspend.
+/// Links `f` from its signature: as an async function if it may suspend, or if it calls the
+/// guest back in a fiber module.
 fn link_dynamic(
     linker: &mut Linker<StoreData>,
     engine: &wasmtime::Engine,
     module: &str,
     f: &'static HostFunction,
+    fiber: bool,
 ) -> wasmtime::Result<()> {
     let ty = func_type(engine, &f.func_type());
-    if f.suspends() {
+    if f.gives() && fiber {
+        linker.func_new_async(module, f.name, ty, move |mut caller, params, results| {
+            Box::new(async move {
+                let value = match invoke(&mut caller, f, params)? {
+                    Called::Give(gift) => Some(give_async(&mut caller, *gift).await?),
+                    Called::Returned(value) => value,
+                    Called::Suspended(_) => return Err(suspended_outside(f)),
+                };
+                set_result(results, value);
+                Ok(())
+            })
+        })?;
+    } else if f.suspends() {
         linker.func_new_async(module, f.name, ty, move |caller, params, results| {
             Box::new(invoke_async(caller, f, params, results))
         })?;
@@ -76,11 +94,53 @@ fn link_dynamic(
                     set_result(results, value);
                     Ok(())
                 }
+                Called::Give(gift) => {
+                    let value = give(&mut caller, *gift)?;
+                    set_result(results, Some(value));
+                    Ok(())
+                }
                 Called::Suspended(_) => Err(suspended_outside(f)),
             },
         )?;
     }
     Ok(())
+}
+
+/// The guest's allocator export, if it has one of the right type.
+fn allocator(caller: &mut Caller<'_, StoreData>) -> Option<wasmtime::TypedFunc<i32, i32>> {
+    abi::ALLOCATORS.iter().find_map(|name| {
+        let func = caller.get_export(name)?.into_func()?;
+        func.typed::<i32, i32>(&*caller).ok()
+    })
+}
+
+/// Hands `gift` to the guest: its allocator makes room, then the bytes are copied there.
+fn give(caller: &mut Caller<'_, StoreData>, gift: Gift) -> wasmtime::Result<Val> {
+    let ptr = match allocator(caller) {
+        Some(alloc) => Some(alloc.call(&mut *caller, gift.len())?),
+        None => None,
+    };
+    deliver(caller, gift, ptr)
+}
+
+/// [`give`] for a module whose calls run on a fiber.
+async fn give_async(caller: &mut Caller<'_, StoreData>, gift: Gift) -> wasmtime::Result<Val> {
+    let ptr = match allocator(caller) {
+        Some(alloc) => Some(alloc.call_async(&mut *caller, gift.len()).await?),
+        None => None,
+    };
+    deliver(caller, gift, ptr)
+}
+
+/// Copies `gift` where the allocator put it (the memory may have grown meanwhile).
+fn deliver(
+    caller: &mut Caller<'_, StoreData>,
+    gift: Gift,
+    ptr: Option<i32>,
+) -> wasmtime::Result<Val> {
+    let memory = caller.data().memory;
+    let data = memory.map(|m| m.data_mut(&mut *caller));
+    abi::deliver(gift, data, ptr).map_err(wasmtime::Error::new)
 }
 
 /// The fast path: hands the guest memory, the bound request and the `i32` arguments to the
@@ -142,6 +202,11 @@ async fn invoke_async(
     let pending = match invoke(&mut caller, f, params)? {
         Called::Returned(value) => {
             set_result(results, value);
+            return Ok(());
+        }
+        Called::Give(gift) => {
+            let value = give_async(&mut caller, *gift).await?;
+            set_result(results, Some(value));
             return Ok(());
         }
         Called::Suspended(pending) => pending,

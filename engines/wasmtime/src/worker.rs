@@ -54,6 +54,7 @@ const POOL_TABLE_ELEMENTS: usize = 100_000;
 pub(crate) struct Pool {
     engine: wasmtime::Engine,
     linker: wasmtime::Linker<StoreData>,
+    fiber_linker: wasmtime::Linker<StoreData>,
 }
 
 impl Pool {
@@ -68,14 +69,21 @@ impl Pool {
         let mut config = config(options);
         config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
         let engine = wasmtime::Engine::new(&config).map_err(anyhow::Error::from)?;
-        let linker = linker::build(&engine, abis)?;
-        Ok(Pool { engine, linker })
+        let linker = linker::build(&engine, abis, false)?;
+        let fiber_linker = linker::build(&engine, abis, true)?;
+        Ok(Pool {
+            engine,
+            linker,
+            fiber_linker,
+        })
     }
 
-    /// Loads `module` (compiled by the master's engine) into the pooling engine, pre-linked.
+    /// Loads `module` (compiled by the master's engine) into the pooling engine, pre-linked
+    /// (for calls on a fiber when `fiber`).
     pub(crate) fn load(
         &self,
         module: &wasmtime::Module,
+        fiber: bool,
     ) -> anyhow::Result<(wasmtime::Engine, InstancePre<StoreData>)> {
         let bytes = module.serialize().map_err(anyhow::Error::from)?;
         // SAFETY: the bytes were produced just now by `Module::serialize` of this same
@@ -83,8 +91,12 @@ impl Pool {
         // the allocation strategy differs, which compiled code does not depend on.
         let module = unsafe { wasmtime::Module::deserialize(&self.engine, bytes) }
             .map_err(anyhow::Error::from)?;
-        let pre = self
-            .linker
+        let linker = if fiber {
+            &self.fiber_linker
+        } else {
+            &self.linker
+        };
+        let pre = linker
             .instantiate_pre(&module)
             .map_err(anyhow::Error::from)?;
         Ok((self.engine.clone(), pre))

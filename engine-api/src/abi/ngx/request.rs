@@ -27,7 +27,7 @@ pub(super) fn get_uri(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostT
 }
 
 /// True for a URI path the host accepts: starts with `/`, no control characters or spaces.
-fn is_uri_path(uri: &[u8]) -> bool {
+pub(crate) fn is_uri_path(uri: &[u8]) -> bool {
     uri.first() == Some(&b'/')
         && uri.iter().all(|&c| c > b' ' && c != 0x7f)
         && !has_parent_segment(uri)
@@ -64,10 +64,15 @@ pub(super) fn get_query(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, Hos
     call.memory.write_out(a.i32(0), a.i32(1), q)
 }
 
+/// True for a query string the host accepts: no space, control character or `#`.
+pub(crate) fn is_query(q: &[u8]) -> bool {
+    !q.iter().any(|&c| c <= b' ' || c == b'#' || c == 0x7f)
+}
+
 /// `req_set_query(query_ptr, query_len) -> status`: replaces the query string.
 pub(super) fn set_query(call: &mut HostCall<'_>, a: Args<'_>) -> Result<i32, HostTrap> {
     let q = call.memory.read(a.i32(0), a.i32(1))?;
-    if q.iter().any(|&c| c <= b' ' || c == b'#' || c == 0x7f) {
+    if !is_query(q) {
         return Ok(status::BAD_ARGUMENT);
     }
     Ok(status_of(call.request.set_query(q)))
