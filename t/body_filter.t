@@ -25,7 +25,28 @@ op chunk_last -> 1
 
 
 
-=== TEST 2: every flushed chunk of a streamed wasm response passes the filter
+=== TEST 2: a static file's body reaches the filter in memory (the module runs below the copy filter)
+--- user_files
+>>> page.txt
+a static page
+--- config
+    location /page.txt {
+        body_filter_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+    }
+--- request
+GET /page.txt
+--- more_headers
+X-Ops-Body-Filter: chunk|chunk_upper
+--- response_headers
+!Content-Length
+--- response_body
+A STATIC PAGE
+--- error_log
+op chunk -> 14 "a static page
+
+
+
+=== TEST 3: every flushed chunk of a streamed wasm response passes the filter
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
@@ -45,7 +66,7 @@ op chunk_last -> 1
 
 
 
-=== TEST 3: replacing with an empty chunk drops data; header changes are refused
+=== TEST 4: replacing with an empty chunk drops data; header changes are refused
 --- config
     location /t {
         body_filter_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
@@ -63,7 +84,7 @@ op resp_set_header -> -3
 
 
 
-=== TEST 4: body filter calls are refused in other phases
+=== TEST 5: body filter calls are refused in other phases
 --- config
     location /t {
         content_by_wasm $TEST_NGINX_GUESTS/api.wasm run;

@@ -33,7 +33,28 @@ op phase -> 13 "header_filter"
 
 
 
-=== TEST 2: a trap in the header filter answers 500 instead
+=== TEST 2: the header filter may clear Content-Length (not set it): the body then goes chunked
+--- config
+    location /t {
+        header_filter_by_wasm $TEST_NGINX_GUESTS/api.wasm run;
+        return 200 "twelve bytes";
+    }
+--- request
+GET /t
+--- more_headers
+X-Ops-Header-Filter: resp_set_header Content-Length 3|resp_clear_header Content-Length
+--- response_headers
+!Content-Length
+Transfer-Encoding: chunked
+--- response_body chomp
+twelve bytes
+--- error_log
+op resp_set_header -> -3
+op resp_clear_header -> 0
+
+
+
+=== TEST 3: a trap in the header filter answers 500 instead
 --- config
     location /t {
         header_filter_by_wasm $TEST_NGINX_GUESTS/api.wasm run_then_trap;

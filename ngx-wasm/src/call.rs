@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 
 use engine_api::{
-    GuestError, GuestErrorKind, HostRequest, Instance as _, Phase, Reply, Step, Wait,
+    GuestError, GuestErrorKind, HostRequest, Instance as _, Phase, Reply, Step, Val, Wait,
 };
 use ngx::ffi::{ngx_log_t, NGX_LOG_ERR, NGX_LOG_INFO};
 use ngx::ngx_log_error;
@@ -133,7 +133,15 @@ impl Call {
             Ok(l) => l,
             Err(LeaseError::Busy) => return Outcome::Busy,
             Err(LeaseError::Failed(error)) => {
-                return Self::failed(mcf, &handler, limits, phase, (sup, slot), &error, log)
+                return Self::failed(
+                    mcf,
+                    &handler.export,
+                    limits,
+                    phase,
+                    (sup, slot),
+                    &error,
+                    log,
+                )
             }
         };
         let running = Running::enter(mcf, handler.module);
@@ -220,7 +228,7 @@ impl Call {
             Ok(Step::Suspended(wait)) => Outcome::Suspended(self, wait),
             Err(error) => Self::failed(
                 self.mcf,
-                &self.handler,
+                &self.handler.export,
                 self.limits,
                 self.phase,
                 (self.sup, self.slot),
@@ -232,7 +240,7 @@ impl Call {
 
     fn failed(
         mcf: &MainConf,
-        handler: &Handler,
+        export: &str,
         limits: &Limits,
         phase: Phase,
         (sup, slot): (&Supervisor, Slot),
@@ -244,7 +252,7 @@ impl Call {
             slot,
             &Failure {
                 error,
-                export: &handler.export,
+                export,
                 phase: phase.name(),
                 engine: mcf.registry.engine_label(),
             },
@@ -284,5 +292,88 @@ pub fn run_to_end(
             call.cancel(host, log, "this phase cannot wait");
             Err(FAILURE_STATUS)
         }
+    }
+}
+
+/// Runs a Proxy-Wasm callback, `export` of `module`, to the end on this worker's instance of
+/// the module (Proxy-Wasm contexts live in one instance for the life of their request).
+/// `prepare` runs first, on the instance lent: it answers the callback's arguments, or
+/// `None` when the callback must not run there (its context is not in that instance).
+/// Answers the callback's `i32` result, if it has one; `Err` is the status to answer after a
+/// failure (logged by the module's supervisor: the instance is dropped).
+#[allow(clippy::too_many_arguments)]
+pub fn run_callback(
+    mcf: &'static MainConf,
+    module: ModuleId,
+    export: &str,
+    limits: &'static Limits,
+    phase: Phase,
+    host: &mut dyn HostRequest,
+    log: *mut ngx_log_t,
+    prepare: impl FnOnce(&mut Lease, &mut dyn HostRequest) -> Result<Option<Vec<Val>>, GuestError>,
+) -> Result<Option<i32>, u16> {
+    let engine = mcf.registry.engine_label();
+    let Some(sup) = mcf.supervisors.as_ref().and_then(|s| s.get(module)) else {
+        return Err(FAILURE_STATUS);
+    };
+    let Some(slot) = sup.admit(engine, export) else {
+        return Err(BACKOFF_STATUS);
+    };
+    let mut lease = match mcf.registry.lease(
+        module,
+        engine_api::Isolation::Worker,
+        &limits.instance,
+        &limits.budget,
+    ) {
+        Ok(l) => l,
+        Err(LeaseError::Busy) => return Err(BUSY_STATUS),
+        Err(LeaseError::Failed(error)) => {
+            return match Call::failed(mcf, export, limits, phase, (sup, slot), &error, log) {
+                Outcome::Failed(status) => Err(status),
+                _ => Err(FAILURE_STATUS),
+            }
+        }
+    };
+    let running = Running::enter(mcf, module);
+    let step = match prepare(&mut lease, host) {
+        Ok(Some(args)) => lease.instance.start(export, &args, host, &limits.budget),
+        Ok(None) => {
+            drop(running);
+            sup.success(slot);
+            mcf.registry.give_back(lease);
+            return Ok(None);
+        }
+        Err(e) => Err(e),
+    };
+    let step = match step {
+        Ok(Step::Suspended(_)) => {
+            let _ = lease.instance.resume(Reply::Cancel, host);
+            Err(GuestError::new(
+                GuestErrorKind::Trap,
+                "a Proxy-Wasm callback cannot wait",
+            ))
+        }
+        step => step,
+    };
+    drop(running);
+    engine_api::abi::wasi::end_of_call(host);
+    let step = match (step, host.exceeded()) {
+        (Ok(Step::Done(_)), Some(why)) => Err(GuestError::new(GuestErrorKind::Budget, why)),
+        (step, _) => step,
+    };
+    match step {
+        Ok(Step::Done(vals)) => {
+            sup.success(slot);
+            mcf.registry.give_back(lease);
+            Ok(match vals.first() {
+                Some(Val::I32(v)) => Some(*v),
+                _ => None,
+            })
+        }
+        Ok(Step::Suspended(_)) => Err(FAILURE_STATUS),
+        Err(error) => match Call::failed(mcf, export, limits, phase, (sup, slot), &error, log) {
+            Outcome::Failed(status) => Err(status),
+            _ => Err(FAILURE_STATUS),
+        },
     }
 }

@@ -74,6 +74,16 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
         // trap in this filter): let it through untouched.
         return next_header(r);
     }
+    if let Err(status) = crate::proxy::response_headers(req) {
+        // SAFETY: r is live; the nginx way for a filter to answer with an error instead.
+        return unsafe {
+            ngx_http_filter_finalize_request(
+                r,
+                ptr::addr_of_mut!(crate::ngx_http_wasm_module),
+                status as ngx_int_t,
+            )
+        };
+    }
     if lcf.body_filter.is_some() {
         let out = &mut req.headers_out;
         out.content_length_n = -1;
@@ -192,6 +202,14 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, cl: *mut ngx_chain_
             Err(()) => return Status::NGX_ERROR.0,
         }
     }
+    if req.filter_finalize() != 0 {
+        return next_body(r, cl);
+    }
+    let cl = match proxy_body(req, cl) {
+        Ok(cl) if cl.is_null() => return Status::NGX_OK.0,
+        Ok(cl) => cl,
+        Err(()) => return Status::NGX_ERROR.0,
+    };
     let (Some(lcf), Some(mcf)) = (
         HttpWasmModule::location_conf(req),
         HttpWasmModule::main_conf(req),
@@ -201,9 +219,6 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, cl: *mut ngx_chain_
     let Some(h) = lcf.body_filter.as_ref() else {
         return next_body(r, cl);
     };
-    if req.filter_finalize() != 0 {
-        return next_body(r, cl);
-    }
     let (data, last, flush) = gather(cl);
     let limits = Limits::of_request(req);
     let mut host = NgxRequest::new(req, Phase::BodyFilter, limits.max_output);
@@ -229,4 +244,26 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, cl: *mut ngx_chain_
         return Status::NGX_ERROR.0;
     }
     next_body(r, out)
+}
+
+/// Passes chain `cl` through the request's Proxy-Wasm filters: answers the chain to go on
+/// (`cl` itself when no filter replaced its data; null when nothing is left to send) or
+/// `Err` after a failure (the header is gone: the response is cut short).
+fn proxy_body(req: &mut ngx_http_request_t, cl: *mut ngx_chain_t) -> Result<*mut ngx_chain_t, ()> {
+    if !crate::proxy::filters_body(req) {
+        return Ok(cl);
+    }
+    let (data, last, flush) = gather(cl);
+    let Some(new) = crate::proxy::response_body(req, data, last)? else {
+        return Ok(cl);
+    };
+    consume(cl);
+    if new.is_empty() && !last && !flush {
+        return Ok(ptr::null_mut());
+    }
+    let out = replacement(req, &new, last, flush);
+    if out.is_null() {
+        return Err(());
+    }
+    Ok(out)
 }

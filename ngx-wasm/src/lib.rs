@@ -18,6 +18,7 @@ mod filters;
 mod phases;
 mod postpone;
 mod process;
+mod proxy;
 mod registry;
 mod request;
 mod shdict;
@@ -112,6 +113,10 @@ impl HttpModule for HttpWasmModule {
             ngx_log_error!(NGX_LOG_EMERG, cf.log, "{e}");
             return Status::NGX_ERROR.0;
         }
+        if let Err((site, reason)) = mcf.registry.check_proxy_roots(&mcf.default_limits.instance) {
+            ngx_log_error!(NGX_LOG_EMERG, cf.log, "{reason} in {site}");
+            return Status::NGX_ERROR.0;
+        }
         let registry = &mcf.registry;
         mcf.supervisors = Some(Supervisors::new(
             (0..registry.len()).map(|id| registry.path(id).to_path_buf()),
@@ -121,13 +126,14 @@ impl HttpModule for HttpWasmModule {
         let Some(cmcf) = NgxHttpCoreModule::main_conf_mut(cf) else {
             return Status::NGX_ERROR.0;
         };
-        if !phases::install(cmcf, mcf) {
+        if !phases::install(cmcf, mcf) || !proxy::install(cmcf, mcf) {
             return Status::NGX_ERROR.0;
         }
         // The filters also capture the subrequests guests wait for.
         if mcf.uses(Phase::HeaderFilter)
             || mcf.uses(Phase::BodyFilter)
             || mcf.registry.imports("ngx.subreq_wait")
+            || mcf.registry.has_proxy()
         {
             filters::install();
         }
@@ -180,7 +186,15 @@ unsafe impl HttpModuleLocationConf for HttpWasmModule {
 
 const PHASE_DIRECTIVE_CONTEXT: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 30] = [
+static mut NGX_HTTP_WASM_COMMANDS: [ngx_command_t; 31] = [
+    ngx_command_t {
+        name: ngx_string!("proxy_wasm"),
+        type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE1 | NGX_CONF_TAKE2) as ngx_uint_t,
+        set: Some(conf::set_proxy_wasm),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
     ngx_command_t {
         name: ngx_string!("content_by_wasm"),
         type_: (PHASE_DIRECTIVE_CONTEXT | NGX_CONF_TAKE2) as ngx_uint_t,
@@ -438,14 +452,38 @@ extern "C" fn exit_process(cycle: *mut ngx_cycle_t) {
     worker::exit(unsafe { &*cycle });
 }
 
-/// The `ngx_modules` table a `load_module` cdylib needs (nginx generates it for
-/// --add-module). In a module of its own so the generated statics can go undocumented; the
-/// symbols keep their names (`#[no_mangle]`).
+/// The tables a `load_module` cdylib needs (nginx generates them for --add-module). In a
+/// module of its own so the statics can go undocumented; the symbols keep their names
+/// (`#[no_mangle]`).
+///
+/// `ngx_module_order` places this module just before `ngx_http_copy_filter_module`, as
+/// nginx's build does for a dynamic filter module (`auto/module`, `HTTP_AUX_FILTER`): its
+/// body filter then runs after the copy filter, which reads file buffers into memory when a
+/// filter needs the bytes (`filter_need_in_memory`), so a static file's body reaches the
+/// guests' body filters.
 #[cfg(feature = "export-modules")]
-#[allow(missing_docs)]
+#[allow(missing_docs, non_upper_case_globals)]
 mod exported {
+    use std::ffi::c_char;
+
+    use ngx::ffi::ngx_module_t;
+
     use super::ngx_http_wasm_module;
-    ngx::ngx_modules!(ngx_http_wasm_module);
+
+    #[no_mangle]
+    pub static mut ngx_modules: [*const ngx_module_t; 2] =
+        [&raw const ngx_http_wasm_module, std::ptr::null()];
+
+    #[no_mangle]
+    pub static mut ngx_module_names: [*const c_char; 2] =
+        [c"ngx_http_wasm_module".as_ptr(), std::ptr::null()];
+
+    #[no_mangle]
+    pub static mut ngx_module_order: [*const c_char; 3] = [
+        c"ngx_http_wasm_module".as_ptr(),
+        c"ngx_http_copy_filter_module".as_ptr(),
+        std::ptr::null(),
+    ];
 }
 
 /// The nginx module descriptor.

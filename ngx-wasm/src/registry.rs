@@ -18,6 +18,8 @@ use engine_api::{
     Instance as _, InstanceLimits, Isolation, Module as _, Step,
 };
 
+use engine_api::abi::proxy_wasm::callbacks as proxy_wasm;
+
 use crate::engines::{self, AnyEngine, AnyInstance, AnyModule};
 use crate::site::ConfSite;
 
@@ -79,8 +81,18 @@ pub struct Lease {
     isolation: Isolation,
     /// Set while the lease is lent out (not in the idle list).
     counted: Option<Rc<Slots>>,
+    /// Which instance this is, unique in the worker: Proxy-Wasm contexts live in one
+    /// instance, and a request must not call a context into another.
+    serial: u64,
     /// Boxed: a lease moves in and out of the idle list, and an engine's instance is large.
     pub instance: Box<AnyInstance>,
+}
+
+impl Lease {
+    /// The instance's number, unique in this worker.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
 }
 
 impl Drop for Lease {
@@ -119,6 +131,36 @@ struct Entry {
     declared: Declared,
     /// It exports `_initialize` (a WASI reactor): each new instance runs it first.
     initialize: bool,
+    /// Every function it exports (filled at load time for Proxy-Wasm filters, whose
+    /// callbacks take arguments).
+    func_exports: Vec<String>,
+}
+
+/// One `proxy_wasm` directive: a Proxy-Wasm plugin, a root context in its module's
+/// instances.
+#[derive(Debug)]
+pub struct ProxyRoot {
+    /// The module.
+    pub module: ModuleId,
+    /// The root context's id, unique in the configuration (from 1).
+    pub root_id: u32,
+    /// The plugin's name: the file name without `.wasm`.
+    pub name: Vec<u8>,
+    /// The directive's configuration string.
+    pub config: Vec<u8>,
+    /// The directive.
+    pub site: ConfSite,
+}
+
+impl ProxyRoot {
+    /// What the ABI answers about this plugin.
+    pub fn filter(&self) -> engine_api::ProxyFilter<'_> {
+        engine_api::ProxyFilter {
+            name: &self.name,
+            config: &self.config,
+            root_id: self.root_id,
+        }
+    }
 }
 
 /// An export some directive will call, checked at load time.
@@ -138,13 +180,66 @@ pub struct Registry {
     uses: Vec<ExportUse>,
     /// `wasm_max_instances` (0: not set, the default applies).
     max_instances: usize,
+    /// The `proxy_wasm` directives, by root context id - 1.
+    proxy_roots: Vec<ProxyRoot>,
+    /// The last instance number given.
+    serials: Cell<u64>,
 }
 
 impl Registry {
     /// Records that the directive at `site` calls `export` of the module at `path`; the
     /// handler names the module. A path named by several directives is compiled once.
     pub fn add(&mut self, path: PathBuf, export: &str, site: ConfSite) -> Handler {
-        let module = match self.modules.iter().position(|m| m.path == path) {
+        let module = self.module_of(path, &site);
+        self.uses.push(ExportUse {
+            module,
+            export: export.to_string(),
+            site,
+        });
+        Handler {
+            module,
+            export: export.to_string(),
+        }
+    }
+
+    /// Records the `proxy_wasm` directive at `site` (module at `path`, `config` string);
+    /// returns its root context id (see [`Registry::proxy_root`]).
+    pub fn add_proxy(&mut self, path: PathBuf, config: Vec<u8>, site: ConfSite) -> u32 {
+        let module = self.module_of(path, &site);
+        let name = self.modules[module]
+            .path
+            .file_stem()
+            .map(|s| s.as_encoded_bytes().to_vec())
+            .unwrap_or_default();
+        let root_id = u32::try_from(self.proxy_roots.len() + 1).unwrap_or(u32::MAX);
+        self.proxy_roots.push(ProxyRoot {
+            module,
+            root_id,
+            name,
+            config,
+            site,
+        });
+        root_id
+    }
+
+    /// The `proxy_wasm` directive with root context `root_id`.
+    pub fn proxy_root(&self, root_id: u32) -> Option<&ProxyRoot> {
+        self.proxy_roots.get((root_id as usize).checked_sub(1)?)
+    }
+
+    /// How many `proxy_wasm` directives (root contexts) there are.
+    pub fn proxy_root_count(&self) -> u32 {
+        u32::try_from(self.proxy_roots.len()).unwrap_or(u32::MAX)
+    }
+
+    /// True when some `proxy_wasm` directive is configured.
+    pub fn has_proxy(&self) -> bool {
+        !self.proxy_roots.is_empty()
+    }
+
+    /// The id of the module at `path`, added if new.
+    fn module_of(&mut self, path: PathBuf, site: &ConfSite) -> ModuleId {
+        match self.modules.iter().position(|m| m.path == path) {
             Some(i) => i,
             None => {
                 self.modules.push(Entry {
@@ -156,18 +251,10 @@ impl Registry {
                     handler_exports: Vec::new(),
                     declared: Declared::default(),
                     initialize: false,
+                    func_exports: Vec::new(),
                 });
                 self.modules.len() - 1
             }
-        };
-        self.uses.push(ExportUse {
-            module,
-            export: export.to_string(),
-            site,
-        });
-        Handler {
-            module,
-            export: export.to_string(),
         }
     }
 
@@ -230,7 +317,27 @@ impl Registry {
                 .map(|e| e.name)
                 .collect();
             m.initialize = m.handler_exports.iter().any(|e| e == INITIALIZE);
+            m.func_exports = compiled
+                .exports()
+                .into_iter()
+                .filter(|e| matches!(&e.kind, ExternKind::Func(_)))
+                .map(|e| e.name)
+                .collect();
             m.compiled = Some(compiled);
+        }
+        for root in &self.proxy_roots {
+            let m = &self.modules[root.module];
+            let abi = proxy_wasm::ABI_VERSIONS;
+            if !m.func_exports.iter().any(|e| abi.contains(&e.as_str())) {
+                return Err((
+                    root.site.clone(),
+                    format!(
+                        "wasm module \"{}\" is not a Proxy-Wasm filter: it exports no {} (Proxy-Wasm ABI 0.2.x)",
+                        m.path.display(),
+                        abi.join(" or ")
+                    ),
+                ));
+            }
         }
         for u in &self.uses {
             let m = &self.modules[u.module];
@@ -350,11 +457,16 @@ impl Registry {
         if entry.initialize {
             initialize(&mut instance, budget)?;
         }
+        for root in self.proxy_roots.iter().filter(|r| r.module == id) {
+            start_root(&mut instance, &entry.func_exports, root, budget)?;
+        }
+        self.serials.set(self.serials.get() + 1);
         Ok(Lease {
             module: id,
             limits: *limits,
             isolation,
             counted: None,
+            serial: self.serials.get(),
             instance: Box::new(instance),
         })
     }
@@ -412,6 +524,50 @@ impl Registry {
         }
     }
 
+    /// True when module `id` exports a function `name` (any type).
+    pub fn exports_function(&self, id: ModuleId, name: &str) -> bool {
+        self.modules
+            .get(id)
+            .is_some_and(|m| m.func_exports.iter().any(|e| e == name))
+    }
+
+    /// Makes an instance of every Proxy-Wasm module once and configures its plugins, to
+    /// learn at `nginx -t` whether each accepts its configuration; the error names the
+    /// directive whose plugin refused. Runs without a budget (no ticker runs in the master).
+    pub fn check_proxy_roots(&self, limits: &InstanceLimits) -> Result<(), (ConfSite, String)> {
+        let budget = &Budget::UNLIMITED;
+        for (id, entry) in self.modules.iter().enumerate() {
+            let mut roots = self
+                .proxy_roots
+                .iter()
+                .filter(|r| r.module == id)
+                .peekable();
+            let Some(first) = roots.peek() else {
+                continue;
+            };
+            let fail = |site: &ConfSite, e: GuestError| {
+                (
+                    site.clone(),
+                    format!("wasm module \"{}\": {e}", entry.path.display()),
+                )
+            };
+            let Some(compiled) = entry.compiled.as_ref() else {
+                continue;
+            };
+            let mut instance = compiled
+                .instantiate(Isolation::Request, limits, budget)
+                .map_err(|e| fail(&first.site, e))?;
+            if entry.initialize {
+                initialize(&mut instance, budget).map_err(|e| fail(&first.site, e))?;
+            }
+            for root in roots {
+                start_root(&mut instance, &entry.func_exports, root, budget)
+                    .map_err(|e| fail(&root.site, e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Makes this worker's instance of module `id` ahead of the first request.
     pub fn prepare(
         &self,
@@ -446,6 +602,70 @@ fn initialize(instance: &mut AnyInstance, budget: &Budget) -> Result<(), GuestEr
         Ok(Step::Suspended(_)) => Err(failed(format!("{INITIALIZE} waited, which it cannot"))),
         Err(e) => Err(failed(format!("{INITIALIZE} {e}"))),
     }
+}
+
+/// Creates the root context of `root` in a new instance and configures it, as a
+/// Proxy-Wasm host does once per plugin per VM: `proxy_on_context_create(root_id, 0)`,
+/// `proxy_on_vm_start(root_id, 0)` (no VM configuration), `proxy_on_configure(root_id,
+/// config size)`. A plugin that answers false refuses its configuration: the instance is
+/// not made.
+fn start_root(
+    instance: &mut AnyInstance,
+    exports: &[String],
+    root: &ProxyRoot,
+    budget: &Budget,
+) -> Result<(), GuestError> {
+    use engine_api::Val;
+    let mut host =
+        crate::request::InitWorker::proxy_root(crate::supervise::cycle_log(), root.filter());
+    let id = i32::try_from(root.root_id).unwrap_or(i32::MAX);
+    let config_len = i32::try_from(root.config.len()).unwrap_or(i32::MAX);
+    let name = String::from_utf8_lossy(&root.name);
+    let failed = |why: String| {
+        GuestError::new(
+            GuestErrorKind::Instantiate,
+            format!(
+                "proxy_wasm plugin \"{name}\" (root context {}): {why}",
+                root.root_id
+            ),
+        )
+    };
+    let calls = [
+        (
+            proxy_wasm::CONTEXT_CREATE,
+            [Val::I32(id), Val::I32(0)],
+            false,
+        ),
+        (proxy_wasm::VM_START, [Val::I32(id), Val::I32(0)], true),
+        (
+            proxy_wasm::CONFIGURE,
+            [Val::I32(id), Val::I32(config_len)],
+            true,
+        ),
+    ];
+    for (export, args, answers) in calls {
+        if !exports.iter().any(|e| e == export) {
+            continue;
+        }
+        let step = instance.start(export, &args, &mut host, budget);
+        engine_api::abi::wasi::end_of_call(&mut host);
+        match step {
+            Ok(Step::Done(vals)) => {
+                if answers && matches!(vals.first(), Some(Val::I32(0))) {
+                    return Err(failed(if export == proxy_wasm::CONFIGURE {
+                        "refused its configuration (proxy_on_configure returned false)".to_string()
+                    } else {
+                        format!("{export} returned false")
+                    }));
+                }
+            }
+            Ok(Step::Suspended(_)) => {
+                return Err(failed(format!("{export} waited, which it cannot")))
+            }
+            Err(e) => return Err(failed(format!("{export} {e}"))),
+        }
+    }
+    Ok(())
 }
 
 fn read_module_file(path: &Path) -> std::io::Result<Vec<u8>> {

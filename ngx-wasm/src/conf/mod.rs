@@ -132,6 +132,8 @@ pub struct LocConf {
     pub ssl_verify_depth: Option<u32>,
     /// `wasm_timeout`, `wasm_fuel`, `wasm_budget_status`, `wasm_max_memory`, `wasm_isolation`
     pub limits: limits::LimitsConf,
+    /// `proxy_wasm`: the chain of Proxy-Wasm plugins, by root context id, in directive order.
+    pub proxy_wasm: Vec<u32>,
 }
 
 impl LocConf {
@@ -234,6 +236,9 @@ impl Merge for LocConf {
         inherit(&mut self.header_filter, &prev.header_filter);
         inherit(&mut self.body_filter, &prev.body_filter);
         inherit(&mut self.log, &prev.log);
+        if self.proxy_wasm.is_empty() {
+            self.proxy_wasm.clone_from(&prev.proxy_wasm);
+        }
         if self.need_request_body.is_none() {
             self.need_request_body = prev.need_request_body;
         }
@@ -343,6 +348,39 @@ pub extern "C" fn set_phase_handler(
     if let Some(s) = slot(conf) {
         *s = Some(handler);
     }
+    std::ptr::null_mut()
+}
+
+/// `proxy_wasm <module.wasm> [configuration];` (http, server, location): adds a
+/// Proxy-Wasm plugin to this level's chain.
+pub extern "C" fn set_proxy_wasm(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: a location-conf command gets this module's LocConf.
+    let lcf = unsafe { &mut *conf.cast::<LocConf>() };
+    // SAFETY: nginx checked the argument count (TAKE12).
+    let args: &[ngx_str_t] = unsafe { (*(*cf).args).as_slice() };
+    let mut path = args[1];
+    if path.len == 0 {
+        ngx_conf_log_error!(NGX_LOG_EMERG, cf, "empty module path");
+        return conf_error();
+    }
+    let config = args.get(2).map_or_else(Vec::new, |c| str_bytes(c).to_vec());
+    // SAFETY: cf->cycle is the cycle being configured; the result lives in its pool.
+    if unsafe { ngx_conf_full_name((*cf).cycle, &mut path, 0) } != Status::NGX_OK.0 {
+        return conf_error();
+    }
+    let path = PathBuf::from(OsStr::from_bytes(str_bytes(&path)));
+    // SAFETY: cf is a valid configuration context.
+    let site = unsafe { ConfSite::current(cf) };
+    // SAFETY: the http main conf exists while http directives are parsed.
+    let Some(mcf) = HttpWasmModule::main_conf_mut(unsafe { &*cf }) else {
+        return conf_error();
+    };
+    let root_id = mcf.registry.add_proxy(path, config, site);
+    lcf.proxy_wasm.push(root_id);
     std::ptr::null_mut()
 }
 

@@ -239,6 +239,18 @@ pub fn set_response(
     add: bool,
     added: &mut Vec<*mut ngx_table_elt_t>,
 ) -> Result<(), RequestError> {
+    if !add && value.is_empty() && name.eq_ignore_ascii_case(b"content-length") {
+        // Removing it is allowed (a filter that changes the body's length must): the
+        // response then goes chunked or until close, as nginx decides.
+        let out = &mut r.headers_out;
+        out.content_length_n = -1;
+        if !out.content_length.is_null() {
+            // SAFETY: the entry nginx keeps in headers_out.headers.
+            unsafe { (*out.content_length).hash = 0 };
+            out.content_length = ptr::null_mut();
+        }
+        return Ok(());
+    }
     if MANAGED_RESPONSE
         .iter()
         .any(|m| m.eq_ignore_ascii_case(name))

@@ -71,6 +71,8 @@ pub struct CallState {
     max_output: u64,
     /// A write went past `max_output`: refused, and the call fails when it returns.
     over_output: bool,
+    /// The Proxy-Wasm plugin the call runs for (a `proxy_wasm` directive's).
+    proxy: Option<Box<engine_api::ProxyFilter<'static>>>,
 }
 
 impl CallState {
@@ -103,6 +105,7 @@ impl<'r> NgxRequest<'r> {
                 written: 0,
                 max_output: max_output.unwrap_or(u64::MAX),
                 over_output: false,
+                proxy: None,
             },
         }
     }
@@ -120,6 +123,12 @@ impl<'r> NgxRequest<'r> {
     /// Hands the body filter's chunk to the call.
     pub fn set_chunk(&mut self, chunk: Chunk) {
         self.call.chunk = Some(chunk);
+    }
+
+    /// Runs the next calls for the Proxy-Wasm plugin `filter` (boxed: the state of a
+    /// suspended call stays small).
+    pub fn set_proxy(&mut self, filter: engine_api::ProxyFilter<'static>) {
+        self.call.proxy = Some(Box::new(filter));
     }
 
     /// Takes the body filter's chunk back after the call.
@@ -223,6 +232,14 @@ const METHODS: [(&[u8], u32); 15] = [
 impl HostRequest for NgxRequest<'_> {
     fn phase(&self) -> Phase {
         self.call.phase
+    }
+
+    fn proxy_filter(&self) -> Option<engine_api::ProxyFilter<'_>> {
+        self.call.proxy.as_deref().copied()
+    }
+
+    fn log_threshold(&self) -> LogLevel {
+        log_threshold(self.log_ptr())
     }
 
     fn exceeded(&self) -> Option<String> {
@@ -653,6 +670,8 @@ pub struct InitWorker<'z> {
     dicts: Option<&'z crate::shdict::Zones>,
     log_budget: engine_api::LogBudget,
     stdio: engine_api::abi::wasi::StdioLines,
+    /// The Proxy-Wasm plugin whose root context is being created or configured.
+    proxy: Option<engine_api::ProxyFilter<'z>>,
 }
 
 impl<'z> InitWorker<'z> {
@@ -663,6 +682,7 @@ impl<'z> InitWorker<'z> {
             dicts: Some(dicts),
             log_budget: engine_api::LogBudget::default(),
             stdio: Default::default(),
+            proxy: None,
         }
     }
 
@@ -673,13 +693,45 @@ impl<'z> InitWorker<'z> {
             dicts: None,
             log_budget: engine_api::LogBudget::default(),
             stdio: Default::default(),
+            proxy: None,
         }
     }
+
+    /// The host of a Proxy-Wasm root context's start (`proxy_on_vm_start`,
+    /// `proxy_on_configure`) for plugin `filter`, logging to `log`: like `_initialize`'s.
+    pub fn proxy_root(log: *mut ngx_log_t, filter: engine_api::ProxyFilter<'z>) -> Self {
+        InitWorker {
+            log,
+            dicts: None,
+            log_budget: engine_api::LogBudget::default(),
+            stdio: Default::default(),
+            proxy: Some(filter),
+        }
+    }
+}
+
+/// The most verbose level `log` writes.
+pub fn log_threshold(log: *const ngx_log_t) -> LogLevel {
+    if log.is_null() {
+        return LogLevel::Info;
+    }
+    // SAFETY: a live nginx log.
+    let level = unsafe { (*log).log_level };
+    // Debug levels are a bit mask above NGX_LOG_DEBUG's value.
+    LogLevel::from_abi(i32::try_from(level).unwrap_or(i32::MAX)).unwrap_or(LogLevel::Debug)
 }
 
 impl HostRequest for InitWorker<'_> {
     fn phase(&self) -> Phase {
         Phase::InitWorker
+    }
+
+    fn proxy_filter(&self) -> Option<engine_api::ProxyFilter<'_>> {
+        self.proxy
+    }
+
+    fn log_threshold(&self) -> LogLevel {
+        log_threshold(self.log)
     }
 
     fn log_budget(&mut self, len: usize) -> engine_api::LogVerdict {
