@@ -75,14 +75,7 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
         return next_header(r);
     }
     if let Err(status) = crate::proxy::response_headers(req) {
-        // SAFETY: r is live; the nginx way for a filter to answer with an error instead.
-        return unsafe {
-            ngx_http_filter_finalize_request(
-                r,
-                ptr::addr_of_mut!(crate::ngx_http_wasm_module),
-                status as ngx_int_t,
-            )
-        };
+        return answer_instead(r, status);
     }
     if lcf.body_filter.is_some() {
         let out = &mut req.headers_out;
@@ -106,17 +99,22 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
         let log = host.log_ptr();
         if let Err(status) = run_to_end(mcf, h, limits, Phase::HeaderFilter, &mut host, log) {
             host.discard_headers();
-            // SAFETY: r is live; the nginx way for a filter to answer with an error instead.
-            return unsafe {
-                ngx_http_filter_finalize_request(
-                    r,
-                    ptr::addr_of_mut!(crate::ngx_http_wasm_module),
-                    status as ngx_int_t,
-                )
-            };
+            return answer_instead(r, status);
         }
     }
     next_header(r)
+}
+
+/// Answers `status` (nginx's error page) instead of the response whose header is passing.
+fn answer_instead(r: *mut ngx_http_request_t, status: u16) -> ngx_int_t {
+    // SAFETY: r is live; the nginx way for a filter to answer with an error instead.
+    unsafe {
+        ngx_http_filter_finalize_request(
+            r,
+            ptr::addr_of_mut!(crate::ngx_http_wasm_module),
+            status as ngx_int_t,
+        )
+    }
 }
 
 /// Data and flags of a chain.
