@@ -201,7 +201,7 @@ lint: ## no module cycles, rustfmt, clippy with the workspace lints (warnings as
 	$(ZIG) fmt --check guests/zig
 
 GUESTS_HOST_TARGET ?= $(CACHE_DIR)/guests-host-target
-unit: ## nginx-free unit tests (the ABIs incl. 200,000 fuzz calls, budgets and limits, every engine's resumable calls, the runner's parser, the guest SDK's formatting)
+unit: ## nginx-free unit tests (the ABIs incl. 2 x 200,000 fuzz calls, budgets and limits, every engine's resumable calls, the runner's parser, the guest SDK's formatting)
 	$(CARGO) test --$(PROFILE) --locked -p abi-consts -p engine-api -p engine-wasmi -p test-nginx
 	$(CARGO) test --$(PROFILE) --locked -p engine-bench --test steps
 	cd guests && CARGO_TARGET_DIR=$(GUESTS_HOST_TARGET) $(CARGO) test --locked -p ngx-wasm-guest
@@ -214,9 +214,9 @@ soak: build wasm ## 1M keep-alive requests (c=100) then 20 reloads under load: R
 	done
 
 FUZZ_CASES ?= 1000000
-fuzz: ## the seeded host-ABI fuzz test with more cases: make fuzz FUZZ_CASES=5000000 [FUZZ_SEED=n]
+fuzz: ## the seeded host-ABI fuzz tests (ngx and Proxy-Wasm) with more cases: make fuzz FUZZ_CASES=5000000 [FUZZ_SEED=n]
 	NGX_WASM_FUZZ_CASES=$(FUZZ_CASES) $(if $(FUZZ_SEED),NGX_WASM_FUZZ_SEED=$(FUZZ_SEED)) \
-	  $(CARGO) test --$(PROFILE) --locked -p engine-api abi::ngx::fuzz -- --nocapture
+	  $(CARGO) test --$(PROFILE) --locked -p engine-api fuzz -- --nocapture
 
 # `make test TEST_NGINX_USE_VALGRIND=1`: the suite runs nginx under valgrind memcheck; any error
 # not suppressed by sanitizers/valgrind.supp (nginx-core and JIT guard-page entries) fails.

@@ -22,10 +22,10 @@ use crate::phase::Phase;
 use crate::request::RequestSlot;
 
 /// splitmix64: small, fast, and enough to spread cases; determinism is what matters.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -33,15 +33,15 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 
-    fn chance(&mut self, percent: usize) -> bool {
+    pub(crate) fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
 }
@@ -81,7 +81,7 @@ const WORDS: &[&[u8]] = &[
 
 /// Integers for the arguments that are not pointers or lengths (levels, statuses, flags,
 /// offsets), and for lengths now and then.
-const INTS: &[i32] = &[
+pub(crate) const INTS: &[i32] = &[
     -1,
     0,
     1,
@@ -164,6 +164,15 @@ struct Case {
 
 /// A memory image: random bytes with words planted at known places.
 fn memory(rng: &mut Rng) -> (Option<Vec<u8>>, Vec<(usize, usize)>) {
+    memory_with(rng, WORDS)
+}
+
+/// A memory image with words of `words` planted at known places (their offsets and
+/// lengths).
+pub(crate) fn memory_with(
+    rng: &mut Rng,
+    words: &[&[u8]],
+) -> (Option<Vec<u8>>, Vec<(usize, usize)>) {
     let size = *rng.pick(&[0usize, 0, 16, 64, 256, 4096, 65_536]);
     if size == 0 && rng.chance(50) {
         return (None, Vec::new());
@@ -171,7 +180,7 @@ fn memory(rng: &mut Rng) -> (Option<Vec<u8>>, Vec<(usize, usize)>) {
     let mut mem: Vec<u8> = (0..size).map(|_| rng.next() as u8).collect();
     let mut planted = Vec::new();
     for _ in 0..rng.below(12) {
-        let w = rng.pick(WORDS);
+        let w = rng.pick(words);
         if w.len() < size {
             let at = rng.below(size - w.len() + 1);
             mem[at..at + w.len()].copy_from_slice(w);
@@ -181,7 +190,11 @@ fn memory(rng: &mut Rng) -> (Option<Vec<u8>>, Vec<(usize, usize)>) {
     (Some(mem), planted)
 }
 
-fn pointer(rng: &mut Rng, size: usize, planted: &[(usize, usize)]) -> (i32, Option<i32>) {
+pub(crate) fn pointer(
+    rng: &mut Rng,
+    size: usize,
+    planted: &[(usize, usize)],
+) -> (i32, Option<i32>) {
     match rng.below(10) {
         0..=4 if !planted.is_empty() => {
             let (at, len) = *rng.pick(planted);
@@ -198,7 +211,7 @@ fn pointer(rng: &mut Rng, size: usize, planted: &[(usize, usize)]) -> (i32, Opti
     }
 }
 
-fn length(rng: &mut Rng, size: usize, hint: Option<i32>) -> i32 {
+pub(crate) fn length(rng: &mut Rng, size: usize, hint: Option<i32>) -> i32 {
     match (rng.below(10), hint) {
         (0..=6, Some(h)) => h,
         (0..=7, _) => *rng.pick(&[0, 1, 7, 8, 255, 256]),
@@ -230,7 +243,7 @@ fn case(rng: &mut Rng, size: usize, planted: &[(usize, usize)]) -> Case {
     Case { func, phase, args }
 }
 
-fn mock(rng: &mut Rng) -> MockRequest {
+pub(crate) fn mock(rng: &mut Rng) -> MockRequest {
     let mut req = MockRequest::default();
     for _ in 0..rng.below(4) {
         req.req_headers
@@ -333,7 +346,7 @@ fn check(case: &Case, mem: &mut Option<Vec<u8>>, req: &mut MockRequest) -> Resul
     })
 }
 
-fn env_u64(name: &str, default: u64) -> u64 {
+pub(crate) fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())

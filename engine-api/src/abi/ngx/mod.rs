@@ -214,6 +214,6 @@ fn get_all(call: &mut HostCall<'_>, which: Headers, out: Out) -> Result<i32, Hos
 }
 
 #[cfg(test)]
-mod fuzz;
+pub(crate) mod fuzz;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -17,6 +17,8 @@
 //! * [`stream`]: local responses, continue and close, contexts.
 
 mod buffers;
+#[cfg(test)]
+mod fuzz;
 mod headers;
 mod log;
 mod missing;
