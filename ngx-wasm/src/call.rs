@@ -295,17 +295,19 @@ pub fn run_to_end(
     }
 }
 
-/// Runs a Proxy-Wasm callback, `export` of `module`, to the end on this worker's instance of
-/// the module (Proxy-Wasm contexts live in one instance for the life of their request).
-/// `prepare` runs first, on the instance lent: it answers the callback's arguments, or
-/// `None` when the callback must not run there (its context is not in that instance).
-/// Answers the callback's `i32` result, if it has one; `Err` is the status to answer after a
-/// failure (logged by the module's supervisor: the instance is dropped).
+/// Runs Proxy-Wasm callbacks, `exports` of `module` one after the other with the same
+/// arguments, each to its end, on this worker's instance of the module (Proxy-Wasm contexts
+/// live in one instance for the life of their request; one lease serves the log phase's
+/// three callbacks). `prepare` runs first, on the instance lent: it answers the callbacks'
+/// arguments, or `None` when they must not run there (their context is not in that
+/// instance). Answers the last callback's `i32` result, if it has one; `Err` is the status
+/// to answer after a failure (logged by the module's supervisor, naming the callback that
+/// failed: the instance is dropped and the callbacks after it do not run).
 #[allow(clippy::too_many_arguments)]
 pub fn run_callback(
     mcf: &'static MainConf,
     module: ModuleId,
-    export: &str,
+    exports: &[&str],
     limits: &'static Limits,
     phase: Phase,
     host: &mut dyn HostRequest,
@@ -313,10 +315,13 @@ pub fn run_callback(
     prepare: impl FnOnce(&mut Lease, &mut dyn HostRequest) -> Result<Option<Vec<Val>>, GuestError>,
 ) -> Result<Option<i32>, u16> {
     let engine = mcf.registry.engine_label();
+    let Some(&first) = exports.first() else {
+        return Ok(None);
+    };
     let Some(sup) = mcf.supervisors.as_ref().and_then(|s| s.get(module)) else {
         return Err(FAILURE_STATUS);
     };
-    let Some(slot) = sup.admit(engine, export) else {
+    let Some(slot) = sup.admit(engine, first) else {
         return Err(BACKOFF_STATUS);
     };
     let mut lease = match mcf.registry.lease(
@@ -328,52 +333,77 @@ pub fn run_callback(
         Ok(l) => l,
         Err(LeaseError::Busy) => return Err(BUSY_STATUS),
         Err(LeaseError::Failed(error)) => {
-            return match Call::failed(mcf, export, limits, phase, (sup, slot), &error, log) {
+            return match Call::failed(mcf, first, limits, phase, (sup, slot), &error, log) {
                 Outcome::Failed(status) => Err(status),
                 _ => Err(FAILURE_STATUS),
             }
         }
     };
     let running = Running::enter(mcf, module);
-    let step = match prepare(&mut lease, host) {
-        Ok(Some(args)) => lease.instance.start(export, &args, host, &limits.budget),
+    let args = match prepare(&mut lease, host) {
+        Ok(Some(args)) => args,
         Ok(None) => {
             drop(running);
             sup.success(slot);
             mcf.registry.give_back(lease);
             return Ok(None);
         }
-        Err(e) => Err(e),
-    };
-    let step = match step {
-        Ok(Step::Suspended(_)) => {
-            let _ = lease.instance.resume(Reply::Cancel, host);
-            Err(GuestError::new(
-                GuestErrorKind::Trap,
-                "a Proxy-Wasm callback cannot wait",
-            ))
+        Err(error) => {
+            drop(running);
+            engine_api::abi::wasi::end_of_call(host);
+            return match Call::failed(mcf, first, limits, phase, (sup, slot), &error, log) {
+                Outcome::Failed(status) => Err(status),
+                _ => Err(FAILURE_STATUS),
+            };
         }
-        step => step,
     };
+    let mut answer = None;
+    let mut failure = None;
+    for &export in exports {
+        let step = match lease.instance.start(export, &args, host, &limits.budget) {
+            Ok(Step::Suspended(_)) => {
+                let _ = lease.instance.resume(Reply::Cancel, host);
+                Err(GuestError::new(
+                    GuestErrorKind::Trap,
+                    "a Proxy-Wasm callback cannot wait",
+                ))
+            }
+            step => step,
+        };
+        let step = match (step, host.exceeded()) {
+            (Ok(Step::Done(_)), Some(why)) => Err(GuestError::new(GuestErrorKind::Budget, why)),
+            (step, _) => step,
+        };
+        match step {
+            Ok(Step::Done(vals)) => {
+                answer = match vals.first() {
+                    Some(Val::I32(v)) => Some(*v),
+                    _ => None,
+                };
+            }
+            Ok(Step::Suspended(_)) => {
+                failure = Some((export, GuestError::usage("a suspended callback")));
+                break;
+            }
+            Err(error) => {
+                failure = Some((export, error));
+                break;
+            }
+        }
+    }
     drop(running);
     engine_api::abi::wasi::end_of_call(host);
-    let step = match (step, host.exceeded()) {
-        (Ok(Step::Done(_)), Some(why)) => Err(GuestError::new(GuestErrorKind::Budget, why)),
-        (step, _) => step,
-    };
-    match step {
-        Ok(Step::Done(vals)) => {
+    match failure {
+        None => {
             sup.success(slot);
             mcf.registry.give_back(lease);
-            Ok(match vals.first() {
-                Some(Val::I32(v)) => Some(*v),
-                _ => None,
-            })
+            Ok(answer)
         }
-        Ok(Step::Suspended(_)) => Err(FAILURE_STATUS),
-        Err(error) => match Call::failed(mcf, export, limits, phase, (sup, slot), &error, log) {
-            Outcome::Failed(status) => Err(status),
-            _ => Err(FAILURE_STATUS),
-        },
+        Some((export, error)) => {
+            match Call::failed(mcf, export, limits, phase, (sup, slot), &error, log) {
+                Outcome::Failed(status) => Err(status),
+                _ => Err(FAILURE_STATUS),
+            }
+        }
     }
 }

@@ -153,22 +153,35 @@ fn create(r: &mut ngx_http_request_t, chain: &[u32]) -> Option<NonNull<Contexts>
     NonNull::new(contexts)
 }
 
-/// Runs callback `export` of context `cx` with `args` after the context id; creates the
-/// context first if it is new. `Ok(None)` when the filter does not export it or the context
-/// is gone; `Err` carries the status to answer.
+/// Runs callbacks `exports` (at most three) of context `cx`, those the filter exports, in
+/// order, on one lease, with `args` after the context id; creates the context first if it
+/// is new. Answers the last one's result; `Ok(None)` when the filter exports none of them or
+/// the context is gone; `Err` carries the status to answer.
 fn callback(
     mcf: &'static MainConf,
     limits: &'static Limits,
     host: &mut NgxRequest<'_>,
     cx: &mut FilterCtx,
-    export: &'static str,
+    exports: &[&'static str],
     args: &[Val],
 ) -> Result<Option<i32>, u16> {
     let registry = &mcf.registry;
     let Some(root) = registry.proxy_root(cx.root) else {
         return Ok(None);
     };
-    if cx.gone || !registry.exports_function(root.module, export) {
+    if cx.gone {
+        return Ok(None);
+    }
+    let mut chosen = [""; 3];
+    let mut n = 0;
+    for &e in exports.iter().take(chosen.len()) {
+        if registry.exports_function(root.module, e) {
+            chosen[n] = e;
+            n += 1;
+        }
+    }
+    let exports = &chosen[..n];
+    if exports.is_empty() {
         return Ok(None);
     }
     host.set_proxy(root.filter());
@@ -180,7 +193,7 @@ fn callback(
     let result = call::run_callback(
         mcf,
         root.module,
-        export,
+        exports,
         limits,
         phase,
         host,
@@ -277,7 +290,7 @@ unsafe extern "C" fn rewrite_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
             limits,
             &mut host,
             cx,
-            callbacks::REQUEST_HEADERS,
+            &[callbacks::REQUEST_HEADERS],
             &args,
         ) {
             Err(status) => {
@@ -326,7 +339,7 @@ pub fn response_headers(r: &mut ngx_http_request_t) -> Result<(), u16> {
             limits,
             &mut host,
             cx,
-            callbacks::RESPONSE_HEADERS,
+            &[callbacks::RESPONSE_HEADERS],
             &args,
         ) {
             host.discard_headers();
@@ -366,7 +379,14 @@ pub fn response_body(
             last,
             replaced: None,
         });
-        let result = callback(mcf, limits, &mut host, cx, callbacks::RESPONSE_BODY, &args);
+        let result = callback(
+            mcf,
+            limits,
+            &mut host,
+            cx,
+            &[callbacks::RESPONSE_BODY],
+            &args,
+        );
         let chunk = host.take_chunk();
         if result.is_err() {
             return Err(());
@@ -403,12 +423,11 @@ unsafe extern "C" fn log_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
         return Status::NGX_OK.0;
     }
     let limits = Limits::of_request(r);
+    let exports = [callbacks::LOG, callbacks::DONE, callbacks::DELETE];
     for cx in &mut cxs.filters {
-        for export in [callbacks::LOG, callbacks::DONE, callbacks::DELETE] {
-            let mut host = NgxRequest::new(r, Phase::Log, None);
-            let _ = callback(mcf, limits, &mut host, cx, export, &[]);
-            host.discard_headers();
-        }
+        let mut host = NgxRequest::new(r, Phase::Log, None);
+        let _ = callback(mcf, limits, &mut host, cx, &exports, &[]);
+        host.discard_headers();
     }
     Status::NGX_OK.0
 }

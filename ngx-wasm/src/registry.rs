@@ -131,7 +131,7 @@ struct Entry {
     declared: Declared,
     /// It exports `_initialize` (a WASI reactor): each new instance runs it first.
     initialize: bool,
-    /// Every function it exports (filled at load time for Proxy-Wasm filters, whose
+    /// Every function it exports, sorted (filled at load time for Proxy-Wasm filters, whose
     /// callbacks take arguments).
     func_exports: Vec<String>,
 }
@@ -323,6 +323,7 @@ impl Registry {
                 .filter(|e| matches!(&e.kind, ExternKind::Func(_)))
                 .map(|e| e.name)
                 .collect();
+            m.func_exports.sort_unstable();
             m.compiled = Some(compiled);
         }
         for root in &self.proxy_roots {
@@ -526,9 +527,11 @@ impl Registry {
 
     /// True when module `id` exports a function `name` (any type).
     pub fn exports_function(&self, id: ModuleId, name: &str) -> bool {
-        self.modules
-            .get(id)
-            .is_some_and(|m| m.func_exports.iter().any(|e| e == name))
+        self.modules.get(id).is_some_and(|m| {
+            m.func_exports
+                .binary_search_by(|e| e.as_str().cmp(name))
+                .is_ok()
+        })
     }
 
     /// Makes an instance of every Proxy-Wasm module once and configures its plugins, to

@@ -1,7 +1,8 @@
 //! Running a call on wasmtime, in steps.
 //!
 //! A module that imports no host function which may suspend keeps plain calls: a typed
-//! call for handlers (`() -> ()`), an untyped one otherwise, run to the end. A module that
+//! call for handlers (`() -> ()`) and the `i32` shapes of Proxy-Wasm callbacks ([`Shape`]),
+//! an untyped one otherwise, run to the end. A module that
 //! does runs every call with `call_async` (typed for handlers, too) on a fiber: the call's
 //! future owns the store while it runs and is polled once per step with a no-op waker. When a suspending host function
 //! waits, the poll returns `Pending`, the fiber keeps the guest's stack, and the instance
@@ -34,12 +35,104 @@ struct InFlight {
     meter: CallMeter,
 }
 
+/// The export types plain calls make through a typed handle: a handler, and the `i32`
+/// shapes of the Proxy-Wasm callbacks (`(context_id, ...) -> action`), which otherwise pay
+/// for loading the function's type, checking each argument and two vectors on every call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Shape {
+    /// `() -> ()`.
+    Unit,
+    /// `(i32) -> ()`, `(i32, i32) -> ()`, `(i32, i32, i32) -> ()`, with `true`: `-> i32`.
+    I32s(u8, bool),
+}
+
+impl Shape {
+    pub(crate) fn of(ty: &engine_api::FuncType) -> Option<Shape> {
+        use engine_api::ValType;
+        if ty.params.is_empty() && ty.results.is_empty() {
+            return Some(Shape::Unit);
+        }
+        let n = u8::try_from(ty.params.len())
+            .ok()
+            .filter(|n| (1..=3).contains(n))?;
+        if !ty.params.iter().all(|t| *t == ValType::I32) {
+            return None;
+        }
+        match ty.results.as_slice() {
+            [] => Some(Shape::I32s(n, false)),
+            [ValType::I32] => Some(Shape::I32s(n, true)),
+            _ => None,
+        }
+    }
+}
+
+/// A typed handle of one of the [`Shape`]s.
+#[derive(Clone)]
+enum Typed {
+    Unit(TypedFunc<(), ()>),
+    P1(TypedFunc<i32, ()>),
+    P1R(TypedFunc<i32, i32>),
+    P2(TypedFunc<(i32, i32), ()>),
+    P2R(TypedFunc<(i32, i32), i32>),
+    P3(TypedFunc<(i32, i32, i32), ()>),
+    P3R(TypedFunc<(i32, i32, i32), i32>),
+}
+
+impl Typed {
+    /// # Safety
+    /// `func` must have the type `shape` describes.
+    unsafe fn new(store: &Store<StoreData>, func: wasmtime::Func, shape: Shape) -> Option<Typed> {
+        // SAFETY: the caller checked the function's type.
+        unsafe {
+            Some(match shape {
+                Shape::Unit => Typed::Unit(TypedFunc::new_unchecked(store, func)),
+                Shape::I32s(1, false) => Typed::P1(TypedFunc::new_unchecked(store, func)),
+                Shape::I32s(1, true) => Typed::P1R(TypedFunc::new_unchecked(store, func)),
+                Shape::I32s(2, false) => Typed::P2(TypedFunc::new_unchecked(store, func)),
+                Shape::I32s(2, true) => Typed::P2R(TypedFunc::new_unchecked(store, func)),
+                Shape::I32s(3, false) => Typed::P3(TypedFunc::new_unchecked(store, func)),
+                Shape::I32s(3, true) => Typed::P3R(TypedFunc::new_unchecked(store, func)),
+                Shape::I32s(..) => return None,
+            })
+        }
+    }
+
+    /// Calls with `args`; `None` when they do not fit the shape (the untyped call then
+    /// reports the mismatch).
+    fn call(
+        &self,
+        store: &mut Store<StoreData>,
+        args: &[Val],
+    ) -> Option<wasmtime::Result<Vec<Val>>> {
+        let mut ints = [0i32; 3];
+        for (slot, a) in ints.iter_mut().zip(args) {
+            let Val::I32(v) = a else { return None };
+            *slot = *v;
+        }
+        let [a, b, c] = ints;
+        let none = |r: wasmtime::Result<()>| r.map(|()| Vec::new());
+        let one = |r: wasmtime::Result<i32>| r.map(|v| vec![Val::I32(v)]);
+        Some(match (self, args.len()) {
+            (Typed::Unit(f), 0) => none(f.call(store, ())),
+            (Typed::P1(f), 1) => none(f.call(store, a)),
+            (Typed::P1R(f), 1) => one(f.call(store, a)),
+            (Typed::P2(f), 2) => none(f.call(store, (a, b))),
+            (Typed::P2R(f), 2) => one(f.call(store, (a, b))),
+            (Typed::P3(f), 3) => none(f.call(store, (a, b, c))),
+            (Typed::P3R(f), 3) => one(f.call(store, (a, b, c))),
+            _ => return None,
+        })
+    }
+}
+
 /// An export's handles in one instance.
 #[derive(Clone)]
 pub(crate) struct Resolved {
     func: wasmtime::Func,
     /// The typed handle, for a handler (`() -> ()`).
     handler: Option<TypedFunc<(), ()>>,
+    /// The typed handle of a [`Shape`] plain calls use.
+    typed: Option<Typed>,
     /// Its index in the module's [`Exports`], for its result types.
     export: usize,
 }
@@ -114,6 +207,11 @@ impl Instance {
             handler: export
                 .handler
                 .then(|| unsafe { TypedFunc::new_unchecked(&*store, func) }),
+            // SAFETY: `shape` is the export's type (computed in `Exports::of`), of the module
+            // `instance` was made from.
+            typed: export
+                .shape
+                .and_then(|shape| unsafe { Typed::new(&*store, func, shape) }),
             export: index,
         })
     }
@@ -138,9 +236,13 @@ impl Instance {
         args: &[Val],
         budget: &Budget,
     ) -> Result<Step, GuestError> {
-        let outcome = match (&resolved.handler, args.is_empty()) {
-            (Some(handler), true) => handler.call(&mut *store, ()).map(|()| Vec::new()),
-            _ => {
+        let typed = resolved
+            .typed
+            .as_ref()
+            .and_then(|t| t.call(&mut *store, args));
+        let outcome = match typed {
+            Some(outcome) => outcome,
+            None => {
                 let params: Vec<wasmtime::Val> = args.iter().copied().map(to_wasmtime).collect();
                 let mut results = results_buffer(&exports.funcs[resolved.export].results);
                 resolved

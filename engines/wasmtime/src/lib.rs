@@ -216,6 +216,8 @@ struct ExportFunc {
     index: wasmtime::ModuleExport,
     /// Of type `() -> ()`: a handler, called through a typed handle.
     handler: bool,
+    /// Of a shape plain calls make through a typed handle (see `call::Typed`).
+    shape: Option<call::Shape>,
     /// Its result types, for the buffer its results are written to.
     results: Vec<wasmtime::ValType>,
 }
@@ -249,6 +251,7 @@ impl Exports {
                         name: e.name().into(),
                         index: index(e.name())?,
                         handler: our == FuncType::handler(),
+                        shape: call::Shape::of(&our),
                         results: ty.results().collect(),
                     })
                 })
